@@ -1,0 +1,48 @@
+import { type Static, Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATABASE_URL: Type.String({ default: '' }),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+      Type.Literal(level),
+    ),
+    { default: 'info' },
+  ),
+  BODY_LIMIT: Type.Integer({ minimum: 1024, default: 102400 }),
+  ROOM_NAME_PATTERN: Type.String({ minLength: 1, default: '^[0-9a-zA-Z-_.]+$' }),
+  ADMIN_USERNAME: Type.String({ minLength: 1, default: 'admin' }),
+  ADMIN_PASS: Type.String({ default: '' }),
+  ADMIN_EMAIL: Type.String({ default: '' }),
+  ADMIN_NAME: Type.String({ minLength: 1, default: 'Administrator' }),
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {}
+
+/** Reads the service's settings from an environment, failing with the name of a bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(ConfigSchema.properties)
+  const raw = Object.fromEntries(
+    known.filter((key) => env[key] !== undefined).map((key) => [key, env[key]]),
+  )
+  const config = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw))
+  const firstError = Value.Errors(ConfigSchema, config).First()
+  if (firstError) {
+    const variable = firstError.path.replace(/^\//, '')
+    throw new ConfigError(`Invalid configuration: ${variable} ${firstError.message.toLowerCase()}`)
+  }
+  try {
+    new RegExp(String((config as Config).ROOM_NAME_PATTERN))
+  } catch {
+    throw new ConfigError(
+      'Invalid configuration: ROOM_NAME_PATTERN is not a valid regular expression',
+    )
+  }
+  return config as Config
+}

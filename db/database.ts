@@ -1,0 +1,40 @@
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, Migrator, PostgresDialect } from 'kysely'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import pg from 'pg'
+import { migrations } from '../migrations/index.js'
+import type { Database } from './types.js'
+
+export type Db = Kysely<Database>
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; empty selects the embedded database. */
+  url: string
+  poolSize: number
+  /** Where the embedded database keeps its files (`memory://` keeps them in memory). */
+  dataDir: string
+}
+
+// int8 (count(*), sums) would otherwise arrive as a string; our counts fit a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10))
+
+export function createDatabase(options: DatabaseOptions): Db {
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize })
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  }
+  const client = new PGlite(options.dataDir, {
+    parsers: { 20: (value: string) => Number.parseInt(value, 10) },
+  })
+  return new Kysely<Database>({ dialect: new PGliteDialect(client) })
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error
+  return (results ?? []).map((result) => result.migrationName)
+}

@@ -1,0 +1,96 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+export interface RolesTable {
+  id: string
+  scope: string
+  description: Generated<string>
+  protected: Generated<boolean>
+}
+
+export interface PermissionsTable {
+  id: string
+  updated_at: Generated<Date>
+}
+
+export interface PermissionRolesTable {
+  permission_id: string
+  role_id: string
+}
+
+export interface UsersTable {
+  id: string
+  username: string
+  name: string
+  email: string | null
+  password_hash: string
+  active: Generated<boolean>
+  status: Generated<string>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface UserRolesTable {
+  user_id: string
+  role_id: string
+}
+
+export interface LoginTokensTable {
+  hashed_token: string
+  user_id: string
+  created_at: Generated<Date>
+}
+
+export interface RoomsTable {
+  id: string
+  name: string
+  fname: string
+  type: Generated<string>
+  creator_id: string
+  creator_username: string
+  msgs: Generated<number>
+  users_count: Generated<number>
+  read_only: Generated<boolean>
+  sys_mes: Generated<boolean>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface RoomMembersTable {
+  room_id: string
+  user_id: string
+  roles: Generated<string[]>
+  open: Generated<boolean>
+  created_at: Generated<Date>
+}
+
+export interface MessagesTable {
+  id: string
+  room_id: string
+  type: string | null
+  msg: string
+  role: string | null
+  user_id: string
+  username: string
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface Database {
+  roles: RolesTable
+  permissions: PermissionsTable
+  permission_roles: PermissionRolesTable
+  users: UsersTable
+  user_roles: UserRolesTable
+  login_tokens: LoginTokensTable
+  rooms: RoomsTable
+  room_members: RoomMembersTable
+  messages: MessagesTable
+}
+
+export type User = Selectable<UsersTable>
+export type NewUser = Insertable<UsersTable>
+export type Room = Selectable<RoomsTable>
+export type NewRoom = Insertable<RoomsTable>
+export type RoomMember = Selectable<RoomMembersTable>
+export type Message = Selectable<MessagesTable>
+export type NewMessage = Insertable<MessagesTable>

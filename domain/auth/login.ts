@@ -1,0 +1,89 @@
+import type { Db } from '../../db/database.js'
+import {
+  deleteLoginToken,
+  findActorByToken,
+  findTokenOwner,
+  insertLoginToken,
+} from '../../db/queries/tokens.js'
+import { findCredentials, findUserById } from '../../db/queries/users.js'
+import type { UserView } from '../../schemas/users.js'
+import type { Actor } from '../actor.js'
+import { UnauthorizedError } from '../errors.js'
+import { hashLoginToken, newLoginToken } from '../ids.js'
+import { toUserView } from '../users/view.js'
+import { checkPassword } from './passwords.js'
+
+export interface LoginInput {
+  user?: string | undefined
+  username?: string | undefined
+  email?: string | undefined
+  password?: string | undefined
+  resume?: string | undefined
+}
+
+export interface LoginResult {
+  userId: string
+  authToken: string
+  me: UserView
+}
+
+const failed = () => new UnauthorizedError('Unauthorized', 'Unauthorized')
+
+function loginName(input: LoginInput): { username?: string; email?: string } | undefined {
+  if (input.user !== undefined) {
+    return input.user.includes('@') ? { email: input.user } : { username: input.user }
+  }
+  if (input.username !== undefined) return { username: input.username }
+  if (input.email !== undefined) return { email: input.email }
+  return undefined
+}
+
+async function profile(db: Db, userId: string): Promise<UserView> {
+  const user = await findUserById(db, userId)
+  if (!user) throw failed()
+  return toUserView(user)
+}
+
+/** Exchanges a password (or a still-valid token) for a login token. */
+export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
+  if (input.resume !== undefined) {
+    const hashedToken = hashLoginToken(input.resume)
+    const ownerId = await findTokenOwner(db, hashedToken)
+    const actor = ownerId ? await findActorByToken(db, ownerId, hashedToken) : undefined
+    if (!actor) throw failed()
+    return { userId: actor.id, authToken: input.resume, me: await profile(db, actor.id) }
+  }
+
+  const name = loginName(input)
+  if (!name || input.password === undefined) throw failed()
+  const credentials = await findCredentials(db, name)
+  const valid = await checkPassword(credentials?.password_hash, input.password)
+  if (!credentials || !valid) throw failed()
+  if (!credentials.active) {
+    throw new UnauthorizedError('User is not activated', 'error-user-is-not-activated')
+  }
+
+  const authToken = newLoginToken()
+  await insertLoginToken(db, credentials.id, hashLoginToken(authToken))
+  return { userId: credentials.id, authToken, me: await profile(db, credentials.id) }
+}
+
+export async function logout(db: Db, actor: Actor, authToken: string): Promise<void> {
+  await deleteLoginToken(db, actor.id, hashLoginToken(authToken))
+}
+
+/** The user a pair of auth headers belongs to, or a 401 refusal. */
+export async function authenticate(
+  db: Db,
+  userId: string | undefined,
+  authToken: string | undefined,
+): Promise<Actor> {
+  if (!userId || !authToken) throw new UnauthorizedError()
+  const actor = await findActorByToken(db, userId, hashLoginToken(authToken))
+  if (!actor) throw new UnauthorizedError()
+  return actor
+}
+
+export async function me(db: Db, actor: Actor): Promise<UserView> {
+  return profile(db, actor.id)
+}

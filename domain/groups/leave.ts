@@ -1,0 +1,33 @@
+import type { Db } from '../../db/database.js'
+import { countRoomRole, deleteMember } from '../../db/queries/members.js'
+import type { RoomLookup } from '../../db/queries/rooms.js'
+import type { GroupView } from '../../schemas/groups.js'
+import type { Actor } from '../actor.js'
+import { errors } from '../errors.js'
+import { hasPermission } from '../permissions.js'
+import { findGroupForMember } from './lookup.js'
+import { recordSystemMessages } from './system-messages.js'
+import { loadGroupView } from './view.js'
+
+/**
+ * Takes the actor out of a group. The room row stays locked from the owner count to the
+ * delete, so two owners leaving at once cannot both pass the last-owner check.
+ */
+export async function leaveGroup(db: Db, actor: Actor, ref: RoomLookup): Promise<GroupView> {
+  return db.transaction().execute(async (trx) => {
+    const room = await findGroupForMember(trx, ref, actor, { lock: true })
+    if (!(await hasPermission(trx, actor, 'leave-p'))) throw errors.notAllowed()
+    if (room.member_roles.includes('owner') && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
+      throw errors.lastOwner()
+    }
+    await deleteMember(trx, room.id, actor.id)
+    const updated = await recordSystemMessages(
+      trx,
+      room.id,
+      actor,
+      [{ type: 'ul', msg: actor.username }],
+      { usersCount: -1 },
+    )
+    return loadGroupView(trx, updated)
+  })
+}

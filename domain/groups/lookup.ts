@@ -1,0 +1,40 @@
+import type { Executor } from '../../db/executor.js'
+import { findGroupWithMember, type RoomLookup } from '../../db/queries/rooms.js'
+import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
+import type { Actor } from '../actor.js'
+import { errors } from '../errors.js'
+
+export interface UserLookup {
+  userId?: string | undefined
+  username?: string | undefined
+}
+
+export function requireRoomRef(ref: RoomLookup): void {
+  if (!ref.roomId && !ref.roomName) throw errors.roomParamNotProvided()
+}
+
+/**
+ * The group as the actor sees it. A group the actor is not in answers exactly like one that
+ * does not exist, whatever the actor's global roles: private groups do not leak.
+ */
+export async function findGroupForMember(
+  db: Executor,
+  ref: RoomLookup,
+  actor: Actor,
+  options: { lock?: boolean } = {},
+) {
+  requireRoomRef(ref)
+  const room = await findGroupWithMember(db, ref, actor.id, options)
+  if (!room) throw errors.roomNotFound()
+  return room
+}
+
+/** The user a request names by `userId` (preferred) or `username`. */
+export async function findTargetUser(db: Executor, ref: UserLookup) {
+  if (!ref.userId && !ref.username) throw errors.userParamNotProvided()
+  const [user] = ref.userId
+    ? await findUsersByIdsOrUsernames(db, [ref.userId], [])
+    : await findUsersByIdsOrUsernames(db, [], [ref.username ?? ''])
+  if (!user) throw errors.invalidUser()
+  return user
+}

@@ -1,0 +1,21 @@
+import type { Executor } from '../../db/executor.js'
+import { isRoomNameTaken } from '../../db/queries/rooms.js'
+import { findUserByUsername } from '../../db/queries/users.js'
+import { errors } from '../errors.js'
+
+/**
+ * Refuses a group name that breaks the naming rule or that a room or user already holds.
+ * A rename passes the group's current name: keeping it is refused like any taken name.
+ */
+export async function assertNameAvailable(
+  db: Executor,
+  name: string,
+  pattern: RegExp,
+  currentName?: string,
+) {
+  if (!pattern.test(name)) throw errors.invalidRoomName(name)
+  if (name === currentName || (await isRoomNameTaken(db, name))) {
+    throw errors.duplicateChannelName(name)
+  }
+  if (await findUserByUsername(db, name)) throw errors.duplicateHandle(name)
+}

@@ -1,0 +1,43 @@
+import type { Db } from '../../db/database.js'
+import type { RoomLookup } from '../../db/queries/rooms.js'
+import type { GroupView } from '../../schemas/groups.js'
+import type { Actor } from '../actor.js'
+import { ApiError, errors } from '../errors.js'
+import { hasPermission } from '../permissions.js'
+import { isUniqueViolation } from '../unique.js'
+import { findGroupForMember, requireRoomRef } from './lookup.js'
+import { assertNameAvailable } from './names.js'
+import { recordSystemMessages } from './system-messages.js'
+import { loadGroupView } from './view.js'
+
+/**
+ * Renames a group. Two renames to one name can race past the availability check; the unique
+ * index on room names then refuses the second, which is reported like any duplicate.
+ */
+export async function renameGroup(
+  db: Db,
+  actor: Actor,
+  input: RoomLookup & { name?: string | undefined },
+  namePattern: RegExp,
+): Promise<GroupView> {
+  const name = input.name?.trim() ?? ''
+  if (!name) throw new ApiError(undefined, 'The bodyParam "name" is required')
+  requireRoomRef(input)
+
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const room = await findGroupForMember(trx, input, actor, { lock: true })
+      if (!(await hasPermission(trx, actor, 'edit-room', room.member_roles))) {
+        throw errors.actionNotAllowed('Editing room is not allowed')
+      }
+      await assertNameAvailable(trx, name, namePattern, room.name)
+      const renamed = await recordSystemMessages(trx, room.id, actor, [{ type: 'r', msg: name }], {
+        name,
+      })
+      return loadGroupView(trx, renamed)
+    })
+  } catch (error) {
+    if (isUniqueViolation(error, 'rooms_name_key')) throw errors.duplicateChannelName(name)
+    throw error
+  }
+}

@@ -1,0 +1,25 @@
+import type { Executor } from '../../db/executor.js'
+import { listMemberUsernames } from '../../db/queries/members.js'
+import type { Room } from '../../db/types.js'
+import type { GroupSummaryView, GroupView } from '../../schemas/groups.js'
+
+export function toGroupSummary(room: Room): GroupSummaryView {
+  return {
+    _id: room.id,
+    name: room.name,
+    fname: room.fname,
+    t: 'p',
+    msgs: room.msgs,
+    usersCount: room.users_count,
+    u: { _id: room.creator_id, username: room.creator_username },
+    ts: room.created_at.toISOString(),
+    ro: room.read_only,
+    sysMes: room.sys_mes,
+    _updatedAt: room.updated_at.toISOString(),
+  }
+}
+
+/** The full group body, with the current members' usernames. */
+export async function loadGroupView(db: Executor, room: Room): Promise<GroupView> {
+  return { ...toGroupSummary(room), usernames: await listMemberUsernames(db, room.id) }
+}

@@ -1,0 +1,35 @@
+import fp from 'fastify-plugin'
+import type { Config } from '../../config.js'
+import { createDatabase, type Db, migrateToLatest } from '../../db/database.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db
+  }
+}
+
+export interface DatabasePluginOptions {
+  config: Config
+  /** An already migrated database to use instead of opening one (closed by its owner). */
+  db?: Db | undefined
+}
+
+/** Opens the configured database, brings its schema up to date, and closes it with the app. */
+export default fp<DatabasePluginOptions>(
+  async (app, { config, db: injected }) => {
+    if (injected) {
+      app.decorate('db', injected)
+      return
+    }
+    const db = createDatabase({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      dataDir: config.DATA_DIR,
+    })
+    app.addHook('onClose', () => db.destroy())
+    const applied = await migrateToLatest(db)
+    if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated')
+    app.decorate('db', db)
+  },
+  { name: 'database' },
+)

@@ -1,0 +1,83 @@
+import { type ObjectOptions, type TSchema, Type } from '@sinclair/typebox'
+
+export const IdSchema = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  examples: ['ByehQjC44FwMeiLbX'],
+})
+export const TimestampSchema = Type.String({
+  format: 'date-time',
+  examples: ['2016-12-09T15:08:58.042Z'],
+})
+
+export const ErrorSchema = Type.Object(
+  {
+    success: Type.Literal(false),
+    error: Type.String(),
+    errorType: Type.Optional(Type.String()),
+  },
+  { description: 'The request was refused; `errorType` names the rule that refused it.' },
+)
+
+export const UnauthorizedSchema = Type.Object(
+  {
+    success: Type.Literal(false),
+    status: Type.Literal('error'),
+    message: Type.String(),
+    error: Type.String(),
+  },
+  {
+    description: 'Not logged in',
+    examples: [
+      {
+        success: false,
+        status: 'error',
+        message: 'You must be logged in to do this.',
+        error: 'You must be logged in to do this.',
+      },
+    ],
+  },
+)
+
+export const SuccessSchema = Type.Object({ success: Type.Literal(true) })
+
+export const RoomRefProperties = {
+  roomId: Type.Optional(
+    Type.String({ description: "The group's ID", examples: ['ByehQjC44FwMeiLbX'] }),
+  ),
+  roomName: Type.Optional(
+    Type.String({ description: "The group's name (roomId wins when both are sent)" }),
+  ),
+}
+
+export const UserRefProperties = {
+  userId: Type.Optional(Type.String({ description: "The user's ID" })),
+  username: Type.Optional(Type.String({ description: "The user's username" })),
+}
+
+export const PageQueryProperties = {
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  count: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 50 })),
+}
+
+export const PageResultProperties = {
+  count: Type.Integer({ description: 'Items in this page' }),
+  offset: Type.Integer(),
+  total: Type.Integer(),
+}
+
+/** A route's success body, with `success: true` beside its payload. */
+export function Success<T extends Record<string, TSchema>>(properties: T, options?: ObjectOptions) {
+  return Type.Object({ ...properties, success: Type.Literal(true) }, options)
+}
+
+const refusalSchemas = { 400: ErrorSchema, 401: UnauthorizedSchema, 403: ErrorSchema } as const
+
+/** The refusal statuses a route can answer, for its `response` map. */
+export function refusals<S extends keyof typeof refusalSchemas>(
+  ...statuses: S[]
+): Pick<typeof refusalSchemas, S> {
+  const picked: Partial<typeof refusalSchemas> = {}
+  for (const status of statuses) Object.assign(picked, { [status]: refusalSchemas[status] })
+  return picked as Pick<typeof refusalSchemas, S>
+}

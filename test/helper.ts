@@ -1,0 +1,141 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import pg from 'pg'
+import type { Test } from 'tap'
+import app from '../app.js'
+import { type Config, loadConfig } from '../config.js'
+import { createDatabase, type Db, migrateToLatest } from '../db/database.js'
+import { insertLoginToken } from '../db/queries/tokens.js'
+import { insertUser } from '../db/queries/users.js'
+import { hashPassword } from '../domain/auth/passwords.js'
+import { hashLoginToken, newLoginToken, randomId } from '../domain/ids.js'
+import { serverOptions } from '../server-options.js'
+
+/** Set to run the suite on a PostgreSQL server instead of the embedded database. */
+export const postgresUrl = process.env.TEST_DATABASE_URL || ''
+
+/**
+ * A fresh, migrated database for one test file: a new database on the PostgreSQL server of
+ * TEST_DATABASE_URL (dropped afterwards), else an in-memory embedded one.
+ */
+export async function testDatabase(t: Test): Promise<Db> {
+  if (!postgresUrl) {
+    const db = createDatabase({ url: '', poolSize: 1, dataDir: 'memory://' })
+    t.teardown(() => db.destroy())
+    await migrateToLatest(db)
+    return db
+  }
+  const name = `groups_test_${randomId().toLowerCase()}`
+  const admin = new pg.Client({ connectionString: postgresUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  const url = new URL(postgresUrl)
+  url.pathname = `/${name}`
+  const db = createDatabase({ url: url.toString(), poolSize: 20, dataDir: '' })
+  t.teardown(async () => {
+    await db.destroy()
+    await admin.query(`drop database if exists ${name} with (force)`)
+    await admin.end()
+  })
+  await migrateToLatest(db)
+  return db
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', ...overrides })
+}
+
+/** The whole app on a fresh Fastify instance over the given database, closed after the test. */
+export async function buildApp(
+  t: Test,
+  db: Db,
+  config: Config = testConfig(),
+): Promise<FastifyInstance> {
+  const server = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>()
+  await server.register(app, { config, db })
+  await server.ready()
+  t.teardown(() => server.close())
+  return server
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple'
+let testPasswordHash: Promise<string> | undefined
+
+export interface TestUser {
+  id: string
+  username: string
+  headers: { 'x-user-id': string; 'x-auth-token': string }
+}
+
+let userCounter = 0
+
+/** A user stored directly (password TEST_PASSWORD), with a login token for its headers. */
+export async function createTestUser(
+  db: Db,
+  options: { username?: string; roles?: string[]; active?: boolean } = {},
+): Promise<TestUser> {
+  testPasswordHash ??= hashPassword(TEST_PASSWORD)
+  userCounter += 1
+  const id = randomId()
+  const username = options.username ?? `user${userCounter}-${id.slice(0, 5).toLowerCase()}`
+  await insertUser(
+    db,
+    {
+      id,
+      username,
+      name: `Name of ${username}`,
+      email: `${username}@example.com`,
+      password_hash: await testPasswordHash,
+      active: options.active ?? true,
+    },
+    options.roles ?? ['user'],
+  )
+  const token = newLoginToken()
+  await insertLoginToken(db, id, hashLoginToken(token))
+  return { id, username, headers: { 'x-user-id': id, 'x-auth-token': token } }
+}
+
+let groupCounter = 0
+
+/** A unique group name for a test. */
+export function groupName(prefix = 'group'): string {
+  groupCounter += 1
+  return `${prefix}-${groupCounter}-${randomId().slice(0, 6).toLowerCase()}`
+}
+
+/** Creates a group through the API as `owner`, with the given members. */
+export async function createTestGroup(
+  server: FastifyInstance,
+  owner: TestUser,
+  members: TestUser[] = [],
+  name = groupName(),
+) {
+  const response = await server.inject({
+    method: 'POST',
+    url: '/api/v1/groups.create',
+    headers: owner.headers,
+    payload: { name, members: members.map((member) => member.username) },
+  })
+  if (response.statusCode !== 200) throw new Error(`group not created: ${response.body}`)
+  return response.json().group as { _id: string; name: string }
+}
+
+/** The stored state of a group, read straight from the database. */
+export async function storedGroup(db: Db, roomId: string) {
+  const room = await db.selectFrom('rooms').selectAll().where('id', '=', roomId).executeTakeFirst()
+  const members = await db
+    .selectFrom('room_members')
+    .innerJoin('users', 'users.id', 'room_members.user_id')
+    .select(['users.username', 'room_members.roles'])
+    .where('room_id', '=', roomId)
+    .orderBy('users.username')
+    .execute()
+  const messages = await db
+    .selectFrom('messages')
+    .select(['type', 'msg', 'username', 'role'])
+    .where('room_id', '=', roomId)
+    .orderBy(sql`created_at`)
+    .execute()
+  return { room, members, messages }
+}
