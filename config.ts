@@ -23,7 +23,9 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
 
 /** Reads the service's settings from an environment, failing with the name of a bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -31,6 +33,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const raw = Object.fromEntries(
     known.filter((key) => env[key] !== undefined).map((key) => [key, env[key]]),
   )
+  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+    // Conversion would quietly truncate 3000.5 to 3000: whole numbers must be written as such.
+    if (schema.type === 'integer' && raw[key] !== undefined && !/^\d+$/.test(String(raw[key]))) {
+      throw new ConfigError(`Invalid configuration: ${key} must be a whole number`)
+    }
+  }
   const config = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw))
   const firstError = Value.Errors(ConfigSchema, config).First()
   if (firstError) {

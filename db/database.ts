@@ -13,6 +13,8 @@ export interface DatabaseOptions {
   poolSize: number
   /** Where the embedded database keeps its files (`memory://` keeps them in memory). */
   dataDir: string
+  /** Told when PostgreSQL drops an idle pooled connection (the pool replaces it). */
+  onIdleConnectionError?: (error: Error) => void
 }
 
 // int8 (count(*), sums) would otherwise arrive as a string; our counts fit a JS number.
@@ -21,6 +23,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value,
 export function createDatabase(options: DatabaseOptions): Db {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize })
+    // Unheard, a lost idle connection (server restart, terminated backend) crashes the process.
+    pool.on('error', (error) => options.onIdleConnectionError?.(error))
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   }
   const client = new PGlite(options.dataDir, {

@@ -21,6 +21,13 @@ const permissionFor: Record<RoomRole, string> = {
   leader: 'set-leader',
 }
 
+/** The role with its article, as Rocket.Chat's messages word it ("User is already an owner"). */
+const roleWithArticle: Record<RoomRole, string> = {
+  owner: 'an owner',
+  moderator: 'a moderator',
+  leader: 'a leader',
+}
+
 type RoleChange = RoomLookup & UserLookup
 
 /** The group and the member whose room role changes, once the actor may change it. */
@@ -49,7 +56,7 @@ export async function addRoomRole(
   await db.transaction().execute(async (trx) => {
     const { room, user, roles } = await findRoleChangeTarget(trx, actor, input, role)
     if (roles.includes(role)) {
-      throw new ApiError(`error-user-already-${role}`, `User is already a ${role}`)
+      throw new ApiError(`error-user-already-${role}`, `User is already ${roleWithArticle[role]}`)
     }
     await addMemberRole(trx, room.id, user.id, role)
     await recordSystemMessages(trx, room.id, actor, [
@@ -67,7 +74,9 @@ export async function removeRoomRole(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const { room, user, roles } = await findRoleChangeTarget(trx, actor, input, role)
-    if (!roles.includes(role)) throw new ApiError(`error-user-not-${role}`, `User is not a ${role}`)
+    if (!roles.includes(role)) {
+      throw new ApiError(`error-user-not-${role}`, `User is not ${roleWithArticle[role]}`)
+    }
     if (role === 'owner' && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
       throw new ApiError(
         'error-remove-last-owner',

@@ -25,6 +25,7 @@ export default fp<DatabasePluginOptions>(
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       dataDir: config.DATA_DIR,
+      onIdleConnectionError: (err) => app.log.warn({ err }, 'idle database connection lost'),
     })
     app.addHook('onClose', () => db.destroy())
     const applied = await migrateToLatest(db)

@@ -1,0 +1,109 @@
+import t, { type Test } from 'tap'
+import { ConfigError, loadConfig } from '../config.js'
+
+t.test('defaults: an empty environment gives a working configuration', async (t) => {
+  t.same(loadConfig({}), {
+    PORT: 3000,
+    HOST: '127.0.0.1',
+    DATABASE_URL: '',
+    DATABASE_POOL_SIZE: 10,
+    DATA_DIR: './data',
+    LOG_LEVEL: 'info',
+    BODY_LIMIT: 102400,
+    ROOM_NAME_PATTERN: '^[0-9a-zA-Z-_.]+$',
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASS: '',
+    ADMIN_EMAIL: '',
+    ADMIN_NAME: 'Administrator',
+  })
+})
+
+t.test('values are read from the environment given, numbers converted', async (t) => {
+  const config = loadConfig({
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    DATABASE_URL: 'postgres://app@db.example:5432/groups',
+    DATABASE_POOL_SIZE: '25',
+    DATA_DIR: '/var/lib/groups',
+    LOG_LEVEL: 'warn',
+    BODY_LIMIT: '2048',
+    ROOM_NAME_PATTERN: '^[a-z]+$',
+    ADMIN_USERNAME: 'root',
+    ADMIN_PASS: 's3cret',
+    ADMIN_EMAIL: 'root@example.com',
+    ADMIN_NAME: 'Root',
+  })
+
+  t.same(config, {
+    PORT: 8080,
+    HOST: '0.0.0.0',
+    DATABASE_URL: 'postgres://app@db.example:5432/groups',
+    DATABASE_POOL_SIZE: 25,
+    DATA_DIR: '/var/lib/groups',
+    LOG_LEVEL: 'warn',
+    BODY_LIMIT: 2048,
+    ROOM_NAME_PATTERN: '^[a-z]+$',
+    ADMIN_USERNAME: 'root',
+    ADMIN_PASS: 's3cret',
+    ADMIN_EMAIL: 'root@example.com',
+    ADMIN_NAME: 'Root',
+  })
+  t.equal(typeof config.PORT, 'number')
+})
+
+t.test('variables the service does not know are left out', async (t) => {
+  const config = loadConfig({ PATH: '/usr/bin', HOME: '/root', PORT: '4000' })
+
+  t.equal(config.PORT, 4000)
+  t.notOk('PATH' in config)
+  t.notOk('HOME' in config)
+})
+
+t.test('loading with no argument reads process.env', async (t) => {
+  const saved = process.env.PORT
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.PORT
+    else process.env.PORT = saved
+  })
+  process.env.PORT = '4321'
+
+  t.equal(loadConfig().PORT, 4321)
+})
+
+/** Loading `env` fails with a ConfigError whose message starts with the variable's name. */
+function configError(t: Test, env: Record<string, string>, variable: string) {
+  let thrown: unknown
+  try {
+    loadConfig(env)
+  } catch (error) {
+    thrown = error
+  }
+  t.type(thrown, ConfigError, JSON.stringify(env))
+  t.match(
+    String((thrown as Error | undefined)?.message),
+    new RegExp(`^Invalid configuration: ${variable} `),
+  )
+}
+
+t.test('an invalid PORT is refused with an error naming PORT', async (t) => {
+  for (const port of ['abc', '70000', '-1', '']) configError(t, { PORT: port }, 'PORT')
+})
+
+t.test('an invalid LOG_LEVEL is refused with an error naming LOG_LEVEL', async (t) => {
+  for (const level of ['loud', 'INFO', '']) configError(t, { LOG_LEVEL: level }, 'LOG_LEVEL')
+})
+
+t.test('an invalid ROOM_NAME_PATTERN regular expression is refused', async (t) => {
+  for (const pattern of ['[', '(unclosed', '*x']) {
+    configError(t, { ROOM_NAME_PATTERN: pattern }, 'ROOM_NAME_PATTERN')
+  }
+  configError(t, { ROOM_NAME_PATTERN: '' }, 'ROOM_NAME_PATTERN')
+})
+
+t.test('other out-of-range values are refused by name', async (t) => {
+  configError(t, { BODY_LIMIT: '10' }, 'BODY_LIMIT')
+  configError(t, { DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE')
+  configError(t, { DATABASE_POOL_SIZE: 'many' }, 'DATABASE_POOL_SIZE')
+  configError(t, { HOST: '' }, 'HOST')
+  configError(t, { ADMIN_USERNAME: '' }, 'ADMIN_USERNAME')
+})

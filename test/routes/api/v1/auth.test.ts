@@ -1,0 +1,400 @@
+import { createHash } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import {
+  buildApp,
+  createTestUser,
+  TEST_PASSWORD,
+  type TestUser,
+  testDatabase,
+} from '../../../helper.js'
+
+const db = await testDatabase(t)
+
+const UNAUTHORIZED = {
+  success: false,
+  status: 'error',
+  error: 'Unauthorized',
+  message: 'Unauthorized',
+}
+
+const NOT_LOGGED_IN = {
+  success: false,
+  status: 'error',
+  message: 'You must be logged in to do this.',
+  error: 'You must be logged in to do this.',
+}
+
+function login(app: FastifyInstance, payload: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/api/v1/login', payload })
+}
+
+function getMe(app: FastifyInstance, headers: Record<string, string>) {
+  return app.inject({ method: 'GET', url: '/api/v1/me', headers })
+}
+
+function sha256Base64(token: string) {
+  return createHash('sha256').update(token).digest('base64')
+}
+
+/** The profile Rocket.Chat's clients expect for a user made by createTestUser. */
+async function expectedProfile(user: TestUser) {
+  const row = await db
+    .selectFrom('users')
+    .select(['created_at', 'updated_at'])
+    .where('id', '=', user.id)
+    .executeTakeFirstOrThrow()
+  return {
+    _id: user.id,
+    username: user.username,
+    name: `Name of ${user.username}`,
+    emails: [{ address: `${user.username}@example.com`, verified: false }],
+    roles: ['user'],
+    active: true,
+    status: 'offline',
+    type: 'user',
+    createdAt: row.created_at.toISOString(),
+    _updatedAt: row.updated_at.toISOString(),
+  }
+}
+
+async function storedTokens(userId: string) {
+  return db.selectFrom('login_tokens').selectAll().where('user_id', '=', userId).execute()
+}
+
+async function setActive(userId: string, active: boolean) {
+  await db.updateTable('users').set({ active }).where('id', '=', userId).execute()
+}
+
+const loginForms: Array<[string, (user: TestUser) => Record<string, string>]> = [
+  ['user as a username', (user) => ({ user: user.username, password: TEST_PASSWORD })],
+  [
+    'user as an email',
+    (user) => ({ user: `${user.username}@example.com`, password: TEST_PASSWORD }),
+  ],
+  ['username', (user) => ({ username: user.username, password: TEST_PASSWORD })],
+  ['email', (user) => ({ email: `${user.username}@example.com`, password: TEST_PASSWORD })],
+  [
+    'username in another case',
+    (user) => ({ username: user.username.toUpperCase(), password: TEST_PASSWORD }),
+  ],
+  [
+    'email in another case',
+    (user) => ({ email: `${user.username}@EXAMPLE.com`.toUpperCase(), password: TEST_PASSWORD }),
+  ],
+  [
+    'user as an email in another case',
+    (user) => ({ user: `${user.username}@Example.COM`.toUpperCase(), password: TEST_PASSWORD }),
+  ],
+]
+
+for (const [form, body] of loginForms) {
+  t.test(`login with ${form}: 200 with the user id, a new token and the profile`, async (t) => {
+    const app = await buildApp(t, db)
+    const user = await createTestUser(db)
+
+    const response = await login(app, body(user))
+
+    t.equal(response.statusCode, 200)
+    const result = response.json()
+    t.same(Object.keys(result).sort(), ['data', 'status', 'success'])
+    t.equal(result.status, 'success')
+    t.equal(result.success, true)
+    t.same(Object.keys(result.data).sort(), ['authToken', 'me', 'userId'])
+    t.equal(result.data.userId, user.id)
+    t.match(result.data.authToken, /^[A-Za-z0-9_-]{43}$/)
+    t.not(result.data.authToken, user.headers['x-auth-token'])
+    t.same(result.data.me, await expectedProfile(user))
+    t.equal(response.headers['cache-control'], 'no-store')
+  })
+}
+
+t.test('the token a login returns works for GET /api/v1/me', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const { data } = (await login(app, { user: user.username, password: TEST_PASSWORD })).json()
+
+  const response = await getMe(app, { 'x-user-id': data.userId, 'x-auth-token': data.authToken })
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), { ...(await expectedProfile(user)), success: true })
+})
+
+t.test('only the SHA-256 hash of a login token is stored, bound to its user', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const before = await storedTokens(user.id)
+
+  const { data } = (await login(app, { username: user.username, password: TEST_PASSWORD })).json()
+
+  const after = await storedTokens(user.id)
+  t.equal(after.length, before.length + 1)
+  const added = after.filter((row) => !before.some((old) => old.hashed_token === row.hashed_token))
+  t.equal(added.length, 1)
+  t.equal(added[0]?.hashed_token, sha256Base64(data.authToken))
+  t.equal(added[0]?.user_id, user.id)
+
+  const everyToken = await db.selectFrom('login_tokens').selectAll().execute()
+  t.notOk(
+    JSON.stringify(everyToken).includes(data.authToken),
+    'the plaintext token is nowhere in login_tokens',
+  )
+})
+
+t.test('passwords are stored as argon2id hashes, never in clear', async (t) => {
+  const user = await createTestUser(db)
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', user.id)
+    .executeTakeFirstOrThrow()
+  t.match(row.password_hash, /^\$argon2id\$/)
+  t.notOk(row.password_hash.includes(TEST_PASSWORD))
+})
+
+t.test('login with resume: 200 with the same token and the profile', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const tokensBefore = await storedTokens(user.id)
+
+  const response = await login(app, { resume: user.headers['x-auth-token'] })
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), {
+    status: 'success',
+    data: {
+      userId: user.id,
+      authToken: user.headers['x-auth-token'],
+      me: await expectedProfile(user),
+    },
+    success: true,
+  })
+  t.same(await storedTokens(user.id), tokensBefore, 'resuming stores no new token')
+})
+
+t.test('login with resume of an unknown or logged-out token: 401 Unauthorized', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  await app.inject({ method: 'POST', url: '/api/v1/logout', headers: user.headers })
+
+  for (const resume of ['not-a-token', user.headers['x-auth-token']]) {
+    const response = await login(app, { resume })
+    t.equal(response.statusCode, 401)
+    t.same(response.json(), UNAUTHORIZED)
+  }
+})
+
+t.test('unknown user and wrong password get the identical 401 body', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const tokensBefore = await storedTokens(user.id)
+
+  const unknown = await login(app, { user: `nobody-${user.username}`, password: TEST_PASSWORD })
+  const unknownEmail = await login(app, {
+    email: `nobody-${user.username}@example.com`,
+    password: TEST_PASSWORD,
+  })
+  const wrong = await login(app, { user: user.username, password: `${TEST_PASSWORD}!` })
+
+  for (const response of [unknown, unknownEmail, wrong]) {
+    t.equal(response.statusCode, 401)
+    t.same(response.json(), UNAUTHORIZED)
+  }
+  t.equal(unknown.body, wrong.body)
+  t.same(await storedTokens(user.id), tokensBefore, 'no token is issued')
+})
+
+t.test('login without a password, or without a user: 401 Unauthorized', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+
+  for (const body of [
+    { user: user.username },
+    { username: user.username },
+    { email: `${user.username}@example.com` },
+    { password: TEST_PASSWORD },
+    {},
+  ]) {
+    const response = await login(app, body)
+    t.equal(response.statusCode, 401, JSON.stringify(body))
+    t.same(response.json(), UNAUTHORIZED)
+  }
+})
+
+t.test('a deactivated user with the right password: 401 error-user-is-not-activated', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db, { active: false })
+  const tokensBefore = await storedTokens(user.id)
+
+  const response = await login(app, { user: user.username, password: TEST_PASSWORD })
+
+  t.equal(response.statusCode, 401)
+  t.same(response.json(), {
+    success: false,
+    status: 'error',
+    error: 'error-user-is-not-activated',
+    message: 'User is not activated',
+  })
+  t.same(await storedTokens(user.id), tokensBefore, 'no token is issued')
+})
+
+t.test('a deactivated user with a wrong password looks like any failed login', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db, { active: false })
+
+  const response = await login(app, { user: user.username, password: 'wrong' })
+
+  t.equal(response.statusCode, 401)
+  t.same(response.json(), UNAUTHORIZED)
+})
+
+t.test('a deactivated user: their existing token no longer works', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  t.equal((await getMe(app, user.headers)).statusCode, 200)
+
+  await setActive(user.id, false)
+
+  const me = await getMe(app, user.headers)
+  t.equal(me.statusCode, 401)
+  t.same(me.json(), NOT_LOGGED_IN)
+  const resumed = await login(app, { resume: user.headers['x-auth-token'] })
+  t.equal(resumed.statusCode, 401)
+  t.same(resumed.json(), UNAUTHORIZED)
+})
+
+t.test('login with unknown keys or wrong types: 400 invalid-params', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+
+  const unknownKey = await login(app, {
+    user: user.username,
+    password: TEST_PASSWORD,
+    totp: '123456',
+  })
+  t.equal(unknownKey.statusCode, 400)
+  t.same(unknownKey.json(), {
+    success: false,
+    error: 'must NOT have additional properties [invalid-params]',
+    errorType: 'invalid-params',
+  })
+
+  const wrongType = await login(app, { user: user.username, password: 1234 })
+  t.equal(wrongType.statusCode, 400)
+  t.same(wrongType.json(), {
+    success: false,
+    error: 'password must be string [invalid-params]',
+    errorType: 'invalid-params',
+  })
+})
+
+t.test('logout: 200, and that token stops working', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/logout',
+    headers: user.headers,
+  })
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), {
+    status: 'success',
+    data: { message: "You've been logged out!" },
+    success: true,
+  })
+  const me = await getMe(app, user.headers)
+  t.equal(me.statusCode, 401)
+  t.same(me.json(), NOT_LOGGED_IN)
+  const again = await app.inject({ method: 'POST', url: '/api/v1/logout', headers: user.headers })
+  t.equal(again.statusCode, 401)
+  t.same(again.json(), NOT_LOGGED_IN)
+  t.notOk(
+    (await storedTokens(user.id)).some(
+      (row) => row.hashed_token === sha256Base64(user.headers['x-auth-token']),
+    ),
+    'the token is deleted',
+  )
+})
+
+t.test('logout ends only that token: another token of the same user still works', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const { data } = (await login(app, { user: user.username, password: TEST_PASSWORD })).json()
+  const otherHeaders = { 'x-user-id': user.id, 'x-auth-token': data.authToken }
+
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/logout',
+    headers: otherHeaders,
+  })
+  t.equal(response.statusCode, 200)
+
+  t.equal((await getMe(app, otherHeaders)).statusCode, 401)
+  const me = await getMe(app, user.headers)
+  t.equal(me.statusCode, 200)
+  t.equal(me.json()._id, user.id)
+})
+
+t.test('logout by one user leaves the tokens of other users alone', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const other = await createTestUser(db)
+
+  await app.inject({ method: 'POST', url: '/api/v1/logout', headers: user.headers })
+
+  t.equal((await getMe(app, other.headers)).statusCode, 200)
+})
+
+t.test('logout without being logged in: 401', async (t) => {
+  const app = await buildApp(t, db)
+
+  const response = await app.inject({ method: 'POST', url: '/api/v1/logout' })
+
+  t.equal(response.statusCode, 401)
+  t.same(response.json(), NOT_LOGGED_IN)
+})
+
+t.test('me: the caller profile with success true', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db, { roles: ['admin', 'user'] })
+
+  const response = await getMe(app, user.headers)
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), {
+    ...(await expectedProfile(user)),
+    roles: ['admin', 'user'],
+    success: true,
+  })
+  t.equal(response.headers['cache-control'], 'no-store')
+})
+
+t.test('me without a valid login: 401 with the not-logged-in body', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const other = await createTestUser(db)
+  const cases: Array<[string, Record<string, string>]> = [
+    ['no headers', {}],
+    ['a wrong token', { 'x-user-id': user.id, 'x-auth-token': 'wrong-token' }],
+    [
+      "another user's id with this token",
+      { 'x-user-id': other.id, 'x-auth-token': user.headers['x-auth-token'] },
+    ],
+    ['an unknown user id', { 'x-user-id': 'NoSuchUserId12345', 'x-auth-token': 'x' }],
+    ['only the user id', { 'x-user-id': user.id }],
+    ['only the token', { 'x-auth-token': user.headers['x-auth-token'] }],
+    ['empty headers', { 'x-user-id': '', 'x-auth-token': '' }],
+    [
+      'the stored hash sent as the token',
+      { 'x-user-id': user.id, 'x-auth-token': sha256Base64(user.headers['x-auth-token']) },
+    ],
+  ]
+
+  for (const [name, headers] of cases) {
+    const response = await getMe(app, headers)
+    t.equal(response.statusCode, 401, name)
+    t.same(response.json(), NOT_LOGGED_IN, name)
+  }
+})

@@ -1,0 +1,346 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import t from 'tap'
+import { buildApp, createTestUser, type TestUser, testDatabase } from '../../../helper.js'
+
+const db = await testDatabase(t)
+
+const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+let counter = 0
+
+/** A users.create body with a username and email no other test uses. */
+function newUserBody(overrides: Record<string, unknown> = {}) {
+  counter += 1
+  const username = `new${counter}-${randomUUID().slice(0, 8)}`
+  return {
+    email: `${username}@example.org`,
+    name: `New User ${counter}`,
+    password: `secret ${randomUUID()}`,
+    username,
+    ...overrides,
+  }
+}
+
+function createUser(app: FastifyInstance, actor: TestUser, payload: Record<string, unknown>) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/users.create',
+    headers: actor.headers,
+    payload,
+  })
+}
+
+async function usersNamed(username: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'username'])
+    .where(sql`lower(username)`, '=', username.toLowerCase())
+    .execute()
+}
+
+async function usersWithEmail(email: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'email'])
+    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .execute()
+}
+
+function refusal(errorType: string, message: string) {
+  return { success: false, error: `${message} [${errorType}]`, errorType }
+}
+
+t.test('an admin creates a user: 200 with the new user, who gets the user role', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const body = newUserBody()
+
+  const response = await createUser(app, admin, body)
+
+  t.equal(response.statusCode, 200)
+  const result = response.json()
+  t.same(Object.keys(result).sort(), ['success', 'user'])
+  t.equal(result.success, true)
+  const stored = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('username', '=', body.username)
+    .executeTakeFirstOrThrow()
+  t.same(result.user, {
+    _id: stored.id,
+    username: body.username,
+    name: body.name,
+    emails: [{ address: body.email, verified: false }],
+    roles: ['user'],
+    active: true,
+    status: 'offline',
+    type: 'user',
+    createdAt: stored.created_at.toISOString(),
+    _updatedAt: stored.updated_at.toISOString(),
+  })
+  t.match(result.user.createdAt, ISO_TIMESTAMP)
+  t.match(result.user._id, /^[23456789A-Za-z]{17}$/)
+  t.equal(stored.email, body.email)
+  t.equal(stored.active, true)
+  t.match(stored.password_hash, /^\$argon2id\$/)
+  t.notOk(stored.password_hash.includes(body.password), 'the password is not stored in clear')
+  const roles = await db
+    .selectFrom('user_roles')
+    .select('role_id')
+    .where('user_id', '=', stored.id)
+    .execute()
+  t.same(roles, [{ role_id: 'user' }])
+})
+
+t.test('the created user can log in with the password given', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const body = newUserBody()
+  const created = (await createUser(app, admin, body)).json().user
+
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/login',
+    payload: { user: body.username, password: body.password },
+  })
+
+  t.equal(response.statusCode, 200)
+  const { data } = response.json()
+  t.equal(data.userId, created._id)
+  t.same(data.me, created)
+  const me = await app.inject({
+    method: 'GET',
+    url: '/api/v1/me',
+    headers: { 'x-user-id': data.userId, 'x-auth-token': data.authToken },
+  })
+  t.equal(me.statusCode, 200)
+  t.equal(me.json().username, body.username)
+})
+
+t.test('roles and active are honoured', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const body = newUserBody({ roles: ['bot', 'user'], active: false })
+
+  const response = await createUser(app, admin, body)
+
+  t.equal(response.statusCode, 200)
+  const { user } = response.json()
+  t.same(user.roles, ['bot', 'user'])
+  t.equal(user.active, false)
+  const roles = await db
+    .selectFrom('user_roles')
+    .select('role_id')
+    .where('user_id', '=', user._id)
+    .orderBy('role_id')
+    .execute()
+  t.same(roles, [{ role_id: 'bot' }, { role_id: 'user' }])
+
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/v1/login',
+    payload: { username: body.username, password: body.password },
+  })
+  t.equal(login.statusCode, 401, 'an inactive user cannot log in')
+  t.equal(login.json().error, 'error-user-is-not-activated')
+})
+
+t.test('an admin can create another admin', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const body = newUserBody({ roles: ['admin'] })
+
+  const response = await createUser(app, admin, body)
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json().user.roles, ['admin'])
+})
+
+t.test('a user without create-user: 400 error-action-not-allowed, nothing stored', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const body = newUserBody()
+
+  const response = await createUser(app, user, body)
+
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), refusal('error-action-not-allowed', 'Adding user is not allowed'))
+  t.same(await usersNamed(body.username), [])
+})
+
+t.test('not logged in: 401, nothing stored', async (t) => {
+  const app = await buildApp(t, db)
+  const body = newUserBody()
+
+  const response = await app.inject({ method: 'POST', url: '/api/v1/users.create', payload: body })
+
+  t.equal(response.statusCode, 401)
+  t.same(response.json(), {
+    success: false,
+    status: 'error',
+    message: 'You must be logged in to do this.',
+    error: 'You must be logged in to do this.',
+  })
+  t.same(await usersNamed(body.username), [])
+})
+
+t.test('a username outside [0-9a-zA-Z-_.]: error-input-is-not-a-valid-field', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+
+  for (const username of ['with space', 'émile', 'a@b', 'semi;colon', 'slash/name']) {
+    const body = newUserBody({ username })
+    const response = await createUser(app, admin, body)
+    t.equal(response.statusCode, 400, username)
+    t.same(
+      response.json(),
+      refusal('error-input-is-not-a-valid-field', `${username} is not a valid username`),
+    )
+    t.same(await usersWithEmail(body.email), [], 'nothing stored')
+  }
+})
+
+t.test('the blocked usernames all and here: error-blocked-username', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+
+  for (const username of ['all', 'here', 'ALL', 'Here']) {
+    const body = newUserBody({ username })
+    const response = await createUser(app, admin, body)
+    t.equal(response.statusCode, 400, username)
+    t.same(
+      response.json(),
+      refusal('error-blocked-username', `${username} is blocked and can't be used!`),
+    )
+    t.same(await usersNamed(username), [], 'nothing stored')
+  }
+})
+
+t.test('a taken username, in any case: error-field-unavailable', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const existing = await createTestUser(db)
+  const taken = existing.username.toUpperCase()
+  const body = newUserBody({ username: taken })
+
+  const response = await createUser(app, admin, body)
+
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), refusal('error-field-unavailable', `${taken} is already in use :(`))
+  t.same(await usersNamed(existing.username), [{ id: existing.id, username: existing.username }])
+  t.same(await usersWithEmail(body.email), [])
+})
+
+t.test('a taken email, in any case: error-field-unavailable', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const existing = await createTestUser(db)
+  const email = `${existing.username}@EXAMPLE.COM`
+  const body = newUserBody({ email })
+
+  const response = await createUser(app, admin, body)
+
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), refusal('error-field-unavailable', `${email} is already in use :(`))
+  t.same(await usersNamed(body.username), [])
+})
+
+t.test('a username created through the API is taken for the next create', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const first = newUserBody()
+  t.equal((await createUser(app, admin, first)).statusCode, 200)
+
+  const again = await createUser(app, admin, newUserBody({ username: first.username }))
+
+  t.equal(again.statusCode, 400)
+  t.same(again.json(), refusal('error-field-unavailable', `${first.username} is already in use :(`))
+  t.equal((await usersNamed(first.username)).length, 1)
+})
+
+t.test('an unknown role, or a room role, is refused and nothing is stored', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+
+  for (const role of ['superuser', 'owner']) {
+    const body = newUserBody({ roles: ['user', role] })
+    const response = await createUser(app, admin, body)
+    t.equal(response.statusCode, 400, role)
+    t.same(response.json(), refusal('error-invalid-role', `Role ${role} does not exist`))
+    t.same(await usersNamed(body.username), [])
+  }
+})
+
+t.test('a missing required field: 400 invalid-params, nothing stored', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+
+  for (const field of ['email', 'name', 'password', 'username'] as const) {
+    const body: Record<string, unknown> = newUserBody()
+    delete body[field]
+    const response = await createUser(app, admin, body)
+    t.equal(response.statusCode, 400, field)
+    t.same(response.json(), {
+      success: false,
+      error: `must have required property '${field}' [invalid-params]`,
+      errorType: 'invalid-params',
+    })
+    if (typeof body.username === 'string') t.same(await usersNamed(body.username), [])
+    if (typeof body.email === 'string') t.same(await usersWithEmail(body.email), [])
+  }
+})
+
+t.test('unknown keys: 400 invalid-params, nothing stored', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const body = newUserBody({ isAdmin: true })
+
+  const response = await createUser(app, admin, body)
+
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), {
+    success: false,
+    error: 'must NOT have additional properties [invalid-params]',
+    errorType: 'invalid-params',
+  })
+  t.same(await usersNamed(body.username), [])
+})
+
+t.test('a malformed email: 400 invalid-params, nothing stored', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const body = newUserBody({ email: 'not-an-email' })
+
+  const response = await createUser(app, admin, body)
+
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), {
+    success: false,
+    error: 'email must match format "email" [invalid-params]',
+    errorType: 'invalid-params',
+  })
+  t.same(await usersNamed(body.username), [])
+})
+
+t.test('wrong types are refused, not coerced: 400 invalid-params', async (t) => {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [newUserBody({ active: 'false' }), 'active must be boolean'],
+    [newUserBody({ roles: 'admin' }), 'roles must be array'],
+    [newUserBody({ name: 42 }), 'name must be string'],
+  ]
+  for (const [body, message] of cases) {
+    const response = await createUser(app, admin, body)
+    t.equal(response.statusCode, 400, message)
+    t.same(response.json(), {
+      success: false,
+      error: `${message} [invalid-params]`,
+      errorType: 'invalid-params',
+    })
+    t.same(await usersNamed(String(body.username)), [])
+  }
+})
