@@ -19,6 +19,15 @@ export const ConfigSchema = Type.Object({
   ADMIN_PASS: Type.String({ default: '' }),
   ADMIN_EMAIL: Type.String({ default: '' }),
   ADMIN_NAME: Type.String({ minLength: 1, default: 'Administrator' }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 10 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  LOGIN_MAX_FAILURES_PER_USER: Type.Integer({ minimum: 0, default: 10 }),
+  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 0, default: 50 }),
+  LOGIN_BLOCK_WINDOW_MS: Type.Integer({ minimum: 1000, default: 300000 }),
+  CORS_ORIGIN: Type.String({ default: '' }),
+  TRUST_PROXY: Type.String({ default: '' }),
+  ALLOW_REGISTRATION: Type.Boolean({ default: false }),
+  METRICS: Type.Boolean({ default: false }),
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -20,12 +20,33 @@ export interface DatabaseOptions {
 // int8 (count(*), sums) would otherwise arrive as a string; our counts fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10))
 
+const pools = new WeakMap<Db, pg.Pool>()
+
+/** How busy a PostgreSQL database's pool is; nothing for the embedded database, which has none. */
+export function poolUsage(db: Db) {
+  const pool = pools.get(db)
+  if (!pool) return undefined
+  return {
+    max: pool.options.max,
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }
+}
+
 export function createDatabase(options: DatabaseOptions): Db {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize })
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize,
+      // With the database unreachable, fail a request within seconds instead of queueing it.
+      connectionTimeoutMillis: 3000,
+    })
     // Unheard, a lost idle connection (server restart, terminated backend) crashes the process.
     pool.on('error', (error) => options.onIdleConnectionError?.(error))
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    pools.set(db, pool)
+    return db
   }
   const client = new PGlite(options.dataDir, {
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },

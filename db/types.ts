@@ -53,6 +53,12 @@ export interface RoomsTable {
   sys_mes: Generated<boolean>
   created_at: Generated<Date>
   updated_at: Generated<Date>
+  topic: string | null
+  description: string | null
+  purpose: string | null
+  announcement: string | null
+  custom_fields: Generated<Record<string, unknown>>
+  archived: Generated<boolean>
 }
 
 export interface RoomMembersTable {
@@ -61,6 +67,7 @@ export interface RoomMembersTable {
   roles: Generated<string[]>
   open: Generated<boolean>
   created_at: Generated<Date>
+  last_seen_at: Generated<Date>
 }
 
 export interface MessagesTable {
@@ -75,6 +82,24 @@ export interface MessagesTable {
   updated_at: Generated<Date>
 }
 
+export interface AuditLogTable {
+  id: Generated<number>
+  created_at: Generated<Date>
+  actor_id: string | null
+  actor_username: string | null
+  room_id: string | null
+  action: string
+  before: unknown
+  after: unknown
+}
+
+/** A fixed-window counter: `count` hits since the window opened, reset once `reset_at` passes. */
+export interface WindowCounterTable {
+  key: string
+  count: number
+  reset_at: Date
+}
+
 export interface Database {
   roles: RolesTable
   permissions: PermissionsTable
@@ -85,6 +110,9 @@ export interface Database {
   rooms: RoomsTable
   room_members: RoomMembersTable
   messages: MessagesTable
+  audit_log: AuditLogTable
+  rate_limits: WindowCounterTable
+  login_failures: WindowCounterTable
 }
 
 export type User = Selectable<UsersTable>
@@ -94,3 +122,4 @@ export type NewRoom = Insertable<RoomsTable>
 export type RoomMember = Selectable<RoomMembersTable>
 export type Message = Selectable<MessagesTable>
 export type NewMessage = Insertable<MessagesTable>
+export type AuditEntry = Selectable<AuditLogTable>

@@ -64,6 +64,11 @@ export const errors = {
       'User does not have the permissions required for this action',
       403,
     ),
+  roomArchived: (name: string) =>
+    new ApiError('error-room-archived', `The private group, ${name}, is archived`),
+  roomNotArchived: (name: string) =>
+    new ApiError('error-room-not-archived', `The private group, ${name}, is not archived`),
+  notAuthorized: () => new ApiError('error-not-authorized', 'Not authorized'),
   lastOwner: () =>
     new ApiError(
       'error-you-are-last-owner',

@@ -1,7 +1,11 @@
 import type { Migration } from 'kysely'
 import * as initial from './2026112401_initial.js'
+import * as lifecycleAndAudit from './2026112402_lifecycle_and_audit.js'
+import * as rateLimits from './2026112403_rate_limits.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
   '2026112401_initial': initial,
+  '2026112402_lifecycle_and_audit': lifecycleAndAudit,
+  '2026112403_rate_limits': rateLimits,
 }

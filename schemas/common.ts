@@ -1,4 +1,4 @@
-import { type ObjectOptions, type TSchema, Type } from '@sinclair/typebox'
+import { type ObjectOptions, type Static, type TSchema, Type } from '@sinclair/typebox'
 
 export const IdSchema = Type.String({
   minLength: 1,
@@ -57,7 +57,42 @@ export const UserRefProperties = {
 
 export const PageQueryProperties = {
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  count: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 50 })),
+  count: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      default: 50,
+      description: 'Items per page; above 100 is cut to 100',
+    }),
+  ),
+}
+
+const fieldList = (fields: string[]) => fields.map((field) => `\`${field}\``).join(', ')
+
+/** A list's `sort` parameter (JSON text), documenting the fields that list may be sorted by. */
+export function SortQueryProperty(fields: string[]) {
+  return Type.Optional(
+    Type.String({
+      maxLength: 512,
+      description: `A JSON object of field to 1 (ascending) or -1 (descending), most significant first; fields: ${fieldList(fields)}. Anything else is \`error-invalid-sort\`.`,
+      examples: [`{"${fields[0]}":1}`],
+    }),
+  )
+}
+
+/** A list's `query` parameter (JSON text): per field, a string to equal or a `$regex`. */
+export function TextQueryProperty(fields: string[]) {
+  return Type.Optional(
+    Type.String({
+      maxLength: 1024,
+      description: `A JSON filter on ${fieldList(fields)}: \`{"field": "value"}\` or \`{"field": {"$regex": "…", "$options": "i"}}\` (a PostgreSQL regular expression of at most 128 characters). Anything else is \`error-invalid-query\`.`,
+      examples: [`{"${fields[0]}":{"$regex":"^team","$options":"i"}}`],
+    }),
+  )
+}
+
+/** A value that may also be null (OpenAPI 3.0's `nullable`, which the serializer honours too). */
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, nullable: true })
 }
 
 export const PageResultProperties = {

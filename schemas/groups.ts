@@ -1,10 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox'
 import {
   IdSchema,
+  Nullable,
   PageQueryProperties,
   PageResultProperties,
   RoomRefProperties,
+  SortQueryProperty,
   Success,
+  TextQueryProperty,
   TimestampSchema,
   UserRefProperties,
 } from './common.js'
@@ -27,6 +30,12 @@ export const GroupSchema = Type.Object({
   ro: Type.Boolean({ description: 'Read-only' }),
   sysMes: Type.Boolean({ description: 'System messages are shown' }),
   _updatedAt: TimestampSchema,
+  topic: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  purpose: Type.Optional(Type.String()),
+  announcement: Type.Optional(Type.String()),
+  customFields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  archived: Type.Optional(Type.Boolean({ description: 'Present and true once archived' })),
 })
 export type GroupView = Static<typeof GroupSchema>
 
@@ -104,6 +113,16 @@ export const RoomUserBodySchema = Type.Object(
 )
 export type RoomUserBody = Static<typeof RoomUserBodySchema>
 
+/** Custom fields as Rocket.Chat keeps them: a free-form object, bounded in size. */
+export const RoomCustomFieldsSchema = Type.Unsafe<Record<string, unknown>>({
+  type: 'object',
+  additionalProperties: true,
+  maxProperties: 50,
+  description: 'Free-form custom fields (at most 50 keys)',
+})
+
+const roomText = (description: string) => Type.String({ maxLength: 4096, description })
+
 export const CreateGroupBodySchema = Type.Object(
   {
     name: Type.String({ maxLength: 256 }),
@@ -114,18 +133,72 @@ export const CreateGroupBodySchema = Type.Object(
       }),
     ),
     readOnly: Type.Optional(Type.Boolean()),
+    excludeSelf: Type.Optional(
+      Type.Boolean({
+        description:
+          'Do not add the creator as a member; the first valid user in `members` becomes the owner',
+      }),
+    ),
+    customFields: Type.Optional(RoomCustomFieldsSchema),
+    extraData: Type.Optional(
+      Type.Object(
+        {
+          topic: Type.Optional(roomText('The topic')),
+          description: Type.Optional(roomText('The description')),
+          announcement: Type.Optional(roomText('The announcement')),
+          readOnly: Type.Optional(
+            Type.Boolean({ description: 'Read-only, unless the top-level `readOnly` is sent' }),
+          ),
+          customFields: Type.Optional(RoomCustomFieldsSchema),
+        },
+        {
+          additionalProperties: false,
+          description: 'More room settings, as Rocket.Chat takes them',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
 export type CreateGroupBody = Static<typeof CreateGroupBodySchema>
 
-export const ListGroupsQuerySchema = Type.Object(PageQueryProperties)
+export const InviteBodySchema = Type.Object(
+  {
+    ...RoomRefProperties,
+    ...UserRefProperties,
+    userIds: Type.Optional(
+      Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: "Users' IDs" }),
+    ),
+    usernames: Type.Optional(
+      Type.Array(Type.String({ maxLength: 128 }), { maxItems: 1000, description: 'Usernames' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type InviteBody = Static<typeof InviteBodySchema>
+
+const groupSortFields = ['name', 'fname', 'ts', '_updatedAt', 'msgs', 'usersCount']
+
+export const ListGroupsQuerySchema = Type.Object({
+  ...PageQueryProperties,
+  sort: SortQueryProperty(groupSortFields),
+})
 export const ListGroupsResponseSchema = Success({
   groups: Type.Array(GroupSummarySchema),
   ...PageResultProperties,
 })
 
-export const MembersQuerySchema = Type.Object({ ...RoomRefProperties, ...PageQueryProperties })
+export const ListAllGroupsQuerySchema = Type.Object({
+  ...PageQueryProperties,
+  sort: SortQueryProperty(groupSortFields),
+  query: TextQueryProperty(['name', 'fname']),
+})
+
+export const MembersQuerySchema = Type.Object({
+  ...RoomRefProperties,
+  ...PageQueryProperties,
+  sort: SortQueryProperty(['username', 'name']),
+})
 export const MembersResponseSchema = Success({
   members: Type.Array(MemberSchema),
   ...PageResultProperties,
@@ -141,7 +214,38 @@ export const HistoryQuerySchema = Type.Object({
   ),
   inclusive: Type.Optional(Type.Boolean({ default: false })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  count: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 20 })),
+  count: Type.Optional(
+    Type.Integer({ minimum: 0, default: 20, description: 'Messages; above 100 is cut to 100' }),
+  ),
 })
 export type HistoryQuery = Static<typeof HistoryQuerySchema>
 export const HistoryResponseSchema = Success({ messages: Type.Array(MessageSchema) })
+
+export const MessagesQuerySchema = Type.Object({
+  ...RoomRefProperties,
+  ...PageQueryProperties,
+  sort: SortQueryProperty(['ts', '_updatedAt']),
+  query: TextQueryProperty(['msg', 't', 'u._id', 'u.username']),
+})
+export const MessagesResponseSchema = Success({
+  messages: Type.Array(MessageSchema),
+  ...PageResultProperties,
+})
+
+export const CountersQuerySchema = Type.Object({
+  ...RoomRefProperties,
+  userId: Type.Optional(
+    Type.String({ description: "Another user's counters (needs `view-room-administration`)" }),
+  ),
+})
+const CountersSchema = Type.Object({
+  joined: Type.Boolean({ description: 'The user is in the group and has it open' }),
+  members: Nullable(Type.Integer({ description: 'Active members' })),
+  unreads: Nullable(Type.Integer({ description: 'Messages since the user last read the group' })),
+  unreadsFrom: Nullable(TimestampSchema),
+  msgs: Nullable(Type.Integer()),
+  latest: Nullable(TimestampSchema),
+  userMentions: Nullable(Type.Integer()),
+})
+export type CountersView = Static<typeof CountersSchema>
+export const CountersResponseSchema = Success(CountersSchema.properties)

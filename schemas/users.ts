@@ -1,5 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { IdSchema, TimestampSchema } from './common.js'
+import {
+  IdSchema,
+  PageQueryProperties,
+  PageResultProperties,
+  SortQueryProperty,
+  Success,
+  TimestampSchema,
+  UserRefProperties,
+} from './common.js'
 
 export const UserSchema = Type.Object({
   _id: IdSchema,
@@ -39,3 +47,88 @@ export const CreateUserBodySchema = Type.Object(
   { additionalProperties: false },
 )
 export type CreateUserBody = Static<typeof CreateUserBodySchema>
+
+export const UserInfoSchema = Type.Object(
+  {
+    _id: IdSchema,
+    username: Type.String(),
+    name: Type.String(),
+    status: Type.String(),
+    active: Type.Boolean(),
+    type: Type.Literal('user'),
+    emails: Type.Optional(UserSchema.properties.emails),
+    roles: Type.Optional(Type.Array(Type.String())),
+    createdAt: Type.Optional(TimestampSchema),
+    _updatedAt: Type.Optional(TimestampSchema),
+  },
+  {
+    description:
+      'A user. `emails`, `roles`, `createdAt` and `_updatedAt` are shown to the user themselves and to callers with `view-full-other-user-info` only.',
+  },
+)
+export type UserInfoView = Static<typeof UserInfoSchema>
+
+export const UserInfoQuerySchema = Type.Object(UserRefProperties)
+
+export const UsersListQuerySchema = Type.Object({
+  ...PageQueryProperties,
+  sort: SortQueryProperty(['username', 'name', 'createdAt']),
+  query: Type.Optional(
+    Type.String({
+      maxLength: 2048,
+      description:
+        'A JSON filter: `{"username" | "name": "value"}`, `{"username" | "name": {"$regex": "…", "$options": "i"}}` (a regular expression of at most 128 characters, without case when `$options` is `i`), `{"active": true | false}`, and `$and` / `$or` lists of such objects. Anything else is `error-invalid-query`.',
+      examples: ['{"username":{"$regex":"^ali","$options":"i"}}'],
+    }),
+  ),
+})
+
+export const UsersListResponseSchema = Success({
+  users: Type.Array(UserInfoSchema),
+  ...PageResultProperties,
+})
+
+export const UpdateUserBodySchema = Type.Object(
+  {
+    userId: Type.String({ minLength: 1, maxLength: 64, description: 'The user to change' }),
+    data: Type.Object(
+      {
+        email: Type.Optional(CreateUserBodySchema.properties.email),
+        name: Type.Optional(CreateUserBodySchema.properties.name),
+        password: Type.Optional(CreateUserBodySchema.properties.password),
+        username: Type.Optional(CreateUserBodySchema.properties.username),
+        active: Type.Optional(Type.Boolean()),
+        roles: Type.Optional(
+          Type.Array(Type.String({ maxLength: 64 }), {
+            maxItems: 32,
+            description: 'The complete new list of global roles',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ userId: 'BsNr28znDkG8aeo7W', data: { name: 'New Name' } }],
+  },
+)
+export type UpdateUserBody = Static<typeof UpdateUserBodySchema>
+
+export const UserRefBodySchema = Type.Object(UserRefProperties, { additionalProperties: false })
+
+export const RegisterBodySchema = Type.Object(
+  {
+    username: CreateUserBodySchema.properties.username,
+    email: CreateUserBodySchema.properties.email,
+    pass: CreateUserBodySchema.properties.password,
+    name: CreateUserBodySchema.properties.name,
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { username: 'alice', email: 'alice@example.org', pass: 'a long secret', name: 'Alice' },
+    ],
+  },
+)
+export type RegisterBody = Static<typeof RegisterBodySchema>

@@ -15,6 +15,15 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     ADMIN_PASS: '',
     ADMIN_EMAIL: '',
     ADMIN_NAME: 'Administrator',
+    RATE_LIMIT_MAX: 10,
+    RATE_LIMIT_WINDOW_MS: 60000,
+    LOGIN_MAX_FAILURES_PER_USER: 10,
+    LOGIN_MAX_FAILURES_PER_IP: 50,
+    LOGIN_BLOCK_WINDOW_MS: 300000,
+    CORS_ORIGIN: '',
+    TRUST_PROXY: '',
+    ALLOW_REGISTRATION: false,
+    METRICS: false,
   })
 })
 
@@ -32,6 +41,15 @@ t.test('values are read from the environment given, numbers converted', async (t
     ADMIN_PASS: 's3cret',
     ADMIN_EMAIL: 'root@example.com',
     ADMIN_NAME: 'Root',
+    RATE_LIMIT_MAX: '0',
+    RATE_LIMIT_WINDOW_MS: '1000',
+    LOGIN_MAX_FAILURES_PER_USER: '3',
+    LOGIN_MAX_FAILURES_PER_IP: '7',
+    LOGIN_BLOCK_WINDOW_MS: '60000',
+    CORS_ORIGIN: 'https://app.example',
+    TRUST_PROXY: '10.0.0.0/8',
+    ALLOW_REGISTRATION: 'true',
+    METRICS: 'true',
   })
 
   t.same(config, {
@@ -47,6 +65,15 @@ t.test('values are read from the environment given, numbers converted', async (t
     ADMIN_PASS: 's3cret',
     ADMIN_EMAIL: 'root@example.com',
     ADMIN_NAME: 'Root',
+    RATE_LIMIT_MAX: 0,
+    RATE_LIMIT_WINDOW_MS: 1000,
+    LOGIN_MAX_FAILURES_PER_USER: 3,
+    LOGIN_MAX_FAILURES_PER_IP: 7,
+    LOGIN_BLOCK_WINDOW_MS: 60000,
+    CORS_ORIGIN: 'https://app.example',
+    TRUST_PROXY: '10.0.0.0/8',
+    ALLOW_REGISTRATION: true,
+    METRICS: true,
   })
   t.equal(typeof config.PORT, 'number')
 })
@@ -106,4 +133,8 @@ t.test('other out-of-range values are refused by name', async (t) => {
   configError(t, { DATABASE_POOL_SIZE: 'many' }, 'DATABASE_POOL_SIZE')
   configError(t, { HOST: '' }, 'HOST')
   configError(t, { ADMIN_USERNAME: '' }, 'ADMIN_USERNAME')
+  configError(t, { RATE_LIMIT_MAX: '-1' }, 'RATE_LIMIT_MAX')
+  configError(t, { RATE_LIMIT_WINDOW_MS: '10' }, 'RATE_LIMIT_WINDOW_MS')
+  configError(t, { LOGIN_MAX_FAILURES_PER_USER: 'ten' }, 'LOGIN_MAX_FAILURES_PER_USER')
+  configError(t, { LOGIN_BLOCK_WINDOW_MS: '0' }, 'LOGIN_BLOCK_WINDOW_MS')
 })

@@ -6,6 +6,7 @@ import type { Test } from 'tap'
 import app from '../app.js'
 import { type Config, loadConfig } from '../config.js'
 import { createDatabase, type Db, migrateToLatest } from '../db/database.js'
+import { findViolations } from '../db/queries/invariants.js'
 import { insertLoginToken } from '../db/queries/tokens.js'
 import { insertUser } from '../db/queries/users.js'
 import { hashPassword } from '../domain/auth/passwords.js'
@@ -43,7 +44,8 @@ export async function testDatabase(t: Test): Promise<Db> {
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', ...overrides })
+  // Rate limits would make tests depend on how many requests they send; rate-limit.test.ts turns them on.
+  return loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...overrides })
 }
 
 /** The whole app on a fresh Fastify instance over the given database, closed after the test. */
@@ -138,4 +140,9 @@ export async function storedGroup(db: Db, roomId: string) {
     .orderBy(sql`created_at`)
     .execute()
   return { room, members, messages }
+}
+
+/** Asserts the stored data breaks none of the service's invariants. */
+export async function assertInvariants(t: Test, db: Db) {
+  t.same(await findViolations(db), [], 'no invariant violations')
 }

@@ -33,24 +33,64 @@ type ValidatedDocument = Awaited<ReturnType<typeof SwaggerParser.validate>>
 /** Every route the API serves, as `METHOD path`. */
 const apiRoutes = [
   'GET /api/info',
-  'POST /api/v1/login',
-  'POST /api/v1/logout',
-  'GET /api/v1/me',
-  'POST /api/v1/users.create',
-  'POST /api/v1/groups.create',
+  'GET /api/v1/groups.auditLog',
+  'GET /api/v1/groups.counters',
+  'GET /api/v1/groups.history',
   'GET /api/v1/groups.info',
   'GET /api/v1/groups.list',
+  'GET /api/v1/groups.listAll',
   'GET /api/v1/groups.members',
-  'GET /api/v1/groups.history',
-  'POST /api/v1/groups.leave',
+  'GET /api/v1/groups.messages',
+  'GET /api/v1/groups.moderators',
+  'GET /api/v1/groups.roles',
+  'GET /api/v1/me',
+  'GET /api/v1/permissions.listAll',
+  'GET /api/v1/roles.list',
+  'GET /api/v1/users.info',
+  'GET /api/v1/users.list',
+  'GET /livez',
+  'GET /readyz',
+  'POST /api/v1/groups.addLeader',
+  'POST /api/v1/groups.addModerator',
+  'POST /api/v1/groups.addOwner',
+  'POST /api/v1/groups.archive',
+  'POST /api/v1/groups.close',
+  'POST /api/v1/groups.create',
+  'POST /api/v1/groups.delete',
   'POST /api/v1/groups.invite',
   'POST /api/v1/groups.kick',
-  'POST /api/v1/groups.addOwner',
+  'POST /api/v1/groups.leave',
+  'POST /api/v1/groups.open',
+  'POST /api/v1/groups.removeLeader',
+  'POST /api/v1/groups.removeModerator',
   'POST /api/v1/groups.removeOwner',
   'POST /api/v1/groups.rename',
+  'POST /api/v1/groups.setAnnouncement',
+  'POST /api/v1/groups.setCustomFields',
+  'POST /api/v1/groups.setDescription',
+  'POST /api/v1/groups.setPurpose',
+  'POST /api/v1/groups.setReadOnly',
+  'POST /api/v1/groups.setTopic',
+  'POST /api/v1/groups.setType',
+  'POST /api/v1/groups.unarchive',
+  'POST /api/v1/login',
+  'POST /api/v1/logout',
+  'POST /api/v1/permissions.update',
+  'POST /api/v1/roles.addUserToRole',
+  'POST /api/v1/roles.removeUserFromRole',
+  'POST /api/v1/users.create',
+  'POST /api/v1/users.delete',
+  'POST /api/v1/users.register',
+  'POST /api/v1/users.update',
 ].sort()
 
-const publicRoutes = ['GET /api/info', 'POST /api/v1/login']
+const publicRoutes = [
+  'GET /api/info',
+  'GET /livez',
+  'GET /readyz',
+  'POST /api/v1/login',
+  'POST /api/v1/users.register',
+]
 
 const seedGroup = {
   _id: 'ByehQjC44FwMeiLbX',
@@ -143,7 +183,7 @@ t.test('the OpenAPI document is valid OpenAPI 3', async (t) => {
 t.test('the document lists exactly the routes the server has', async (t) => {
   const { app, doc } = await openApi(t)
   const served = servedRoutes(app).filter(
-    (route) => / \/api\/v1\//.test(route) || route.endsWith(' /api/info'),
+    (route) => / \/api\/v1\//.test(route) || / \/(api\/info|livez|readyz)$/.test(route),
   )
   t.same(served.sort(), apiRoutes, 'the server serves the expected API routes')
   t.same(documentedRoutes(doc).sort(), apiRoutes, 'the document has those routes and no other')

@@ -1,5 +1,6 @@
 import t from 'tap'
 import {
+  assertInvariants,
   buildApp,
   createTestGroup,
   createTestUser,
@@ -55,6 +56,7 @@ t.test(
     }
   },
 )
+await assertInvariants(t, db)
 
 t.test(
   'an owner leaving while the other owner loses the role: one owner remains',
@@ -91,6 +93,7 @@ t.test(
     }
   },
 )
+await assertInvariants(t, db)
 
 t.test(
   'parallel renames to one name: exactly one wins, the rest are duplicates',
@@ -126,6 +129,7 @@ t.test(
     }
   },
 )
+await assertInvariants(t, db)
 
 t.test(
   'parallel creates of one name: exactly one group is made',
@@ -153,6 +157,7 @@ t.test(
     t.equal(rooms.length, 1)
   },
 )
+await assertInvariants(t, db)
 
 t.test(
   'interleaved invites, kicks and leaves keep the counters true',
@@ -196,3 +201,4 @@ t.test(
     t.equal(await countOwners(group._id), 1)
   },
 )
+await assertInvariants(t, db)

@@ -1,5 +1,7 @@
+import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
 import type { NewMessage } from '../types.js'
+import { type OrderBy, type Page, type TextFilter, textCondition } from './listing.js'
 
 export async function insertMessages(db: Executor, messages: NewMessage[]) {
   if (messages.length === 0) return
@@ -39,4 +41,84 @@ export async function listRoomMessages(db: Executor, roomId: string, window: Mes
     .offset(window.offset)
     .limit(window.count)
     .execute()
+}
+
+const messageOrderColumns = { createdAt: 'created_at', updatedAt: 'updated_at' } as const
+export type MessageOrderKey = keyof typeof messageOrderColumns
+
+const messageTextColumns = {
+  msg: 'msg',
+  type: 'type',
+  userId: 'user_id',
+  username: 'username',
+} as const
+export type MessageTextKey = keyof typeof messageTextColumns
+
+function roomMessages(db: Executor, roomId: string, filters: TextFilter<MessageTextKey>[]) {
+  let query = db.selectFrom('messages').where('room_id', '=', roomId)
+  for (const { key, match } of filters) {
+    query = query.where(textCondition(messageTextColumns[key], match))
+  }
+  return query
+}
+
+/** A page of a room's messages matching the filters, ties broken by id in the first key's direction. */
+export async function listMessages(
+  db: Executor,
+  roomId: string,
+  filters: TextFilter<MessageTextKey>[],
+  page: Page,
+  order: OrderBy<MessageOrderKey>[],
+) {
+  let query = roomMessages(db, roomId, filters).selectAll()
+  for (const { key, direction } of order) {
+    query = query.orderBy(sql.ref(messageOrderColumns[key]), direction)
+  }
+  return query
+    .orderBy('id', order[0]?.direction ?? 'desc')
+    .offset(page.offset)
+    .limit(page.count)
+    .execute()
+}
+
+export async function countMessages(
+  db: Executor,
+  roomId: string,
+  filters: TextFilter<MessageTextKey>[] = [],
+) {
+  const row = await roomMessages(db, roomId, filters)
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+/**
+ * A member's unread messages: those written after they last read the room. Compared in SQL, as
+ * the stored times have microseconds a JS Date would round away.
+ */
+export async function countUnreadMessages(db: Executor, roomId: string, userId: string) {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('room_id', '=', roomId)
+    .where('created_at', '>', (eb) =>
+      eb
+        .selectFrom('room_members')
+        .select('last_seen_at')
+        .where('room_members.room_id', '=', roomId)
+        .where('room_members.user_id', '=', userId),
+    )
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+export async function newestMessageTime(db: Executor, roomId: string) {
+  const row = await db
+    .selectFrom('messages')
+    .select('created_at')
+    .where('room_id', '=', roomId)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.created_at
 }

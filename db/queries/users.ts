@@ -1,8 +1,13 @@
-import { sql } from 'kysely'
+import { sql, type Updateable } from 'kysely'
 import type { Executor } from '../executor.js'
-import type { NewUser } from '../types.js'
+import type { NewUser, UsersTable } from '../types.js'
 
-const userColumns = [
+export type UserChanges = Pick<
+  Updateable<UsersTable>,
+  'username' | 'name' | 'email' | 'password_hash' | 'active'
+>
+
+export const userColumns = [
   'users.id',
   'users.username',
   'users.name',
@@ -91,4 +96,79 @@ export async function insertUser(db: Executor, user: NewUser, roles: string[]) {
       .values(roles.map((role) => ({ user_id: user.id, role_id: role })))
       .execute()
   }
+}
+
+/** A user, active or not, by id or (case-insensitively) by username, with their global roles. */
+export async function findAnyUser(db: Executor, ref: { id: string } | { username: string }) {
+  let query = db.selectFrom('users').select(userColumns).select(userRoles.as('roles'))
+  query =
+    'id' in ref
+      ? query.where('users.id', '=', ref.id)
+      : query.where(sql`lower(users.username)`, '=', ref.username.toLowerCase())
+  return query.executeTakeFirst()
+}
+
+/** Locks the user's row for an update of its columns; undefined once the user is gone. */
+export async function lockUser(db: Executor, id: string, options: { forDelete?: boolean } = {}) {
+  const query = db.selectFrom('users').select('id').where('id', '=', id)
+  const locked = options.forDelete ? query.forUpdate() : query.forNoKeyUpdate()
+  return locked.executeTakeFirst()
+}
+
+/** Other users already holding a username or email, compared without case. */
+export async function findTakenUserFieldsOfOthers(
+  db: Executor,
+  userId: string,
+  fields: { username?: string | undefined; email?: string | undefined },
+) {
+  const { username, email } = fields
+  if (username === undefined && email === undefined) return []
+  return db
+    .selectFrom('users')
+    .select(['username', 'email'])
+    .where('id', '<>', userId)
+    .where((eb) =>
+      eb.or([
+        ...(username !== undefined ? [eb(sql`lower(username)`, '=', username.toLowerCase())] : []),
+        ...(email !== undefined ? [eb(sql`lower(email)`, '=', email.toLowerCase())] : []),
+      ]),
+    )
+    .execute()
+}
+
+export async function updateUserColumns(db: Executor, id: string, changes: UserChanges) {
+  await db
+    .updateTable('users')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute()
+}
+
+export async function replaceUserRoles(db: Executor, userId: string, roles: string[]) {
+  await db.deleteFrom('user_roles').where('user_id', '=', userId).execute()
+  if (roles.length > 0) {
+    await db
+      .insertInto('user_roles')
+      .values(roles.map((role) => ({ user_id: userId, role_id: role })))
+      .execute()
+  }
+}
+
+/** Carries a new username into the copies rooms and messages keep of it. */
+export async function renameUserReferences(db: Executor, userId: string, username: string) {
+  await db
+    .updateTable('rooms')
+    .set({ creator_username: username })
+    .where('creator_id', '=', userId)
+    .execute()
+  await db.updateTable('messages').set({ username }).where('user_id', '=', userId).execute()
+}
+
+export async function deleteLoginTokensOfUser(db: Executor, userId: string) {
+  await db.deleteFrom('login_tokens').where('user_id', '=', userId).execute()
+}
+
+/** Removes the user; their roles, tokens and memberships go with them (foreign-key cascades). */
+export async function deleteUserRow(db: Executor, id: string) {
+  await db.deleteFrom('users').where('id', '=', id).execute()
 }

@@ -11,6 +11,7 @@ import type { Actor } from '../actor.js'
 import { UnauthorizedError } from '../errors.js'
 import { hashLoginToken, newLoginToken } from '../ids.js'
 import { toUserView } from '../users/view.js'
+import { admitLoginAttempt, type LoginLimits, loginSucceeded } from './brute-force.js'
 import { checkPassword } from './passwords.js'
 
 export interface LoginInput {
@@ -21,6 +22,12 @@ export interface LoginInput {
   resume?: string | undefined
 }
 
+/** Where the attempt comes from, and how many failures it may have; see brute-force.ts. */
+export interface LoginContext {
+  ip: string
+  limits: LoginLimits
+}
+
 export interface LoginResult {
   userId: string
   authToken: string
@@ -29,7 +36,7 @@ export interface LoginResult {
 
 const failed = () => new UnauthorizedError('Unauthorized', 'Unauthorized')
 
-function loginName(input: LoginInput): { username?: string; email?: string } | undefined {
+function loginName(input: LoginInput): { username: string } | { email: string } | undefined {
   if (input.user !== undefined) {
     return input.user.includes('@') ? { email: input.user } : { username: input.user }
   }
@@ -44,8 +51,16 @@ async function profile(db: Db, userId: string): Promise<UserView> {
   return toUserView(user)
 }
 
-/** Exchanges a password (or a still-valid token) for a login token. */
-export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
+/**
+ * Exchanges a password (or a still-valid token) for a login token. Password attempts count
+ * against the login name and the client address, which are blocked for a while after too
+ * many failures.
+ */
+export async function login(
+  db: Db,
+  input: LoginInput,
+  context: LoginContext,
+): Promise<LoginResult> {
   if (input.resume !== undefined) {
     const hashedToken = hashLoginToken(input.resume)
     const ownerId = await findTokenOwner(db, hashedToken)
@@ -56,12 +71,15 @@ export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
 
   const name = loginName(input)
   if (!name || input.password === undefined) throw failed()
+  const attempt = { name: 'email' in name ? name.email : name.username, ip: context.ip }
+  await admitLoginAttempt(db, attempt, context.limits)
   const credentials = await findCredentials(db, name)
   const valid = await checkPassword(credentials?.password_hash, input.password)
   if (!credentials || !valid) throw failed()
   if (!credentials.active) {
     throw new UnauthorizedError('User is not activated', 'error-user-is-not-activated')
   }
+  await loginSucceeded(db, attempt, context.limits)
 
   const authToken = newLoginToken()
   await insertLoginToken(db, credentials.id, hashLoginToken(authToken))

@@ -2,50 +2,102 @@ import type { Db } from '../../db/database.js'
 import { insertMembers } from '../../db/queries/members.js'
 import { insertRoom } from '../../db/queries/rooms.js'
 import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
-import type { GroupView } from '../../schemas/groups.js'
+import type { CreateGroupBody, GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
 import { randomId } from '../ids.js'
 import { hasPermission } from '../permissions.js'
 import { isUniqueViolation } from '../unique.js'
 import { assertNameAvailable } from './names.js'
+import { inRequestedOrder } from './requested-order.js'
 import { loadGroupView } from './view.js'
 
-export interface CreateGroupInput {
-  name: string
-  members?: string[] | undefined
-  readOnly?: boolean | undefined
+/**
+ * The room's settings from the body: top-level `readOnly` and `customFields` win over the
+ * same keys in `extraData`, as in Rocket.Chat, where the top-level values are applied last.
+ */
+function roomSettings(input: CreateGroupBody) {
+  const extra = input.extraData ?? {}
+  return {
+    read_only: input.readOnly ?? extra.readOnly ?? false,
+    custom_fields: input.customFields ?? extra.customFields ?? {},
+    topic: extra.topic ?? null,
+    description: extra.description ?? null,
+    announcement: extra.announcement ?? null,
+  }
 }
 
-/** Creates a private group owned by the actor, with the named users as members. */
+/** The settings worth recording, left out while unset. */
+function recordedSettings(settings: ReturnType<typeof roomSettings>) {
+  return {
+    readOnly: settings.read_only,
+    ...(Object.keys(settings.custom_fields).length > 0
+      ? { customFields: settings.custom_fields }
+      : {}),
+    ...(settings.topic !== null ? { topic: settings.topic } : {}),
+    ...(settings.description !== null ? { description: settings.description } : {}),
+    ...(settings.announcement !== null ? { announcement: settings.announcement } : {}),
+  }
+}
+
+/**
+ * Creates a private group with the named users as members. The creator joins as owner, unless
+ * `excludeSelf` keeps them out (and they do not list themselves in `members`): then the first
+ * valid user listed becomes the owner, so no group is ever created without one.
+ */
 export async function createGroup(
   db: Db,
   actor: Actor,
-  input: CreateGroupInput,
+  input: CreateGroupBody,
   namePattern: RegExp,
 ): Promise<GroupView> {
   const name = input.name.trim()
   if (!name) throw new ApiError(undefined, 'Body param "name" is required')
   if (!(await hasPermission(db, actor, 'create-p'))) throw errors.notAllowed()
+  const settings = roomSettings(input)
 
   try {
     return await db.transaction().execute(async (trx) => {
       await assertNameAvailable(trx, name, namePattern)
-      const invited = await findUsersByIdsOrUsernames(trx, [], input.members ?? [])
+      const listed = input.members ?? []
+      const invited = inRequestedOrder(await findUsersByIdsOrUsernames(trx, [], listed), {
+        ids: [],
+        usernames: listed,
+      })
       const others = invited.filter((user) => user.id !== actor.id)
+      const creatorJoins = !input.excludeSelf || others.length < invited.length
+      const joining = creatorJoins ? [actor, ...others] : others
+      const [owner, ...members] = joining
+      if (!owner) {
+        throw new ApiError(
+          'error-invalid-members',
+          'With excludeSelf, members must name at least one valid user to own the group',
+        )
+      }
       const room = await insertRoom(trx, {
         id: randomId(),
         name,
         fname: name,
         creator_id: actor.id,
         creator_username: actor.username,
-        read_only: input.readOnly ?? false,
-        users_count: others.length + 1,
+        users_count: joining.length,
+        ...settings,
       })
       await insertMembers(trx, room.id, [
-        { userId: actor.id, roles: ['owner'] },
-        ...others.map((user) => ({ userId: user.id, roles: [] })),
+        { userId: owner.id, roles: ['owner'] },
+        ...members.map((user) => ({ userId: user.id, roles: [] })),
       ])
+      await recordAudit(trx, actor, {
+        action: 'groups.create',
+        roomId: room.id,
+        after: {
+          name,
+          ...recordedSettings(settings),
+          members: joining.map((user) => user.username),
+          ...(creatorJoins ? {} : { owner: owner.username }),
+        },
+      })
       return loadGroupView(trx, room)
     })
   } catch (error) {

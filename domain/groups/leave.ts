@@ -3,6 +3,7 @@ import { countRoomRole, deleteMember } from '../../db/queries/members.js'
 import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
 import { errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 import { findGroupForMember } from './lookup.js'
@@ -15,12 +16,17 @@ import { loadGroupView } from './view.js'
  */
 export async function leaveGroup(db: Db, actor: Actor, ref: RoomLookup): Promise<GroupView> {
   return db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, ref, actor, { lock: true })
+    const room = await findGroupForMember(trx, ref, actor, { lock: true, refuseArchived: true })
     if (!(await hasPermission(trx, actor, 'leave-p'))) throw errors.notAllowed()
     if (room.member_roles.includes('owner') && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
       throw errors.lastOwner()
     }
     await deleteMember(trx, room.id, actor.id)
+    await recordAudit(trx, actor, {
+      action: 'groups.leave',
+      roomId: room.id,
+      before: { member: actor.username, roles: room.member_roles },
+    })
     const updated = await recordSystemMessages(
       trx,
       room.id,

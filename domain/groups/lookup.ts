@@ -21,11 +21,12 @@ export async function findGroupForMember(
   db: Executor,
   ref: RoomLookup,
   actor: Actor,
-  options: { lock?: boolean } = {},
+  options: { lock?: boolean; refuseArchived?: boolean } = {},
 ) {
   requireRoomRef(ref)
   const room = await findGroupWithMember(db, ref, actor.id, options)
   if (!room) throw errors.roomNotFound()
+  if (options.refuseArchived && room.archived) throw errors.roomArchived(room.name)
   return room
 }
 

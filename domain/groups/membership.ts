@@ -1,40 +1,108 @@
 import type { Db } from '../../db/database.js'
+import type { Executor } from '../../db/executor.js'
 import {
   countRoomRole,
   deleteMember,
   findMemberRoles,
   insertMembers,
 } from '../../db/queries/members.js'
-import type { RoomLookup } from '../../db/queries/rooms.js'
+import { findGroupByRef, findGroupWithMember, type RoomLookup } from '../../db/queries/rooms.js'
+import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
-import { errors } from '../errors.js'
+import { recordAudit } from '../audit.js'
+import { ApiError, errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
-import { findGroupForMember, findTargetUser, type UserLookup } from './lookup.js'
+import { findTargetUser, requireRoomRef, type UserLookup } from './lookup.js'
+import { inRequestedOrder } from './requested-order.js'
 import { recordSystemMessages } from './system-messages.js'
 import { loadGroupView } from './view.js'
 
-/** Adds a user to a group; inviting a member again changes nothing. */
-export async function inviteToGroup(
-  db: Db,
+export interface InviteInput extends RoomLookup, UserLookup {
+  userIds?: string[] | undefined
+  usernames?: string[] | undefined
+}
+
+interface ManagePermissions {
+  /** Checked with the caller's room roles when the caller is a member. */
+  inRoom: string
+  /** Global; lets a caller act on any group, also one they are not in. */
+  anyGroup: string
+}
+
+/**
+ * The group, locked, once the caller may manage its members: a member through the room
+ * permission (or the global one), a non-member only through the global one. Anyone else gets
+ * `error-room-not-found`, so groups do not leak.
+ */
+async function findGroupToManage(
+  trx: Executor,
+  ref: RoomLookup,
   actor: Actor,
-  input: RoomLookup & UserLookup,
-): Promise<GroupView> {
+  permissions: ManagePermissions,
+) {
+  requireRoomRef(ref)
+  const joined = await findGroupWithMember(trx, ref, actor.id, { lock: true })
+  const mayActAnywhere = () => hasPermission(trx, actor, permissions.anyGroup)
+  const room =
+    joined ??
+    ((await mayActAnywhere()) ? await findGroupByRef(trx, ref, { lock: true }) : undefined)
+  if (!room) throw errors.roomNotFound()
+  if (room.archived) throw errors.roomArchived(room.name)
+  if (
+    joined &&
+    !(await hasPermission(trx, actor, permissions.inRoom, joined.member_roles)) &&
+    !(await mayActAnywhere())
+  ) {
+    throw errors.notAllowed()
+  }
+  return room
+}
+
+/** The active users an invitation names; `userId` wins over `username`, as for one user. */
+async function findInvitees(trx: Executor, input: InviteInput) {
+  const ids = [...(input.userIds ?? [])]
+  const usernames = [...(input.usernames ?? [])]
+  if (input.userId) ids.unshift(input.userId)
+  else if (input.username) usernames.unshift(input.username)
+  const named = { ids: ids.filter(Boolean), usernames: usernames.filter(Boolean) }
+  if (named.ids.length === 0 && named.usernames.length === 0) throw errors.userParamNotProvided()
+  const users = await findUsersByIdsOrUsernames(trx, named.ids, named.usernames)
+  if (users.length === 0) {
+    throw new ApiError('error-empty-invite-list', 'Cannot invite if no valid users are provided')
+  }
+  return inRequestedOrder(users, named)
+}
+
+/** Adds users to a group, one `au` message each; users already in it stay as they are. */
+export async function inviteToGroup(db: Db, actor: Actor, input: InviteInput): Promise<GroupView> {
   return db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, input, actor, { lock: true })
-    const allowed =
-      (await hasPermission(trx, actor, 'add-user-to-joined-room', room.member_roles)) ||
-      (await hasPermission(trx, actor, 'add-user-to-any-p-room'))
-    if (!allowed) throw errors.notAllowed()
-    const user = await findTargetUser(trx, input)
-    const added = await insertMembers(trx, room.id, [{ userId: user.id, roles: [] }])
-    if (added.length === 0) return loadGroupView(trx, room)
+    const room = await findGroupToManage(trx, input, actor, {
+      inRoom: 'add-user-to-joined-room',
+      anyGroup: 'add-user-to-any-p-room',
+    })
+    const users = await findInvitees(trx, input)
+    const inserted = await insertMembers(
+      trx,
+      room.id,
+      users.map((user) => ({ userId: user.id, roles: [] })),
+    )
+    const added = new Set(inserted.map((row) => row.user_id))
+    const newcomers = users.filter((user) => added.has(user.id))
+    if (newcomers.length === 0) return loadGroupView(trx, room)
+    for (const user of newcomers) {
+      await recordAudit(trx, actor, {
+        action: 'groups.invite',
+        roomId: room.id,
+        after: { member: user.username },
+      })
+    }
     const updated = await recordSystemMessages(
       trx,
       room.id,
       actor,
-      [{ type: 'au', msg: user.username }],
-      { usersCount: 1 },
+      newcomers.map((user) => ({ type: 'au', msg: user.username })),
+      { usersCount: newcomers.length },
     )
     return loadGroupView(trx, updated)
   })
@@ -47,10 +115,10 @@ export async function kickFromGroup(
   input: RoomLookup & UserLookup,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, input, actor, { lock: true })
-    if (!(await hasPermission(trx, actor, 'remove-user', room.member_roles))) {
-      throw errors.notAllowed()
-    }
+    const room = await findGroupToManage(trx, input, actor, {
+      inRoom: 'remove-user',
+      anyGroup: 'kick-user-from-any-p-room',
+    })
     const user = await findTargetUser(trx, input)
     const roles = await findMemberRoles(trx, room.id, user.id)
     if (!roles) throw errors.userNotInRoom()
@@ -58,6 +126,11 @@ export async function kickFromGroup(
       throw errors.lastOwner()
     }
     await deleteMember(trx, room.id, user.id)
+    await recordAudit(trx, actor, {
+      action: 'groups.kick',
+      roomId: room.id,
+      before: { member: user.username, roles },
+    })
     await recordSystemMessages(trx, room.id, actor, [{ type: 'ru', msg: user.username }], {
       usersCount: -1,
     })

@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js'
 import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 import { isUniqueViolation } from '../unique.js'
@@ -26,11 +27,20 @@ export async function renameGroup(
 
   try {
     return await db.transaction().execute(async (trx) => {
-      const room = await findGroupForMember(trx, input, actor, { lock: true })
+      const room = await findGroupForMember(trx, input, actor, {
+        lock: true,
+        refuseArchived: true,
+      })
       if (!(await hasPermission(trx, actor, 'edit-room', room.member_roles))) {
         throw errors.actionNotAllowed('Editing room is not allowed')
       }
       await assertNameAvailable(trx, name, namePattern, room.name)
+      await recordAudit(trx, actor, {
+        action: 'groups.rename',
+        roomId: room.id,
+        before: { name: room.name },
+        after: { name },
+      })
       const renamed = await recordSystemMessages(trx, room.id, actor, [{ type: 'r', msg: name }], {
         name,
       })

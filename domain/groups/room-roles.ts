@@ -4,10 +4,12 @@ import {
   addMemberRole,
   countRoomRole,
   findMemberRoles,
+  listRoleHolders,
   removeMemberRole,
 } from '../../db/queries/members.js'
 import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 import { findGroupForMember, findTargetUser, type UserLookup } from './lookup.js'
@@ -30,6 +32,10 @@ const roleWithArticle: Record<RoomRole, string> = {
 
 type RoleChange = RoomLookup & UserLookup
 
+/** The endpoint's name, e.g. `groups.addOwner`, as the audit log records it. */
+const auditAction = (change: 'add' | 'remove', role: RoomRole) =>
+  `groups.${change}${role[0]?.toUpperCase()}${role.slice(1)}`
+
 /** The group and the member whose room role changes, once the actor may change it. */
 async function findRoleChangeTarget(
   trx: Executor,
@@ -37,7 +43,7 @@ async function findRoleChangeTarget(
   input: RoleChange,
   role: RoomRole,
 ) {
-  const room = await findGroupForMember(trx, input, actor, { lock: true })
+  const room = await findGroupForMember(trx, input, actor, { lock: true, refuseArchived: true })
   if (!(await hasPermission(trx, actor, permissionFor[role], room.member_roles))) {
     throw errors.notAllowed()
   }
@@ -59,6 +65,12 @@ export async function addRoomRole(
       throw new ApiError(`error-user-already-${role}`, `User is already ${roleWithArticle[role]}`)
     }
     await addMemberRole(trx, room.id, user.id, role)
+    await recordAudit(trx, actor, {
+      action: auditAction('add', role),
+      roomId: room.id,
+      before: { member: user.username, roles },
+      after: { member: user.username, roles: [...roles, role] },
+    })
     await recordSystemMessages(trx, room.id, actor, [
       { type: 'subscription-role-added', msg: user.username, role },
     ])
@@ -84,8 +96,32 @@ export async function removeRoomRole(
       )
     }
     await removeMemberRole(trx, room.id, user.id, role)
+    await recordAudit(trx, actor, {
+      action: auditAction('remove', role),
+      roomId: room.id,
+      before: { member: user.username, roles },
+      after: { member: user.username, roles: roles.filter((held) => held !== role) },
+    })
     await recordSystemMessages(trx, room.id, actor, [
       { type: 'subscription-role-removed', msg: user.username, role },
     ])
   })
+}
+
+/** The members holding any room role, for the group's members. */
+export async function listRoomRoles(db: Db, actor: Actor, ref: RoomLookup) {
+  const room = await findGroupForMember(db, ref, actor)
+  const holders = await listRoleHolders(db, room.id)
+  return holders.map((holder) => ({
+    _id: `${room.id}-${holder.id}`,
+    rid: room.id,
+    u: { _id: holder.id, username: holder.username },
+    roles: holder.roles,
+  }))
+}
+
+export async function listModerators(db: Db, actor: Actor, ref: RoomLookup) {
+  const room = await findGroupForMember(db, ref, actor)
+  const moderators = await listRoleHolders(db, room.id, 'moderator')
+  return moderators.map((moderator) => ({ _id: moderator.id, username: moderator.username }))
 }

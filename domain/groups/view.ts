@@ -3,8 +3,21 @@ import { listMemberUsernames } from '../../db/queries/members.js'
 import type { Room } from '../../db/types.js'
 import type { GroupSummaryView, GroupView } from '../../schemas/groups.js'
 
+/** The optional settings, present in the body only once set. */
+function settings(room: Room): Partial<GroupSummaryView> {
+  return {
+    ...(room.topic !== null ? { topic: room.topic } : {}),
+    ...(room.description !== null ? { description: room.description } : {}),
+    ...(room.purpose !== null ? { purpose: room.purpose } : {}),
+    ...(room.announcement !== null ? { announcement: room.announcement } : {}),
+    ...(Object.keys(room.custom_fields).length > 0 ? { customFields: room.custom_fields } : {}),
+    ...(room.archived ? { archived: true } : {}),
+  }
+}
+
 export function toGroupSummary(room: Room): GroupSummaryView {
   return {
+    ...settings(room),
     _id: room.id,
     name: room.name,
     fname: room.fname,

@@ -3,6 +3,7 @@ import { anyUserHasRole, findGlobalRoles } from '../../db/queries/roles.js'
 import { findTakenUserFields, findUserById, insertUser } from '../../db/queries/users.js'
 import type { UserView } from '../../schemas/users.js'
 import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
 import { hashPassword } from '../auth/passwords.js'
 import { ApiError, errors } from '../errors.js'
 import { randomId } from '../ids.js'
@@ -66,6 +67,10 @@ export async function createUser(db: Db, actor: Actor | null, input: NewUserInpu
         },
         roles,
       )
+      await recordAudit(trx, actor, {
+        action: 'users.create',
+        after: { userId: id, username, roles, active: input.active ?? true },
+      })
     })
   } catch (error) {
     if (isUniqueViolation(error, 'users_username_lower_key')) throw fieldUnavailable(username)

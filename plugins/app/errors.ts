@@ -58,6 +58,21 @@ async function errorHandling(app: FastifyInstance) {
         errorType: 'invalid-params',
       })
     }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable')
+      return reply.code(503).send({
+        success: false,
+        error: 'The database is unavailable, try again shortly [error-database-unavailable]',
+        errorType: 'error-database-unavailable',
+      })
+    }
+    if (isUnstorableText(error)) {
+      return reply.code(400).send({
+        success: false,
+        error: 'A parameter holds characters that cannot be stored [invalid-params]',
+        errorType: 'invalid-params',
+      })
+    }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const [errorType, message] = describeClientError(error)
@@ -76,6 +91,26 @@ async function errorHandling(app: FastifyInstance) {
       errorType: 'error-not-found',
     })
   })
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
+
+/**
+ * The database is down or restarting (as opposed to a bug): connection refused or lost, a
+ * pool timing out, or PostgreSQL's shutdown and connection-failure SQLSTATEs (57P0x, 08xxx).
+ */
+function isDatabaseUnavailable(error: FastifyError): boolean {
+  const code = typeof error.code === 'string' ? error.code : ''
+  if (UNREACHABLE.has(code) || /^(57P0[1-3]|08\d{3})$/.test(code)) return true
+  return /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
+}
+
+/**
+ * PostgreSQL refuses some text outright (a NUL byte, an invalid escape); that is bad input,
+ * not a failure of ours: 22021 character_not_in_repertoire, 22P05 untranslatable_character.
+ */
+function isUnstorableText(error: FastifyError): boolean {
+  return error.code === '22021' || error.code === '22P05'
 }
 
 /** Fastify's own 4xx refusals (bad JSON, wrong media type, too large), named without internals. */

@@ -22,10 +22,18 @@ export default fp(
           },
         },
         tags: [
-          { name: 'Authentication', description: 'Logging in and out' },
-          { name: 'Users', description: 'User accounts' },
-          { name: 'Groups', description: 'Private groups and their members' },
-          { name: 'Server', description: 'Service information' },
+          { name: 'Authentication', description: 'Logging in and out, and the caller themself' },
+          {
+            name: 'Groups',
+            description:
+              'Private groups: creating, reading, renaming, settings, leaving, archiving',
+          },
+          {
+            name: 'Members and roles',
+            description: 'Who is in a group, and their room roles (owner, moderator, leader)',
+          },
+          { name: 'Administration', description: 'Users, global roles and permissions' },
+          { name: 'Server', description: 'Version, health and metrics' },
         ],
       },
     })

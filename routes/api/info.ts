@@ -13,7 +13,7 @@ const info: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Server'],
         summary: 'Server version',
-        description: 'Answers without logging in; also serves as the readiness probe.',
+        description: 'Answers without logging in. For health checks use `/livez` and `/readyz`.',
         response: { 200: Success({ version: Type.String({ examples: ['0.1'] }) }) },
       },
     },

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { loginLimits } from '../../../domain/auth/brute-force.js'
 import { login, logout, me } from '../../../domain/auth/login.js'
 import {
   LoginBodySchema,
@@ -19,14 +20,17 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Authentication'],
         summary: 'Log in',
         description:
-          'Send `user` (a username, or an email when it contains @), `username` or `email` with `password`; or `resume` with a token still valid. An unknown user and a wrong password get the same 401.',
+          'Send `user` (a username, or an email when it contains @), `username` or `email` with `password`; or `resume` with a token still valid. An unknown user and a wrong password get the same 401. Too many failed logins for one name, or from one address, block further logins for a while (401 `error-login-blocked-for-user` / `error-login-blocked-for-ip`).',
         body: LoginBodySchema,
         response: { 200: LoginSuccessSchema, 400: refusals(400)[400], 401: LoginFailureSchema },
       },
     },
     async (request) => ({
       status: 'success' as const,
-      data: await login(app.db, request.body),
+      data: await login(app.db, request.body, {
+        ip: request.ip,
+        limits: loginLimits(app.config),
+      }),
       success: true as const,
     }),
   )
@@ -39,7 +43,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Log out',
         description: 'Invalidates the token the request was sent with.',
         ...authenticated,
-        response: { 200: LogoutSuccessSchema, ...refusals(401) },
+        response: { 200: LogoutSuccessSchema, ...refusals(400, 401) },
       },
     },
     async (request) => {

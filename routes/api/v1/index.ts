@@ -1,11 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify'
 import auth from '../../../plugins/app/auth.js'
+import permissions from './admin/permissions.js'
+import roles from './admin/roles.js'
 import authRoutes from './auth.js'
+import auditLog from './groups/audit-log.js'
 import createGroup from './groups/create.js'
+import lifecycle from './groups/lifecycle.js'
 import membership from './groups/membership.js'
-import owners from './groups/owners.js'
 import read from './groups/read.js'
 import rename from './groups/rename.js'
+import roomRoles from './groups/room-roles.js'
+import settings from './groups/settings.js'
 import users from './users.js'
 
 /** Rocket.Chat's REST API, version 1: every route needs a login unless marked public. */
@@ -16,8 +21,13 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(createGroup)
   await app.register(read)
   await app.register(membership)
-  await app.register(owners)
+  await app.register(roomRoles)
   await app.register(rename)
+  await app.register(settings)
+  await app.register(lifecycle)
+  await app.register(auditLog)
+  await app.register(permissions)
+  await app.register(roles)
 }
 
 export default v1

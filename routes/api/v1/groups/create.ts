@@ -12,8 +12,13 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Groups'],
         summary: 'Create a private group',
-        description:
-          'Needs the global `create-p` permission. The caller becomes the owner; `members` lists usernames to add (unknown ones are skipped). The name must match the naming rule and be free among rooms and usernames (`error-duplicate-channel-name`, `error-duplicate-handle`).',
+        description: [
+          'Needs the global `create-p` permission (`error-not-allowed`). The name must match the naming rule and be free among rooms and usernames (`error-invalid-room-name`, `error-duplicate-channel-name`, `error-duplicate-handle`). `members` lists usernames to add (unknown ones are skipped).',
+          '',
+          'The caller joins as the owner. With `excludeSelf` the caller does not join (unless listed in `members`) and the first valid user in `members` becomes the owner instead, so every group starts with an owner; `excludeSelf` without any valid member is refused with `error-invalid-members`.',
+          '',
+          '`customFields` (an object of at most 50 keys) is stored and shown as `customFields`. `extraData` takes `topic`, `description`, `announcement`, `readOnly` and `customFields`; the top-level `readOnly` and `customFields` win over those in `extraData`. Other `extraData` keys are refused as invalid params.',
+        ].join('\n'),
         ...authenticated,
         body: CreateGroupBodySchema,
         response: { 200: GroupResponseSchema, ...refusals(400, 401) },

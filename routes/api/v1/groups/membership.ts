@@ -4,6 +4,7 @@ import { inviteToGroup, kickFromGroup } from '../../../../domain/groups/membersh
 import { refusals, SuccessSchema } from '../../../../schemas/common.js'
 import {
   GroupResponseSchema,
+  InviteBodySchema,
   LeaveResponseSchema,
   RoomRefBodySchema,
   RoomUserBodySchema,
@@ -37,12 +38,15 @@ const membership: FastifyPluginAsyncTypebox = async (app) => {
     '/groups.invite',
     {
       schema: {
-        tags: ['Groups'],
-        summary: 'Add a user to a private group',
-        description:
-          'Needs `add-user-to-joined-room` in the group (owners, moderators, admins who are members) or the global `add-user-to-any-p-room`. Writes an `au` system message; inviting a member again changes nothing.',
+        tags: ['Members and roles'],
+        summary: 'Add users to a private group',
+        description: [
+          'Names the users by `userId` or `username` (`userId` wins) and/or the lists `userIds` and `usernames`; none named is `error-user-param-not-provided`, none of them an active user is `error-empty-invite-list`. Unknown names in a list are skipped; users already in the group stay as they are.',
+          '',
+          'A member needs `add-user-to-joined-room` in the group (owners, moderators, admins who are members) or the global `add-user-to-any-p-room` (else `error-not-allowed`). Only a caller holding `add-user-to-any-p-room` may invite into a group they are not in; for anyone else such a group answers `error-room-not-found`, like one that does not exist. An archived group is refused (`error-room-archived`). Writes one `au` system message per added user.',
+        ].join('\n'),
         ...authenticated,
-        body: RoomUserBodySchema,
+        body: InviteBodySchema,
         response: { 200: GroupResponseSchema, ...refusals(400, 401) },
       },
     },
@@ -56,10 +60,10 @@ const membership: FastifyPluginAsyncTypebox = async (app) => {
     '/groups.kick',
     {
       schema: {
-        tags: ['Groups'],
+        tags: ['Members and roles'],
         summary: 'Remove a user from a private group',
         description:
-          'Needs `remove-user` in the group (owners, moderators, admins who are members). The last owner cannot be removed (`error-you-are-last-owner`). Writes an `ru` system message.',
+          'A member needs `remove-user` in the group (owners, moderators, admins who are members) or the global `kick-user-from-any-p-room` (else `error-not-allowed`). Only a caller holding `kick-user-from-any-p-room` may remove users from a group they are not in; for anyone else such a group answers `error-room-not-found`. The user must be a member (`error-user-not-in-room`); the last owner cannot be removed (`error-you-are-last-owner`); an archived group is refused (`error-room-archived`). Writes an `ru` system message.',
         ...authenticated,
         body: RoomUserBodySchema,
         response: { 200: SuccessSchema, ...refusals(400, 401) },

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import {
   buildApp,
@@ -18,6 +19,24 @@ function refusal(errorType: string, message: string) {
 
 function byUsername(a: { username: string }, b: { username: string }) {
   return a.username < b.username ? -1 : 1
+}
+
+function create(app: FastifyInstance, caller: TestUser, payload: object) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/groups.create',
+    headers: caller.headers,
+    payload,
+  })
+}
+
+async function auditRows(roomId: string) {
+  return db
+    .selectFrom('audit_log')
+    .select(['actor_username', 'action', 'before', 'after'])
+    .where('room_id', '=', roomId)
+    .orderBy('id')
+    .execute()
 }
 
 async function roomsCreatedBy(user: TestUser) {
@@ -82,6 +101,14 @@ t.test('creates the group: 200 with the group, the creator its only owner', asyn
   t.equal(stored.room?.msgs, 0)
   t.equal(stored.room?.users_count, 3)
   t.equal(stored.room?.read_only, false)
+  t.same(await auditRows(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.create',
+      before: null,
+      after: { name, readOnly: false, members: group.usernames },
+    },
+  ])
 })
 
 t.test('a group without members has the creator alone', async (t) => {
@@ -258,3 +285,268 @@ t.test('not logged in: 401 and nothing created', async (t) => {
   const room = await db.selectFrom('rooms').select('id').where('name', '=', name).executeTakeFirst()
   t.equal(room, undefined)
 })
+
+t.test(
+  'excludeSelf: the creator stays out, the first valid member listed owns the group',
+  async (t) => {
+    const app = await buildApp(t, db)
+    const creator = await createTestUser(db)
+    const first = await createTestUser(db)
+    const second = await createTestUser(db)
+    const name = groupName()
+
+    const response = await create(app, creator, {
+      name,
+      members: ['no-such-user-anywhere', second.username, first.username],
+      excludeSelf: true,
+    })
+
+    t.equal(response.statusCode, 200)
+    const { group } = response.json()
+    t.same([...group.usernames].sort(), [first.username, second.username].sort())
+    t.same(group.u, { _id: creator.id, username: creator.username }, 'the creator is still `u`')
+    t.equal(group.usersCount, 2)
+    const stored = await storedGroup(db, group._id)
+    t.same(
+      [...stored.members].sort(byUsername),
+      [
+        { username: second.username, roles: ['owner'] },
+        { username: first.username, roles: [] },
+      ].sort(byUsername),
+    )
+    t.equal(stored.room?.users_count, 2)
+    t.same(await auditRows(group._id), [
+      {
+        actor_username: creator.username,
+        action: 'groups.create',
+        before: null,
+        after: {
+          name,
+          readOnly: false,
+          members: [second.username, first.username],
+          owner: second.username,
+        },
+      },
+    ])
+
+    const info = await app.inject({
+      method: 'GET',
+      url: '/api/v1/groups.info',
+      headers: creator.headers,
+      query: { roomId: group._id },
+    })
+    t.equal(info.statusCode, 400, 'the creator is not a member')
+    t.equal(info.json().errorType, 'error-room-not-found')
+  },
+)
+
+t.test('excludeSelf with the creator listed in members: the creator joins as owner', async (t) => {
+  const app = await buildApp(t, db)
+  const creator = await createTestUser(db)
+  const member = await createTestUser(db)
+
+  const response = await create(app, creator, {
+    name: groupName(),
+    members: [member.username, creator.username],
+    excludeSelf: true,
+  })
+
+  t.equal(response.statusCode, 200)
+  const stored = await storedGroup(db, response.json().group._id)
+  t.same(
+    [...stored.members].sort(byUsername),
+    [
+      { username: creator.username, roles: ['owner'] },
+      { username: member.username, roles: [] },
+    ].sort(byUsername),
+  )
+})
+
+t.test('excludeSelf false keeps the creator as owner', async (t) => {
+  const app = await buildApp(t, db)
+  const creator = await createTestUser(db)
+  const member = await createTestUser(db)
+
+  const response = await create(app, creator, {
+    name: groupName(),
+    members: [member.username],
+    excludeSelf: false,
+  })
+
+  t.equal(response.statusCode, 200)
+  const stored = await storedGroup(db, response.json().group._id)
+  t.same(
+    [...stored.members].sort(byUsername),
+    [
+      { username: creator.username, roles: ['owner'] },
+      { username: member.username, roles: [] },
+    ].sort(byUsername),
+  )
+})
+
+t.test('excludeSelf without a valid member: error-invalid-members, nothing created', async (t) => {
+  const app = await buildApp(t, db)
+  const creator = await createTestUser(db)
+  const inactive = await createTestUser(db, { active: false })
+
+  for (const members of [undefined, [], ['no-such-user-anywhere', inactive.username]]) {
+    const response = await create(app, creator, { name: groupName(), members, excludeSelf: true })
+    t.equal(response.statusCode, 400, JSON.stringify(members))
+    t.same(
+      response.json(),
+      refusal(
+        'error-invalid-members',
+        'With excludeSelf, members must name at least one valid user to own the group',
+      ),
+    )
+  }
+  t.same(await roomsCreatedBy(creator), [])
+  const audit = await db
+    .selectFrom('audit_log')
+    .select('id')
+    .where('actor_id', '=', creator.id)
+    .execute()
+  t.same(audit, [], 'no audit row')
+})
+
+t.test('customFields are stored and shown on the group', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const customFields = { team: 'blue', level: 3, tags: ['a', 'b'], nested: { on: true } }
+  const name = groupName()
+
+  const response = await create(app, owner, { name, customFields })
+
+  t.equal(response.statusCode, 200)
+  const { group } = response.json()
+  t.same(group.customFields, customFields)
+  const stored = await storedGroup(db, group._id)
+  t.same(stored.room?.custom_fields, customFields)
+  const info = await app.inject({
+    method: 'GET',
+    url: '/api/v1/groups.info',
+    headers: owner.headers,
+    query: { roomId: group._id },
+  })
+  t.same(info.json().group.customFields, customFields)
+  t.same(await auditRows(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.create',
+      before: null,
+      after: { name, readOnly: false, customFields, members: [owner.username] },
+    },
+  ])
+})
+
+t.test('extraData sets topic, description, announcement, readOnly and customFields', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const name = groupName()
+  const extraData = {
+    topic: 'The topic',
+    description: 'What the group is for',
+    announcement: 'Read this first',
+    readOnly: true,
+    customFields: { from: 'extraData' },
+  }
+
+  const response = await create(app, owner, { name, extraData })
+
+  t.equal(response.statusCode, 200)
+  const { group } = response.json()
+  t.match(group, {
+    topic: 'The topic',
+    description: 'What the group is for',
+    announcement: 'Read this first',
+    ro: true,
+    customFields: { from: 'extraData' },
+  })
+  t.notOk('purpose' in group, 'purpose stays unset')
+  const stored = await storedGroup(db, group._id)
+  t.match(stored.room, {
+    topic: 'The topic',
+    description: 'What the group is for',
+    announcement: 'Read this first',
+    purpose: null,
+    read_only: true,
+    custom_fields: { from: 'extraData' },
+  })
+  t.same(stored.messages, [], 'creating writes no system message')
+  t.same(await auditRows(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.create',
+      before: null,
+      after: {
+        name,
+        readOnly: true,
+        customFields: { from: 'extraData' },
+        topic: 'The topic',
+        description: 'What the group is for',
+        announcement: 'Read this first',
+        members: [owner.username],
+      },
+    },
+  ])
+})
+
+t.test('top-level readOnly and customFields win over extraData', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+
+  const response = await create(app, owner, {
+    name: groupName(),
+    readOnly: false,
+    customFields: { from: 'body' },
+    extraData: { readOnly: true, customFields: { from: 'extraData' }, topic: 'kept' },
+  })
+
+  t.equal(response.statusCode, 200)
+  t.match(response.json().group, { ro: false, customFields: { from: 'body' }, topic: 'kept' })
+  const stored = await storedGroup(db, response.json().group._id)
+  t.equal(stored.room?.read_only, false)
+  t.same(stored.room?.custom_fields, { from: 'body' })
+})
+
+t.test('empty customFields leave the group without customFields', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+
+  const response = await create(app, owner, { name: groupName(), customFields: {}, extraData: {} })
+
+  t.equal(response.statusCode, 200)
+  t.notOk('customFields' in response.json().group)
+})
+
+t.test(
+  'customFields, extraData and excludeSelf of the wrong shape are schema errors',
+  async (t) => {
+    const app = await buildApp(t, db)
+    const owner = await createTestUser(db)
+    const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]))
+
+    for (const [payload, message] of [
+      [{ customFields: 'text' }, 'customFields must be object'],
+      [{ customFields: ['a'] }, 'customFields must be object'],
+      [{ customFields: tooMany }, 'customFields must NOT have more than 50 properties'],
+      [{ extraData: 'text' }, 'extraData must be object'],
+      [{ extraData: { broadcast: true } }, 'extraData must NOT have additional properties'],
+      [{ extraData: { topic: 5 } }, 'extraData.topic must be string'],
+      [
+        { extraData: { topic: 'x'.repeat(4097) } },
+        'extraData.topic must NOT have more than 4096 characters',
+      ],
+      [
+        { extraData: { customFields: tooMany } },
+        'extraData.customFields must NOT have more than 50 properties',
+      ],
+      [{ excludeSelf: 'yes' }, 'excludeSelf must be boolean'],
+    ] as const) {
+      const response = await create(app, owner, { name: groupName(), ...payload })
+      t.equal(response.statusCode, 400, message)
+      t.same(response.json(), refusal('invalid-params', message))
+    }
+    t.same(await roomsCreatedBy(owner), [])
+  },
+)

@@ -17,6 +17,10 @@ function refusal(errorType: string, message: string) {
 
 const notAllowed = refusal('error-not-allowed', 'Not allowed')
 const invalidUser = refusal('error-invalid-user', 'Invalid user')
+const emptyInviteList = refusal(
+  'error-empty-invite-list',
+  'Cannot invite if no valid users are provided',
+)
 const userParamNotProvided = refusal(
   'error-user-param-not-provided',
   'The required "userId" or "username" param was not provided',
@@ -33,6 +37,31 @@ function post(app: FastifyInstance, endpoint: string, caller: TestUser, payload:
     headers: caller.headers,
     payload,
   })
+}
+
+/** The audit rows of a group after its creation, oldest first. */
+async function auditAfterCreate(roomId: string) {
+  return db
+    .selectFrom('audit_log')
+    .select(['actor_username', 'action', 'before', 'after'])
+    .where('room_id', '=', roomId)
+    .where('action', '!=', 'groups.create')
+    .orderBy('id')
+    .execute()
+}
+
+let grantCounter = 0
+
+/** A new global role holding the permission, so a test can give it to one user only. */
+async function roleGranting(permission: string) {
+  grantCounter += 1
+  const role = `${permission}-holder-${grantCounter}`
+  await db.insertInto('roles').values({ id: role, scope: 'Users' }).execute()
+  await db
+    .insertInto('permission_roles')
+    .values({ permission_id: permission, role_id: role })
+    .execute()
+  return role
 }
 
 async function makeModerator(roomId: string, user: TestUser) {
@@ -91,6 +120,14 @@ t.test('groups.invite by userId: 200 with the new member, an au message', async 
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 3)
+  t.same(await auditAfterCreate(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.invite',
+      before: null,
+      after: { member: newcomer.username },
+    },
+  ])
 
   const info = await app.inject({
     method: 'GET',
@@ -154,6 +191,7 @@ t.test('inviting a member again changes nothing', async (t) => {
     t.same(response.json(), info.json(), 'the group as it was')
   }
   t.same(await storedGroup(db, group._id), before, 'no message, same counts and roles')
+  t.same(await auditAfterCreate(group._id), [], 'no audit row')
 })
 
 t.test('a plain member cannot invite: error-not-allowed', async (t) => {
@@ -203,7 +241,7 @@ t.test('a moderator and a global admin who is a member can invite', async (t) =>
   ])
 })
 
-t.test('inviting an unknown or deactivated user: error-invalid-user', async (t) => {
+t.test('inviting only unknown or deactivated users: error-empty-invite-list', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
   const inactive = await createTestUser(db, { active: false })
@@ -214,12 +252,16 @@ t.test('inviting an unknown or deactivated user: error-invalid-user', async (t) 
     { userId: 'no-such-user' },
     { username: 'no-such-user' },
     { userId: inactive.id },
+    { userIds: ['no-such-user', inactive.id] },
+    { usernames: ['no-such-user', inactive.username] },
+    { userIds: [], usernames: ['no-such-user'] },
   ]) {
     const response = await post(app, 'groups.invite', owner, { roomId: group._id, ...user })
     t.equal(response.statusCode, 400, JSON.stringify(user))
-    t.same(response.json(), invalidUser)
+    t.same(response.json(), emptyInviteList)
   }
   t.same(await storedGroup(db, group._id), before)
+  t.same(await auditAfterCreate(group._id), [], 'no audit row')
 })
 
 t.test('invite and kick without a user: error-user-param-not-provided', async (t) => {
@@ -230,7 +272,13 @@ t.test('invite and kick without a user: error-user-param-not-provided', async (t
   const before = await storedGroup(db, group._id)
 
   for (const endpoint of ['groups.invite', 'groups.kick']) {
-    for (const payload of [{ roomId: group._id }, { roomId: group._id, userId: '' }]) {
+    for (const payload of [
+      { roomId: group._id },
+      { roomId: group._id, userId: '' },
+      ...(endpoint === 'groups.invite'
+        ? [{ roomId: group._id, userIds: [], usernames: [''] }]
+        : []),
+    ]) {
       const response = await post(app, endpoint, owner, payload)
       t.equal(response.statusCode, 400, `${endpoint} ${JSON.stringify(payload)}`)
       t.same(response.json(), userParamNotProvided)
@@ -318,6 +366,14 @@ t.test('groups.kick: 200, an ru message, and the user loses access', async (t) =
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 2)
+  t.same(await auditAfterCreate(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.kick',
+      before: { member: member.username, roles: [] },
+      after: null,
+    },
+  ])
 
   const info = await app.inject({
     method: 'GET',
@@ -392,6 +448,7 @@ t.test('the last owner cannot be kicked: error-you-are-last-owner', async (t) =>
     )
   }
   t.same(await storedGroup(db, group._id), before, 'the owner stays')
+  t.same(await auditAfterCreate(group._id), [], 'no audit row')
 })
 
 t.test('an owner who is not the last one can be kicked', async (t) => {
@@ -460,4 +517,283 @@ t.test('a plain member cannot kick: error-not-allowed', async (t) => {
     t.same(response.json(), notAllowed)
   }
   t.same(await storedGroup(db, group._id), before)
+})
+
+t.test('groups.invite with userIds and usernames adds each new user once', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const member = await createTestUser(db)
+  const first = await createTestUser(db)
+  const second = await createTestUser(db)
+  const third = await createTestUser(db)
+  const inactive = await createTestUser(db, { active: false })
+  const group = await createTestGroup(app, owner, [member])
+
+  const response = await post(app, 'groups.invite', owner, {
+    roomId: group._id,
+    userId: first.id,
+    userIds: [second.id, 'no-such-user', member.id, first.id],
+    usernames: [third.username.toUpperCase(), inactive.username],
+  })
+
+  t.equal(response.statusCode, 200)
+  const { group: body } = response.json()
+  t.same(body.usernames.slice(0, 2), [owner.username, member.username])
+  t.same(
+    body.usernames.slice(2).sort(),
+    [first.username, second.username, third.username].sort(),
+    'the new members after the old ones',
+  )
+  t.equal(body.usersCount, 5)
+  t.equal(body.msgs, 3)
+  const stored = await storedGroup(db, group._id)
+  t.same(stored.messages, [
+    { type: 'au', msg: first.username, username: owner.username, role: null },
+    { type: 'au', msg: second.username, username: owner.username, role: null },
+    { type: 'au', msg: third.username, username: owner.username, role: null },
+  ])
+  t.equal(stored.room?.users_count, 5)
+  t.same(
+    await auditAfterCreate(group._id),
+    [first, second, third].map((user) => ({
+      actor_username: owner.username,
+      action: 'groups.invite',
+      before: null,
+      after: { member: user.username },
+    })),
+  )
+})
+
+t.test('groups.invite with a usernames list only, by roomName', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const first = await createTestUser(db)
+  const second = await createTestUser(db)
+  const group = await createTestGroup(app, owner)
+
+  const response = await post(app, 'groups.invite', owner, {
+    roomName: group.name,
+    usernames: [second.username, first.username],
+  })
+
+  t.equal(response.statusCode, 200)
+  t.same(
+    response.json().group.usernames.sort(),
+    [owner.username, second.username, first.username].sort(),
+  )
+  const stored = await storedGroup(db, group._id)
+  t.same(
+    stored.messages.map((message) => message.msg),
+    [second.username, first.username],
+  )
+  t.same(
+    (await auditAfterCreate(group._id)).map((row) => row.after),
+    [{ member: second.username }, { member: first.username }],
+  )
+})
+
+t.test('invite lists must be arrays of strings, at most 1000 long', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const group = await createTestGroup(app, owner)
+
+  for (const [payload, message] of [
+    [{ userIds: 'abc' }, 'userIds must be array'],
+    [{ usernames: [1] }, 'usernames.0 must be string'],
+    [
+      { usernames: Array.from({ length: 1001 }, (_, i) => `u${i}`) },
+      'usernames must NOT have more than 1000 items',
+    ],
+  ] as const) {
+    const response = await post(app, 'groups.invite', owner, { roomId: group._id, ...payload })
+    t.equal(response.statusCode, 400, message)
+    t.same(response.json(), refusal('invalid-params', message))
+  }
+  t.same(await auditAfterCreate(group._id), [])
+})
+
+t.test('invite and kick in an archived group: error-room-archived', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const member = await createTestUser(db)
+  const newcomer = await createTestUser(db)
+  const group = await createTestGroup(app, owner, [member])
+  await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
+  const before = await storedGroup(db, group._id)
+
+  for (const [endpoint, user] of [
+    ['groups.invite', newcomer],
+    ['groups.kick', member],
+  ] as const) {
+    const response = await post(app, endpoint, owner, { roomId: group._id, userId: user.id })
+    t.equal(response.statusCode, 400, endpoint)
+    t.same(
+      response.json(),
+      refusal('error-room-archived', `The private group, ${group.name}, is archived`),
+    )
+  }
+  t.same(await storedGroup(db, group._id), before)
+  t.same(await auditAfterCreate(group._id), [])
+})
+
+t.test(
+  'a non-member, even a global admin, cannot invite or kick: error-room-not-found',
+  async (t) => {
+    const app = await buildApp(t, db)
+    const owner = await createTestUser(db)
+    const member = await createTestUser(db)
+    const outsider = await createTestUser(db)
+    const admin = await createTestUser(db, { roles: ['admin'] })
+    const group = await createTestGroup(app, owner, [member])
+    const before = await storedGroup(db, group._id)
+
+    for (const caller of [outsider, admin]) {
+      for (const [endpoint, payload] of [
+        ['groups.invite', { roomId: group._id, userId: caller.id }],
+        ['groups.invite', { roomName: group.name, usernames: [outsider.username] }],
+        ['groups.kick', { roomId: group._id, userId: member.id }],
+      ] as const) {
+        const response = await post(app, endpoint, caller, payload)
+        t.equal(response.statusCode, 400, `${endpoint} by ${caller.username}`)
+        t.same(response.json(), roomNotFound)
+      }
+    }
+    t.same(await storedGroup(db, group._id), before)
+    t.same(await auditAfterCreate(group._id), [])
+  },
+)
+
+t.test('add-user-to-any-p-room lets a non-member invite; others still get not-found', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const manager = await createTestUser(db, {
+    roles: ['user', await roleGranting('add-user-to-any-p-room')],
+  })
+  const newcomer = await createTestUser(db)
+  const group = await createTestGroup(app, owner)
+
+  const unknown = await post(app, 'groups.invite', manager, {
+    roomName: 'no-such-group',
+    userId: newcomer.id,
+  })
+  t.equal(unknown.statusCode, 400)
+  t.same(unknown.json(), roomNotFound, 'an unknown group is still not found')
+
+  const response = await post(app, 'groups.invite', manager, {
+    roomName: group.name,
+    usernames: [newcomer.username],
+  })
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json().group.usernames, [owner.username, newcomer.username])
+  const stored = await storedGroup(db, group._id)
+  t.same(stored.messages, [
+    { type: 'au', msg: newcomer.username, username: manager.username, role: null },
+  ])
+  t.equal(stored.room?.users_count, 2)
+  t.same(await auditAfterCreate(group._id), [
+    {
+      actor_username: manager.username,
+      action: 'groups.invite',
+      before: null,
+      after: { member: newcomer.username },
+    },
+  ])
+
+  const kick = await post(app, 'groups.kick', manager, { roomId: group._id, userId: newcomer.id })
+  t.equal(kick.statusCode, 400)
+  t.same(kick.json(), roomNotFound, 'inviting anywhere does not grant kicking anywhere')
+})
+
+t.test('add-user-to-any-p-room lets a member without room roles invite', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const manager = await createTestUser(db, {
+    roles: ['user', await roleGranting('add-user-to-any-p-room')],
+  })
+  const newcomer = await createTestUser(db)
+  const group = await createTestGroup(app, owner, [manager])
+
+  const response = await post(app, 'groups.invite', manager, {
+    roomId: group._id,
+    userId: newcomer.id,
+  })
+
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().group.usersCount, 3)
+})
+
+t.test('kick-user-from-any-p-room lets a non-member kick, under the last-owner rule', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const member = await createTestUser(db)
+  const outsider = await createTestUser(db)
+  const remover = await createTestUser(db, {
+    roles: ['user', await roleGranting('kick-user-from-any-p-room')],
+  })
+  const group = await createTestGroup(app, owner, [member])
+
+  const lastOwner = await post(app, 'groups.kick', remover, {
+    roomId: group._id,
+    userId: owner.id,
+  })
+  t.equal(lastOwner.statusCode, 400)
+  t.same(
+    lastOwner.json(),
+    refusal(
+      'error-you-are-last-owner',
+      'You are the last owner. Please set new owner before leaving the room.',
+    ),
+  )
+  const notIn = await post(app, 'groups.kick', remover, { roomId: group._id, userId: outsider.id })
+  t.same(notIn.json(), refusal('error-user-not-in-room', 'User is not in this room'))
+
+  const response = await post(app, 'groups.kick', remover, {
+    roomName: group.name,
+    username: member.username,
+  })
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), { success: true })
+  const stored = await storedGroup(db, group._id)
+  t.same(stored.members, [{ username: owner.username, roles: ['owner'] }])
+  t.same(stored.messages, [
+    { type: 'ru', msg: member.username, username: remover.username, role: null },
+  ])
+  t.equal(stored.room?.users_count, 1)
+  t.same(await auditAfterCreate(group._id), [
+    {
+      actor_username: remover.username,
+      action: 'groups.kick',
+      before: { member: member.username, roles: [] },
+      after: null,
+    },
+  ])
+
+  const invite = await post(app, 'groups.invite', remover, {
+    roomId: group._id,
+    userId: member.id,
+  })
+  t.same(invite.json(), roomNotFound, 'kicking anywhere does not grant inviting anywhere')
+})
+
+t.test('kick-user-from-any-p-room lets a member without room roles kick', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const member = await createTestUser(db)
+  const remover = await createTestUser(db, {
+    roles: ['user', await roleGranting('kick-user-from-any-p-room')],
+  })
+  const group = await createTestGroup(app, owner, [member, remover])
+
+  const response = await post(app, 'groups.kick', remover, {
+    roomId: group._id,
+    userId: member.id,
+  })
+
+  t.equal(response.statusCode, 200)
+  t.same(
+    (await storedGroup(db, group._id)).members.map((row) => row.username).sort(),
+    [owner.username, remover.username].sort(),
+  )
 })

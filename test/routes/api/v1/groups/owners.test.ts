@@ -45,6 +45,17 @@ async function setRoles(roomId: string, user: TestUser, roles: string[]) {
     .execute()
 }
 
+/** The audit rows of a group after its creation, oldest first. */
+async function auditAfterCreate(roomId: string) {
+  return db
+    .selectFrom('audit_log')
+    .select(['actor_username', 'action', 'before', 'after'])
+    .where('room_id', '=', roomId)
+    .where('action', '!=', 'groups.create')
+    .orderBy('id')
+    .execute()
+}
+
 t.test('groups.addOwner: 200, the role stored, a subscription-role-added message', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
@@ -71,6 +82,14 @@ t.test('groups.addOwner: 200, the role stored, a subscription-role-added message
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 2)
+  t.same(await auditAfterCreate(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.addOwner',
+      before: { member: member.username, roles: [] },
+      after: { member: member.username, roles: ['owner'] },
+    },
+  ])
 
   const history = await app.inject({
     method: 'GET',
@@ -149,6 +168,7 @@ t.test('groups.addOwner on an owner: error-user-already-owner', async (t) => {
   t.equal(response.statusCode, 400)
   t.same(response.json(), refusal('error-user-already-owner', 'User is already an owner'))
   t.same(await storedGroup(db, group._id), before)
+  t.same(await auditAfterCreate(group._id), [], 'no audit row')
 })
 
 t.test('groups.removeOwner: 200, the role gone, a subscription-role-removed message', async (t) => {
@@ -178,6 +198,14 @@ t.test('groups.removeOwner: 200, the role gone, a subscription-role-removed mess
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 2)
+  t.same(await auditAfterCreate(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.removeOwner',
+      before: { member: coOwner.username, roles: ['moderator', 'owner'] },
+      after: { member: coOwner.username, roles: ['moderator'] },
+    },
+  ])
 })
 
 t.test('an owner may give up the role while another owner remains', async (t) => {
@@ -226,6 +254,7 @@ t.test('groups.removeOwner on a member who is no owner: error-user-not-owner', a
   t.equal(response.statusCode, 400)
   t.same(response.json(), refusal('error-user-not-owner', 'User is not an owner'))
   t.same(await storedGroup(db, group._id), before)
+  t.same(await auditAfterCreate(group._id), [], 'no audit row')
 })
 
 t.test('the last owner cannot be removed: error-remove-last-owner', async (t) => {
@@ -251,6 +280,7 @@ t.test('the last owner cannot be removed: error-remove-last-owner', async (t) =>
   }
   t.same(await rolesOf(group._id, owner), ['owner'], 'the owner stays owner')
   t.same(await storedGroup(db, group._id), before)
+  t.same(await auditAfterCreate(group._id), [], 'no audit row')
 })
 
 t.test('a target outside the group: error-user-not-in-room', async (t) => {
@@ -318,6 +348,7 @@ t.test('a plain member or a moderator cannot change owners: error-not-allowed', 
     t.same(remove.json(), notAllowed)
   }
   t.same(await storedGroup(db, group._id), before)
+  t.same(await auditAfterCreate(group._id), [], 'no audit row')
 })
 
 t.test('addOwner and removeOwner when not logged in: 401', async (t) => {

@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { StatementSample } from './statement-counter.js'
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  server.close()
+  if (!address || typeof address === 'string') throw new Error('no free port')
+  return address.port
+}
+
+function stop(child: ChildProcess): Promise<unknown> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  return exited
+}
+
+/** Resident memory of a process in MB from /proc: `VmHWM` is its peak, `VmRSS` its current. */
+export function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]
+    return kb ? Number(kb) / 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export interface Service {
+  url: string
+  pid: number
+  statements(): Promise<{ statements: number; samples: StatementSample[] }>
+  stop(): Promise<unknown>
+}
+
+/**
+ * The compiled service (dist/server.js) on PostgreSQL, with request logging off and the rate
+ * limiter off, and a preload that counts its SQL statements. Ready once /api/info answers.
+ */
+export async function startService(databaseUrl: string, poolSize: number): Promise<Service> {
+  const port = await freePort()
+  const output: string[] = []
+  const child = spawn(
+    process.execPath,
+    ['--import', here('./count-queries.js'), here('../server.js')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        DATABASE_POOL_SIZE: String(poolSize),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_MAX: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  )
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited: ${output.join('')}`)
+    const ready = await fetch(`${url}/api/info`).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (ready) break
+    if (Date.now() > deadline) {
+      await stop(child)
+      throw new Error(`service did not start: ${output.join('')}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    url,
+    pid: child.pid ?? 0,
+    async statements() {
+      const reply = once(child, 'message')
+      child.send('statements')
+      const [message] = await reply
+      return message as { statements: number; samples: StatementSample[] }
+    },
+    stop: () => stop(child),
+  }
+}
+
+/** The framework limit: bench/bare-server.js in its own process, like the service. */
+export async function startBareServer(): Promise<{ url: string; stop(): Promise<unknown> }> {
+  const child = spawn(process.execPath, [here('./bare-server.js')], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const [message] = await once(child, 'message')
+  return { url: (message as { url: string }).url, stop: () => stop(child) }
+}

@@ -1,0 +1,150 @@
+import { spawnSync } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import type { Measurement } from './load.js'
+import type { PlanCheck } from './plans.js'
+
+export interface ScenarioResult {
+  scenario: string
+  kind: 'read' | 'write'
+  http: Measurement
+  statementsPerRequest: number
+  /** The database-alone figure this scenario is held against (its own SQL, same pool). */
+  databaseLimit: Measurement & { statementsPerOperation: number; scenario: string }
+  ratioToDatabase: number
+  ratioToFramework: number
+  serverRssMb: number | undefined
+  plans: PlanCheck
+  /** No failed request, and no sequential scan on a large table. */
+  passed: boolean
+}
+
+export interface Target {
+  target: string
+  reached: string
+  met: boolean
+}
+
+export interface Report {
+  date: string
+  settings: Record<string, unknown>
+  seedSeconds: number
+  framework: Measurement
+  scenarios: ScenarioResult[]
+  serverPeakRssMb: number | undefined
+  targets: Target[]
+}
+
+const fixed = (value: number, digits: number) => value.toFixed(digits)
+
+export function printReport(report: Report, write: (line: string) => void): void {
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'db-alone',
+    'ratio',
+    'vs fw',
+    'SQL/req',
+    'ok',
+  ]
+  const rows = report.scenarios.map((s) => [
+    s.scenario,
+    fixed(s.http.requestsPerSecond, 0),
+    fixed(s.http.p50, 1),
+    fixed(s.http.p99, 1),
+    fixed(s.databaseLimit.requestsPerSecond, 0),
+    fixed(s.ratioToDatabase, 2),
+    fixed(s.ratioToFramework, 2),
+    fixed(s.statementsPerRequest, 1),
+    s.passed ? 'yes' : 'FAIL',
+  ])
+  const fw = report.framework
+  rows.push(['fastify alone', fixed(fw.requestsPerSecond, 0), fixed(fw.p50, 1), fixed(fw.p99, 1)])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+  write(line(header))
+  for (const row of rows) write(line(row))
+  write('')
+  write('database alone (same SQL through a pool of the same size, same concurrency):')
+  const limits = new Map(report.scenarios.map((s) => [s.databaseLimit.scenario, s.databaseLimit]))
+  for (const [name, m] of limits) {
+    write(
+      `  ${name}: ${fixed(m.requestsPerSecond, 0)} op/s, p50 ${fixed(m.p50, 1)} ms, p99 ${fixed(m.p99, 1)} ms, ${fixed(m.statementsPerOperation, 1)} SQL/op`,
+    )
+  }
+  write(`server peak RSS: ${report.serverPeakRssMb?.toFixed(0) ?? '?'} MB`)
+  for (const s of report.scenarios) {
+    for (const scan of s.plans.sequentialScans) {
+      write(`  ${s.scenario}: sequential scan on ${scan.tables.join(', ')}: ${scan.sql}`)
+    }
+    for (const scan of s.plans.smallTableScans) {
+      write(
+        `  ${s.scenario}: (small table, not failed) sequential scan on ${scan.tables.join(', ')}`,
+      )
+    }
+    if (s.plans.unexplained.length > 0) {
+      write(`  ${s.scenario}: ${s.plans.unexplained.length} statements could not be explained`)
+    }
+    if (s.http.failed > 0) write(`  ${s.scenario}: ${s.http.failed} failed requests`)
+  }
+  write('')
+  write('targets:')
+  for (const t of report.targets)
+    write(`  [${t.met ? 'met' : 'NOT MET'}] ${t.target}: ${t.reached}`)
+}
+
+export async function saveReport(report: Report, file: URL): Promise<void> {
+  await mkdir(new URL('.', file), { recursive: true })
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
+  // The repository's formatter checks JSON too: leave the file as `npm run lint` expects it.
+  const biome = fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url))
+  spawnSync(biome, ['format', '--write', fileURLToPath(file)], { stdio: 'ignore' })
+}
+
+/** The issue's targets, checked against what this run measured. */
+export function targets(scenarios: ScenarioResult[], peakRssMb: number | undefined): Target[] {
+  const found: Target[] = []
+  const byName = new Map(scenarios.map((s) => [s.scenario, s]))
+  for (const s of scenarios) {
+    if (s.kind === 'read') {
+      found.push({
+        target: `${s.scenario} >= 0.9 of database alone`,
+        reached: fixed(s.ratioToDatabase, 2),
+        met: s.ratioToDatabase >= 0.9,
+      })
+    } else if (!s.scenario.includes('@')) {
+      found.push({
+        target: `${s.scenario} >= 0.7 of database alone, p99 < 25 ms`,
+        reached: `${fixed(s.ratioToDatabase, 2)}, p99 ${fixed(s.http.p99, 1)} ms`,
+        met: s.ratioToDatabase >= 0.7 && s.http.p99 < 25,
+      })
+    }
+  }
+  for (const base of ['groups.rename', 'groups.invite+leave']) {
+    const variants = scenarios.filter((s) => s.scenario.startsWith(`${base} @`))
+    const [small, large] = variants
+    if (!small || !large || !byName.has(base)) continue
+    const slowdown = small.http.requestsPerSecond / Math.max(large.http.requestsPerSecond, 1e-9)
+    found.push({
+      target: `${large.scenario} within 1.5x of ${small.scenario.replace(`${base} `, '')}`,
+      reached: `${fixed(slowdown, 2)}x slower`,
+      met: slowdown <= 1.5,
+    })
+  }
+  found.push({
+    target: 'every query uses an index on large tables',
+    reached: `${scenarios.filter((s) => s.plans.sequentialScans.length > 0).length} scenarios with a sequential scan`,
+    met: scenarios.every((s) => s.plans.sequentialScans.length === 0),
+  })
+  found.push({
+    target: 'server RSS < 200 MB over the run',
+    reached: `${peakRssMb?.toFixed(0) ?? '?'} MB`,
+    met: peakRssMb !== undefined && peakRssMb < 200,
+  })
+  return found
+}

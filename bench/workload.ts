@@ -1,0 +1,230 @@
+import type autocannon from 'autocannon'
+import type { Db } from '../db/database.js'
+import { deleteMember, insertMembers, listMembers } from '../db/queries/members.js'
+import { findGroupWithMember, listGroupsOfUser, touchRoom } from '../db/queries/rooms.js'
+import { type Dataset, LARGE_GROUP, memberOf, roomId, SMALL_GROUP, userId } from './dataset.js'
+
+/** One operation of the database-alone loop; each concurrent worker gets its own. */
+export type DatabaseOperation = () => Promise<void>
+
+export interface Scenario {
+  name: string
+  kind: 'read' | 'write'
+  /** The autocannon request pipeline one connection repeats. */
+  requests: autocannon.Request[]
+  /** The same SQL the endpoint needs, without the service; absent for the scale variants. */
+  database?: (db: Db) => () => DatabaseOperation
+  /** The scenario whose database-alone figure is this one's limit. */
+  limitOf: string
+}
+
+interface Cycle {
+  group: number
+  owner: number
+  outsider: number
+}
+
+// A fixed seed: two runs with the same settings send the same requests.
+function random(seed: number) {
+  let state = seed >>> 0
+  return (below: number) => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * below)
+  }
+}
+
+export function scenarios(dataset: Dataset, connections: number): Scenario[] {
+  const pick = random(42)
+  const groups = dataset.sizes.length - 1
+  const anyGroup = () => 1 + pick(groups)
+  const headers = (user: number) => ({
+    'content-type': 'application/json',
+    'x-user-id': userId(user),
+    'x-auth-token': dataset.tokens[user] ?? '',
+  })
+  const readPairs = Array.from({ length: 4096 }, () => {
+    const group = anyGroup()
+    return { group, user: memberOf(dataset, group, pick(dataset.sizes[group] ?? 1)) }
+  })
+  let next = 0
+  const readPair = () => readPairs[next++ % readPairs.length] ?? { group: 1, user: 1 }
+  const read = (path: (group: number) => string): autocannon.Request => ({
+    method: 'GET',
+    setupRequest: (request) => {
+      const pair = readPair()
+      return { ...request, path: path(pair.group), headers: headers(pair.user) }
+    },
+  })
+  const readLoop = (op: (db: Db, pair: { group: number; user: number }) => Promise<unknown>) => {
+    return (db: Db) => () => async () => void (await op(db, readPair()))
+  }
+
+  let renames = 0
+  const newName = () => `renamed-${process.pid}-${(renames++).toString(36)}`
+  const rename = (group: () => number): autocannon.Request => ({
+    method: 'POST',
+    setupRequest: (request) => {
+      const g = group()
+      return {
+        ...request,
+        path: '/api/v1/groups.rename',
+        headers: headers(memberOf(dataset, g, 0)),
+        body: JSON.stringify({ roomId: roomId(g), name: newName() }),
+      }
+    },
+  })
+
+  const cycles = (group: () => number, count: number) => {
+    const free: Cycle[] = []
+    const seen = new Set<string>()
+    for (let attempt = 0; free.length < count && attempt < count * 20; attempt++) {
+      const g = group()
+      const size = dataset.sizes[g] ?? 0
+      const outsider = memberOf(dataset, g, size + pick(dataset.users - size))
+      if (seen.has(`${g}:${outsider}`)) continue
+      seen.add(`${g}:${outsider}`)
+      free.push({ group: g, owner: memberOf(dataset, g, 0), outsider })
+    }
+    return free
+  }
+  // Each cycle in flight holds its (group, outsider) pair, so no two connections collide.
+  const inviteLeave = (free: Cycle[]): autocannon.Request[] => [
+    {
+      method: 'POST',
+      setupRequest: (request, context) => {
+        const cycle = free.shift() ?? { group: 1, owner: 1, outsider: 1 }
+        Object.assign(context, { cycle })
+        return {
+          ...request,
+          path: '/api/v1/groups.invite',
+          headers: headers(cycle.owner),
+          body: JSON.stringify({ roomId: roomId(cycle.group), userId: userId(cycle.outsider) }),
+        }
+      },
+    },
+    {
+      method: 'POST',
+      setupRequest: (request, context) => {
+        const { cycle } = context as { cycle: Cycle }
+        return {
+          ...request,
+          path: '/api/v1/groups.leave',
+          headers: headers(cycle.outsider),
+          body: JSON.stringify({ roomId: roomId(cycle.group) }),
+        }
+      },
+      onResponse: (_status, _body, context) => {
+        free.push((context as { cycle: Cycle }).cycle)
+      },
+    },
+  ]
+  const mainCycles = cycles(() => 3 + pick(Math.max(1, groups - 2)), connections * 4)
+  const cycleLoop = (db: Db) => () => {
+    let cycle: Cycle | undefined
+    return async () => {
+      if (!cycle) {
+        cycle = mainCycles.shift() ?? { group: 1, owner: 1, outsider: 1 }
+        await invite(db, cycle)
+      } else {
+        await leave(db, cycle)
+        mainCycles.push(cycle)
+        cycle = undefined
+      }
+    }
+  }
+
+  return [
+    {
+      name: 'groups.info',
+      kind: 'read',
+      limitOf: 'groups.info',
+      requests: [read((g) => `/api/v1/groups.info?roomId=${roomId(g)}`)],
+      database: readLoop((db, p) =>
+        findGroupWithMember(db, { roomId: roomId(p.group) }, userId(p.user)),
+      ),
+    },
+    {
+      name: 'groups.members',
+      kind: 'read',
+      limitOf: 'groups.members',
+      requests: [read((g) => `/api/v1/groups.members?roomId=${roomId(g)}&count=50`)],
+      database: readLoop((db, p) => listMembers(db, roomId(p.group), { offset: 0, count: 50 })),
+    },
+    {
+      name: 'groups.list',
+      kind: 'read',
+      limitOf: 'groups.list',
+      requests: [read(() => '/api/v1/groups.list?count=50')],
+      database: readLoop((db, p) => listGroupsOfUser(db, userId(p.user), { offset: 0, count: 50 })),
+    },
+    {
+      name: 'groups.rename',
+      kind: 'write',
+      limitOf: 'groups.rename',
+      requests: [rename(anyGroup)],
+      database: (db) => () => async () => {
+        const g = anyGroup()
+        await renameInTransaction(db, g, memberOf(dataset, g, 0), newName())
+      },
+    },
+    {
+      name: `groups.rename @${dataset.sizes[SMALL_GROUP]} members`,
+      kind: 'write',
+      limitOf: 'groups.rename',
+      requests: [rename(() => SMALL_GROUP)],
+    },
+    {
+      name: `groups.rename @${dataset.sizes[LARGE_GROUP]} members`,
+      kind: 'write',
+      limitOf: 'groups.rename',
+      requests: [rename(() => LARGE_GROUP)],
+    },
+    {
+      name: 'groups.invite+leave',
+      kind: 'write',
+      limitOf: 'groups.invite+leave',
+      requests: inviteLeave(mainCycles),
+      database: cycleLoop,
+    },
+    {
+      name: `groups.invite+leave @${dataset.sizes[SMALL_GROUP]} members`,
+      kind: 'write',
+      limitOf: 'groups.invite+leave',
+      requests: inviteLeave(cycles(() => SMALL_GROUP, connections * 2)),
+    },
+    {
+      name: `groups.invite+leave @${dataset.sizes[LARGE_GROUP]} members`,
+      kind: 'write',
+      limitOf: 'groups.invite+leave',
+      requests: inviteLeave(cycles(() => LARGE_GROUP, connections * 2)),
+    },
+  ]
+}
+
+async function renameInTransaction(db: Db, g: number, owner: number, name: string) {
+  await db.transaction().execute(async (trx) => {
+    await findGroupWithMember(trx, { roomId: roomId(g) }, userId(owner), { lock: true })
+    await touchRoom(trx, roomId(g), { name })
+  })
+}
+
+async function invite(db: Db, cycle: Cycle) {
+  await db.transaction().execute(async (trx) => {
+    const room = roomId(cycle.group)
+    await findGroupWithMember(trx, { roomId: room }, userId(cycle.owner), { lock: true })
+    await insertMembers(trx, room, [{ userId: userId(cycle.outsider), roles: [] }])
+    await touchRoom(trx, room, { usersCount: 1 })
+  })
+}
+
+async function leave(db: Db, cycle: Cycle) {
+  await db.transaction().execute(async (trx) => {
+    const room = roomId(cycle.group)
+    await findGroupWithMember(trx, { roomId: room }, userId(cycle.outsider), { lock: true })
+    await deleteMember(trx, room, userId(cycle.outsider))
+    await touchRoom(trx, room, { usersCount: -1 })
+  })
+}

@@ -1,0 +1,64 @@
+import type { Db } from '../../db/database.js'
+import {
+  listPermissions,
+  lockPermissions,
+  replacePermissionRoles,
+} from '../../db/queries/permissions.js'
+import { findRoleIds } from '../../db/queries/roles.js'
+import type { PermissionsUpdateBody, PermissionView } from '../../schemas/admin.js'
+import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
+import { ApiError, errors } from '../errors.js'
+import { hasPermission } from '../permissions.js'
+
+function toPermissionView(row: { id: string; roles: string[]; updated_at: Date }): PermissionView {
+  return { _id: row.id, roles: row.roles, _updatedAt: row.updated_at.toISOString() }
+}
+
+/** Every permission and the roles it lists; with `updatedSince`, only those changed after it. */
+export async function listAllPermissions(db: Db, updatedSince?: string) {
+  let after: Date | undefined
+  if (updatedSince) {
+    after = new Date(updatedSince)
+    if (Number.isNaN(after.getTime())) {
+      throw new ApiError(
+        'error-roomId-param-invalid',
+        'The "updatedSince" query parameter must be a valid date.',
+      )
+    }
+  }
+  return { update: (await listPermissions(db, after)).map(toPermissionView), remove: [] }
+}
+
+/**
+ * Replaces the roles of each listed permission (`access-permissions`), all or none. Every check
+ * reads the permissions from the database, so the change holds from the next request on, in
+ * every process that shares the database.
+ */
+export async function updatePermissions(
+  db: Db,
+  actor: Actor,
+  body: PermissionsUpdateBody,
+): Promise<PermissionView[]> {
+  if (!(await hasPermission(db, actor, 'access-permissions'))) throw errors.unauthorized()
+  return db.transaction().execute(async (trx) => {
+    const current = await lockPermissions(trx, [...new Set(body.permissions.map((p) => p._id))])
+    if (current.length !== body.permissions.length) {
+      throw new ApiError('error-invalid-permission', 'Invalid permission')
+    }
+    const roles = [...new Set(body.permissions.flatMap((p) => p.roles))]
+    if ((await findRoleIds(trx, roles)).length !== roles.length) {
+      throw new ApiError('error-invalid-role', 'Invalid role')
+    }
+    for (const permission of body.permissions) {
+      const before = current.find((row) => row.id === permission._id)?.roles ?? []
+      await replacePermissionRoles(trx, permission._id, permission.roles)
+      await recordAudit(trx, actor, {
+        action: 'permissions.update',
+        before: { permission: permission._id, roles: before },
+        after: { permission: permission._id, roles: [...permission.roles].sort() },
+      })
+    }
+    return (await listPermissions(trx)).map(toPermissionView)
+  })
+}

@@ -1,0 +1,64 @@
+import type { Db } from '../../db/database.js'
+import {
+  decrementMemberCounts,
+  listMembershipsOfUser,
+  lockRoomsOfMember,
+} from '../../db/queries/user-rooms.js'
+import { deleteUserRow, findAnyUser, lockUser } from '../../db/queries/users.js'
+import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
+import { errors } from '../errors.js'
+import type { UserLookup } from '../groups/lookup.js'
+import { hasPermission } from '../permissions.js'
+import { findAnyUserByRef } from './lookup.js'
+import { assertAnotherActiveAdmin, assertNotLastOwner, NO_ADMIN_LEFT } from './safeguards.js'
+
+/**
+ * Deletes a user (`delete-user`). Refused while they are the only owner of a group with other
+ * members, or the last active admin. Their memberships go with them and every group they were
+ * in counts one member less; the messages they wrote stay.
+ */
+export async function deleteUser(db: Db, actor: Actor, ref: UserLookup): Promise<void> {
+  if (!(await hasPermission(db, actor, 'delete-user'))) throw errors.unauthorized()
+  const { id } = await findAnyUserByRef(db, ref)
+
+  await db.transaction().execute(async (trx) => {
+    // Rooms before the user row, the order a group invite takes them in; then again for any
+    // room the user joined while this waited for their row.
+    await lockRoomsOfMember(trx, id)
+    if (!(await lockUser(trx, id, { forDelete: true }))) throw errors.invalidUser()
+    await lockRoomsOfMember(trx, id)
+    const user = await findAnyUser(trx, { id })
+    if (!user) throw errors.invalidUser()
+
+    if (user.active && user.roles.includes('admin')) {
+      await assertAnotherActiveAdmin(trx, id, NO_ADMIN_LEFT)
+    }
+    await assertNotLastOwner(trx, id, 'deleting')
+
+    const memberships = await listMembershipsOfUser(trx, id)
+    await decrementMemberCounts(
+      trx,
+      memberships.map((membership) => membership.room_id),
+    )
+    await deleteUserRow(trx, id)
+    for (const membership of memberships) {
+      await recordAudit(trx, actor, {
+        action: 'users.delete',
+        roomId: membership.room_id,
+        before: { member: user.username, roles: membership.roles },
+      })
+    }
+    await recordAudit(trx, actor, {
+      action: 'users.delete',
+      before: {
+        userId: id,
+        username: user.username,
+        name: user.name,
+        email: user.email,
+        roles: user.roles,
+        active: user.active,
+      },
+    })
+  })
+}

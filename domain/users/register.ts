@@ -1,0 +1,54 @@
+import type { Db } from '../../db/database.js'
+import { findTakenUserFields, findUserById, insertUser } from '../../db/queries/users.js'
+import type { RegisterBody, UserView } from '../../schemas/users.js'
+import { recordAudit } from '../audit.js'
+import { hashPassword } from '../auth/passwords.js'
+import { ApiError } from '../errors.js'
+import { randomId } from '../ids.js'
+import { isUniqueViolation } from '../unique.js'
+import { checkUsername, fieldUnavailable } from './fields.js'
+import { toUserView } from './view.js'
+
+const usernameTaken = () => new ApiError(undefined, 'Username is already in use')
+
+/** Self sign-up, when the service allows it: a new active user with the `user` role. */
+export async function registerUser(
+  db: Db,
+  input: RegisterBody,
+  options: { allowed: boolean },
+): Promise<UserView> {
+  if (!options.allowed) {
+    throw new ApiError('error-user-registration-disabled', 'User registration is disabled')
+  }
+  const username = checkUsername(input.username)
+  const taken = await findTakenUserFields(db, username, input.email)
+  if (taken.some((user) => user.username.toLowerCase() === username.toLowerCase())) {
+    throw usernameTaken()
+  }
+  if (taken.length > 0) throw fieldUnavailable(input.email)
+
+  const id = randomId()
+  const name = input.name.trim() || username
+  const passwordHash = await hashPassword(input.pass)
+  try {
+    await db.transaction().execute(async (trx) => {
+      await insertUser(
+        trx,
+        { id, username, name, email: input.email, password_hash: passwordHash },
+        ['user'],
+      )
+      await recordAudit(
+        trx,
+        { id, username, name, roles: ['user'] },
+        { action: 'users.register', after: { userId: id, username, roles: ['user'] } },
+      )
+    })
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_username_lower_key')) throw usernameTaken()
+    if (isUniqueViolation(error, 'users_email_lower_key')) throw fieldUnavailable(input.email)
+    throw error
+  }
+  const user = await findUserById(db, id)
+  if (!user) throw new Error(`user ${id} vanished after insert`)
+  return toUserView(user)
+}

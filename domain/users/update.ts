@@ -1,0 +1,134 @@
+import type { Db } from '../../db/database.js'
+import { lockRoomsOfMember } from '../../db/queries/user-rooms.js'
+import {
+  deleteLoginTokensOfUser,
+  findAnyUser,
+  lockUser,
+  renameUserReferences,
+  replaceUserRoles,
+  type UserChanges,
+  updateUserColumns,
+} from '../../db/queries/users.js'
+import type { User } from '../../db/types.js'
+import type { UpdateUserBody, UserView } from '../../schemas/users.js'
+import type { Actor } from '../actor.js'
+import { recordAudit } from '../audit.js'
+import { hashPassword } from '../auth/passwords.js'
+import { errors } from '../errors.js'
+import { hasPermission } from '../permissions.js'
+import { isUniqueViolation } from '../unique.js'
+import {
+  assertFieldsAvailable,
+  checkGlobalRoles,
+  checkUsername,
+  fieldUnavailable,
+} from './fields.js'
+import {
+  assertAnotherActiveAdmin,
+  assertNotLastOwner,
+  NO_ACTIVE_ADMIN_LEFT,
+  NO_ADMIN_LEFT,
+} from './safeguards.js'
+import { toUserView } from './view.js'
+
+const sameRoles = (a: string[], b: string[]) =>
+  a.length === b.length && a.every((role) => b.includes(role))
+
+type Profile = Pick<User, 'username' | 'name' | 'email' | 'active'>
+
+/** The columns that change, with their old and new values for the audit log. */
+function diffUser(user: Profile, wanted: Partial<Profile>) {
+  const before: Record<string, unknown> = {}
+  const after: Record<string, unknown> = {}
+  const changes: UserChanges = {}
+  for (const key of ['username', 'name', 'email', 'active'] as const) {
+    const value = wanted[key]
+    if (value === undefined || value === user[key]) continue
+    before[key] = user[key]
+    after[key] = value
+    Object.assign(changes, { [key]: value })
+  }
+  return { changes, before, after }
+}
+
+/**
+ * Changes a user. Anyone may change their own name, username, email and password; changing
+ * another user needs `edit-other-user-info`, (de)activating needs it too, and a different set
+ * of roles needs `assign-roles`. Deactivating logs the user out everywhere.
+ */
+export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): Promise<UserView> {
+  const { userId, data } = input
+  const canEditOthers = await hasPermission(db, actor, 'edit-other-user-info')
+  if (userId !== actor.id && !canEditOthers) {
+    throw errors.actionNotAllowed('Editing user is not allowed')
+  }
+  const current = await findAnyUser(db, { id: userId })
+  if (!current) throw errors.invalidUser()
+
+  const roles = data.roles === undefined ? undefined : [...new Set(data.roles)].sort()
+  const changesRoles = roles !== undefined && !sameRoles(roles, current.roles)
+  const deactivates = data.active === false && current.active
+  if (data.active !== undefined && data.active !== current.active && !canEditOthers) {
+    throw errors.notAllowed()
+  }
+  if (changesRoles && !(await hasPermission(db, actor, 'assign-roles'))) {
+    throw errors.actionNotAllowed('Assign roles is not allowed')
+  }
+  const username = data.username === undefined ? undefined : checkUsername(data.username)
+  if (roles !== undefined) await checkGlobalRoles(db, roles)
+  await assertFieldsAvailable(db, userId, { username, email: data.email })
+  const passwordHash = data.password === undefined ? undefined : await hashPassword(data.password)
+
+  try {
+    await db.transaction().execute(async (trx) => {
+      // Rooms before the user row, the order a group invite takes them in.
+      if (deactivates) await lockRoomsOfMember(trx, userId)
+      if (!(await lockUser(trx, userId))) throw errors.invalidUser()
+      if (deactivates) await lockRoomsOfMember(trx, userId)
+      const user = await findAnyUser(trx, { id: userId })
+      if (!user) throw errors.invalidUser()
+
+      const isActiveAdmin = user.active && user.roles.includes('admin')
+      if (isActiveAdmin && roles !== undefined && !roles.includes('admin')) {
+        await assertAnotherActiveAdmin(trx, userId, NO_ADMIN_LEFT)
+      }
+      if (isActiveAdmin && data.active === false) {
+        await assertAnotherActiveAdmin(trx, userId, NO_ACTIVE_ADMIN_LEFT)
+      }
+      if (deactivates) await assertNotLastOwner(trx, userId, 'deactivating')
+
+      const { changes, before, after } = diffUser(user, { ...data, username })
+      if (passwordHash !== undefined) {
+        changes.password_hash = passwordHash
+        after.passwordChanged = true
+      }
+      const newRoles = roles !== undefined && !sameRoles(roles, user.roles) ? roles : undefined
+      if (newRoles) {
+        before.roles = user.roles
+        after.roles = newRoles
+      }
+      if (Object.keys(after).length === 0) return
+
+      await updateUserColumns(trx, userId, changes)
+      if (newRoles) await replaceUserRoles(trx, userId, newRoles)
+      if (changes.username !== undefined) {
+        await renameUserReferences(trx, userId, changes.username)
+      }
+      if (changes.active === false) await deleteLoginTokensOfUser(trx, userId)
+      await recordAudit(trx, actor, {
+        action: 'users.update',
+        before: { userId, ...before },
+        after: { userId, ...after },
+      })
+    })
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_username_lower_key')) {
+      throw fieldUnavailable(username ?? '')
+    }
+    if (isUniqueViolation(error, 'users_email_lower_key')) throw fieldUnavailable(data.email ?? '')
+    throw error
+  }
+  const updated = await findAnyUser(db, { id: userId })
+  if (!updated) throw errors.invalidUser()
+  return toUserView(updated)
+}

@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { checkReadiness } from '../../domain/readiness.js'
+import { LivenessSchema, ReadinessSchema, UnreadinessSchema } from '../../schemas/health.js'
+
+const READINESS_TIMEOUT_MS = 1000
+
+/** Probes for orchestrators and load balancers: is the process up, can it serve requests. */
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/livez',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['Server'],
+        summary: 'Liveness probe',
+        description:
+          'Answers 200 while the process runs, without touching the database; no login needed. ' +
+          'Restart the process when this stops answering.',
+        response: { 200: LivenessSchema },
+      },
+    },
+    async () => ({ status: 'ok' as const, success: true as const }),
+  )
+
+  app.get(
+    '/readyz',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['Server'],
+        summary: 'Readiness probe',
+        description:
+          `Answers 200 when the database answers \`select 1\` within ${READINESS_TIMEOUT_MS} ms ` +
+          'and every migration of this version is applied; otherwise 503 with `error-not-ready`, ' +
+          'naming whether the database is down or its migrations are pending. No login needed. ' +
+          'Send no traffic to the process while this answers 503.',
+        response: { 200: ReadinessSchema, 503: UnreadinessSchema },
+      },
+    },
+    async (request, reply) => {
+      const readiness = await checkReadiness(app.db, READINESS_TIMEOUT_MS)
+      if (readiness.ready) {
+        return { status: 'ready', database: 'up', migrations: 'current', success: true } as const
+      }
+      request.log.warn(
+        { err: readiness.error, reason: readiness.reason, pending: readiness.pending },
+        'not ready',
+      )
+      return reply.code(503).send({
+        success: false,
+        status: 'unready',
+        database: readiness.database,
+        migrations: readiness.migrations,
+        error: `${readiness.reason} [error-not-ready]`,
+        errorType: 'error-not-ready',
+      })
+    },
+  )
+}
+
+export default health

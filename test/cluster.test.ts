@@ -1,0 +1,147 @@
+import { sql } from 'kysely'
+import t from 'tap'
+import { assertInvariants, postgresUrl, testDatabase } from './helper.js'
+import { databaseUrlOf, seedGroups, startCluster } from './support/cluster.js'
+import { startServer } from './support/server-process.js'
+import { countMessages, findLostUpdates, runWorkload } from './support/workload.js'
+
+// Several processes only share state through a real server; PGlite is one process's file.
+const onlyOnPostgres = postgresUrl ? false : 'needs TEST_DATABASE_URL: processes share PostgreSQL'
+const TOTAL = Number(process.env.STRESS_REQUESTS ?? 600)
+
+const db = await testDatabase(t)
+
+t.test(
+  'two processes on one database: interleaved membership changes lose nothing',
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const cluster = await startCluster(t, await databaseUrlOf(db, postgresUrl), 2)
+    const groups = await seedGroups(db, 6, 8)
+    const before = await countMessages(db)
+
+    const outcomes = await runWorkload({
+      servers: () => cluster.servers.map((server) => server.url),
+      groups,
+      total: TOTAL,
+      clients: 16,
+    })
+
+    t.same(
+      outcomes.filter((o) => o.status >= 500 || o.status === 0),
+      [],
+      'no server error, nothing dropped',
+    )
+    t.ok(outcomes.filter((o) => o.status === 200).length > TOTAL / 10, 'a good share succeeded')
+    t.same(await findLostUpdates(db, outcomes, before), [], 'every 200 is in the stored state')
+    await assertInvariants(t, db)
+  },
+)
+
+t.test(
+  'kill -9 of one process under write load: nothing half-done, and it starts again',
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const cluster = await startCluster(t, await databaseUrlOf(db, postgresUrl), 2)
+    const groups = await seedGroups(db, 6, 8)
+    const before = await countMessages(db)
+    const victim = cluster.servers[1]
+    let restarted: Promise<unknown> | undefined
+
+    const outcomes = await runWorkload({
+      servers: () =>
+        cluster.servers
+          .filter((server) => server.child.exitCode === null && server.child.signalCode === null)
+          .map((server) => server.url),
+      groups,
+      total: TOTAL,
+      clients: 16,
+      onProgress: (done) => {
+        if (done === Math.floor(TOTAL / 4)) victim?.child.kill('SIGKILL')
+        if (done === Math.floor(TOTAL / 2)) restarted = cluster.start()
+      },
+    })
+    await restarted
+
+    t.equal(await victim?.exited, 'SIGKILL')
+    t.same(
+      outcomes.filter((o) => o.status >= 500),
+      [],
+      'no server error',
+    )
+    t.same(await findLostUpdates(db, outcomes, before), [], 'every 200 is in the stored state')
+    await assertInvariants(t, db)
+    const revived = cluster.servers.at(-1)
+    const info = await fetch(`${revived?.url}/api/info`)
+    t.equal(info.status, 200, 'the restarted process serves')
+  },
+)
+
+t.test(
+  'SIGTERM lets in-flight requests finish, then exits cleanly',
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const log: string[] = []
+    const server = await startServer({ DATABASE_URL: await databaseUrlOf(db, postgresUrl) }, log)
+    t.teardown(() => {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL')
+    })
+    const [group] = await seedGroups(db, 1, 2)
+    const owner = group?.users[0]
+    if (!group || !owner) throw new Error('no group seeded')
+
+    // Hold the group's row so the renames below stay in flight until it is released.
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const holder = db.transaction().execute(async (trx) => {
+      await sql`select id from rooms where id = ${group.id} for update`.execute(trx)
+      await held
+    })
+    const renames = Array.from({ length: 5 }, (_, index) =>
+      fetch(`${server.url}/api/v1/groups.rename`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...owner.headers },
+        body: JSON.stringify({ roomId: group.id, name: `drained-${index}-${group.id}` }),
+      }).then(
+        (response) => response.status,
+        (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? 'failed',
+      ),
+    )
+    await waitFor(async () => (await lockWaiters()) === 5)
+
+    server.child.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.equal(server.child.exitCode, null, 'still running while requests are in flight')
+    release()
+    await holder
+
+    t.same(
+      await Promise.all(renames),
+      [200, 200, 200, 200, 200],
+      'every in-flight request answered',
+    )
+    t.equal(await server.exited, 0, 'exit code 0')
+    t.ok(
+      log.some((line) => line.includes('"closing"')),
+      'the shutdown was logged',
+    )
+  },
+)
+
+/** Requests of the service waiting for a row lock. */
+async function lockWaiters() {
+  const { rows } = await sql<{ waiting: number }>`
+    select count(*)::int as waiting from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock'
+      and query like ${'%for update%'} and pid <> pg_backend_pid()`.execute(db)
+  return rows[0]?.waiting ?? 0
+}
+
+async function waitFor(condition: () => Promise<boolean>) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await condition()) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('condition not reached')
+}

@@ -1,0 +1,9 @@
+import t from 'tap'
+import { testDatabase } from '../helper.js'
+import { fuzzAllRoutes } from '../support/fuzz.js'
+
+const db = await testDatabase(t)
+
+t.test('many random and hostile requests to every route keep the API contract', async (t) => {
+  await fuzzAllRoutes(t, db, Number(process.env.FUZZ_RUNS) || 500)
+})
