@@ -27,6 +27,8 @@ export const ConfigSchema = Type.Object({
   CORS_ORIGIN: Type.String({ default: '' }),
   TRUST_PROXY: Type.String({ default: '' }),
   ALLOW_REGISTRATION: Type.Boolean({ default: false }),
+  AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 60000 }),
+  AUTH_CACHE_MAX_TOKENS: Type.Integer({ minimum: 1, default: 10000 }),
   METRICS: Type.Boolean({ default: false }),
 })
 

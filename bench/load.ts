@@ -9,14 +9,23 @@ export interface Measurement {
   failed: number
 }
 
-/** HTTP load: `connections` keep-alive connections, each repeating its request pipeline. */
+/**
+ * HTTP load: `connections` keep-alive connections, each repeating its request pipeline, for
+ * `durationSeconds`, or until `amount` requests have been sent when that is given.
+ */
 export async function measureHttp(
   url: string,
   requests: autocannon.Request[],
   connections: number,
   durationSeconds: number,
+  amount?: number,
 ): Promise<Measurement> {
-  const result = await autocannon({ url, connections, duration: durationSeconds, requests })
+  const result = await autocannon({
+    url,
+    connections,
+    requests,
+    ...(amount ? { amount } : { duration: durationSeconds }),
+  })
   const completed = result['2xx'] + result.non2xx
   return {
     requestsPerSecond: completed / durationSeconds,

@@ -42,22 +42,31 @@ export interface Service {
   stop(): Promise<unknown>
 }
 
+/** PostgreSQL (a connection string and pool size) or the embedded database in a directory. */
+export type ServiceDatabase = { url: string; poolSize: number } | { dataDir: string }
+
 /**
- * The compiled service (dist/server.js) on PostgreSQL, with request logging off and the rate
- * limiter off, and a preload that counts its SQL statements. Ready once /api/info answers.
+ * The compiled service (dist/server.js) with request logging off and the rate limiter off, and
+ * a preload that counts its SQL statements (on PostgreSQL). Ready once /api/info answers.
+ * With `cpuProfileDir`, Node writes a CPU profile there when the service stops.
  */
-export async function startService(databaseUrl: string, poolSize: number): Promise<Service> {
+export async function startService(
+  database: ServiceDatabase,
+  cpuProfileDir?: string,
+): Promise<Service> {
   const port = await freePort()
   const output: string[] = []
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []
   const child = spawn(
     process.execPath,
-    ['--import', here('./count-queries.js'), here('../server.js')],
+    [...profile, '--import', here('./count-queries.js'), here('../server.js')],
     {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
-        DATABASE_URL: databaseUrl,
-        DATABASE_POOL_SIZE: String(poolSize),
+        ...('url' in database
+          ? { DATABASE_URL: database.url, DATABASE_POOL_SIZE: String(database.poolSize) }
+          : { DATA_DIR: database.dataDir }),
         PORT: String(port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',

@@ -2,18 +2,20 @@
 // measured in one run on one machine; see bench/README.md.
 import { createDatabase, migrateToLatest } from '../db/database.js'
 import { createScratchDatabase, seed } from './dataset.js'
+import { EMBEDDED_SCENARIO, type EmbeddedRun, measureEmbedded } from './embedded.js'
 import { measureHttp, measureLoop } from './load.js'
 import { checkPlans } from './plans.js'
 import { memoryMb, startBareServer, startService } from './processes.js'
 import { printReport, type Report, type ScenarioResult, saveReport, targets } from './report.js'
 import { benchSettings } from './settings.js'
 import { countStatements, takeStatements } from './statement-counter.js'
-import { scenarios } from './workload.js'
+import { type Scenario, scenarios } from './workload.js'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 const settings = benchSettings()
 const { connections, durationSeconds: duration } = settings
 const warmUpSeconds = Math.min(2, Math.max(1, Math.floor(duration / 5)))
+const wanted = (name: string) => settings.only.length === 0 || settings.only.includes(name)
 
 countStatements()
 const scratch = await createScratchDatabase(settings.databaseUrl)
@@ -37,26 +39,42 @@ try {
   await bare.stop()
   log(`fastify alone: ${framework.requestsPerSecond.toFixed(0)} req/s`)
 
-  const service = await startService(scratch.url, settings.poolSize)
+  const service = await startService(
+    { url: scratch.url, poolSize: settings.poolSize },
+    settings.cpuProfileDir || undefined,
+  )
   const results: ScenarioResult[] = []
   const limits = new Map<string, ScenarioResult['databaseLimit']>()
   let peakRssMb: number | undefined
+  const all = scenarios(dataset, connections)
+  /** The database-alone figure a scenario is held against, measured once, when first needed. */
+  const limitOf = async (scenario: Scenario) => {
+    const known = limits.get(scenario.limitOf)
+    if (known) return known
+    const base = all.find((s) => s.name === scenario.limitOf)
+    if (!base?.database) throw new Error(`no database-alone figure for ${scenario.limitOf}`)
+    takeStatements()
+    const measured = await measureLoop(base.database(db), connections, duration)
+    const { statements } = takeStatements()
+    const limit = {
+      ...measured,
+      scenario: base.name,
+      statementsPerOperation: statements / Math.max(1, measured.completed + measured.failed),
+    }
+    limits.set(base.name, limit)
+    return limit
+  }
   try {
-    for (const scenario of scenarios(dataset, connections)) {
-      if (scenario.database) {
-        takeStatements()
-        const measured = await measureLoop(scenario.database(db), connections, duration)
-        const { statements } = takeStatements()
-        limits.set(scenario.name, {
-          ...measured,
-          scenario: scenario.name,
-          statementsPerOperation: statements / Math.max(1, measured.completed + measured.failed),
-        })
-      }
-      const limit = limits.get(scenario.limitOf)
-      if (!limit) throw new Error(`no database-alone figure for ${scenario.limitOf}`)
+    for (const scenario of all.filter((s) => wanted(s.name))) {
+      const limit = await limitOf(scenario)
 
-      await measureHttp(service.url, scenario.requests, connections, warmUpSeconds)
+      await measureHttp(
+        service.url,
+        scenario.requests,
+        connections,
+        warmUpSeconds,
+        scenario.warmUpRequests,
+      )
       await service.statements()
       const http = await measureHttp(service.url, scenario.requests, connections, duration)
       const { statements, samples } = await service.statements()
@@ -83,6 +101,17 @@ try {
     await service.stop()
   }
 
+  let embedded: EmbeddedRun | undefined
+  if (wanted(EMBEDDED_SCENARIO)) {
+    embedded = await measureEmbedded(settings, framework, warmUpSeconds)
+    if (embedded) {
+      results.push(embedded.result)
+      log(
+        `${EMBEDDED_SCENARIO}: ${embedded.result.http.requestsPerSecond.toFixed(0)} req/s (database alone ${embedded.result.databaseLimit.requestsPerSecond.toFixed(0)})`,
+      )
+    }
+  }
+
   const report: Report = {
     date: new Date().toISOString(),
     settings: { ...settings, databaseUrl: undefined },
@@ -90,6 +119,7 @@ try {
     framework,
     scenarios: results,
     serverPeakRssMb: peakRssMb,
+    embedded: embedded && { seeded: embedded.seeded, peakRssMb: embedded.peakRssMb },
     targets: targets(results, peakRssMb),
   }
   log('')

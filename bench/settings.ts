@@ -8,6 +8,12 @@ export interface BenchSettings {
   connections: number
   durationSeconds: number
   poolSize: number
+  /** Only the scenarios named here (comma-separated `BENCH_SCENARIOS`); empty runs all. */
+  only: string[]
+  /** Where the service writes a CPU profile (`--cpu-prof`) when it stops; empty for none. */
+  cpuProfileDir: string
+  /** The embedded-database scenario's smaller data set; absent with BENCH_EMBEDDED=0. */
+  embedded: { users: number; groups: number; messagesPerGroup: number } | undefined
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -30,5 +36,31 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     durationSeconds: Math.max(1, whole(env, 'BENCH_DURATION', 10)),
     // The service's own default pool size, so the database-alone loop gets the same pool.
     poolSize: Math.max(1, whole(env, 'BENCH_POOL_SIZE', 10)),
+    only: (env.BENCH_SCENARIOS ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+    cpuProfileDir: env.BENCH_CPU_PROFILE ?? '',
+    embedded:
+      env.BENCH_EMBEDDED === '0'
+        ? undefined
+        : {
+            users: Math.max(20, whole(env, 'BENCH_EMBEDDED_USERS', 2_000)),
+            groups: Math.max(2, whole(env, 'BENCH_EMBEDDED_GROUPS', 200)),
+            messagesPerGroup: whole(env, 'BENCH_EMBEDDED_MESSAGES', 20),
+          },
+  }
+}
+
+/** The settings of the embedded scenario's data set, in the shape `seed` takes. */
+export function embeddedDataSettings(settings: BenchSettings): BenchSettings | undefined {
+  if (!settings.embedded) return undefined
+  const { users, groups, messagesPerGroup } = settings.embedded
+  return {
+    ...settings,
+    users,
+    groups,
+    messagesPerGroup,
+    maxGroupSize: Math.min(5_000, Math.floor(users / 2)),
   }
 }

@@ -21,6 +21,17 @@ export interface DatabaseOptions {
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10))
 
 const pools = new WeakMap<Db, pg.Pool>()
+const embedded = new WeakMap<Db, PGlite>()
+
+/** What a database runs on: a PostgreSQL pool, or the embedded database's single session. */
+export type Backend = { pool: pg.Pool } | { embedded: PGlite }
+
+export function backendOf(db: Db): Backend | undefined {
+  const pool = pools.get(db)
+  if (pool) return { pool }
+  const client = embedded.get(db)
+  return client ? { embedded: client } : undefined
+}
 
 /** How busy a PostgreSQL database's pool is; nothing for the embedded database, which has none. */
 export function poolUsage(db: Db) {
@@ -51,7 +62,9 @@ export function createDatabase(options: DatabaseOptions): Db {
   const client = new PGlite(options.dataDir, {
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },
   })
-  return new Kysely<Database>({ dialect: new PGliteDialect(client) })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) })
+  embedded.set(db, client)
+  return db
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

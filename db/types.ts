@@ -68,6 +68,8 @@ export interface RoomMembersTable {
   open: Generated<boolean>
   created_at: Generated<Date>
   last_seen_at: Generated<Date>
+  /** The member's username, kept equal to `users.username` by the database. */
+  username: Generated<string>
 }
 
 export interface MessagesTable {

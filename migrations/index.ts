@@ -2,10 +2,14 @@ import type { Migration } from 'kysely'
 import * as initial from './2026112401_initial.js'
 import * as lifecycleAndAudit from './2026112402_lifecycle_and_audit.js'
 import * as rateLimits from './2026112403_rate_limits.js'
+import * as authChangeNotifications from './2026112501_auth_change_notifications.js'
+import * as memberUsernames from './2026112502_member_usernames.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
   '2026112401_initial': initial,
   '2026112402_lifecycle_and_audit': lifecycleAndAudit,
   '2026112403_rate_limits': rateLimits,
+  '2026112501_auth_change_notifications': authChangeNotifications,
+  '2026112502_member_usernames': memberUsernames,
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { Success, TimestampSchema, UserRefProperties } from './common.js'
+import { Success, TimestampSchema, UserRefProperties, withExamples } from './common.js'
+import { examplePermission, exampleRole } from './examples.js'
 
 export const PermissionSchema = Type.Object({
   _id: Type.String({ examples: ['edit-room'] }),
@@ -21,12 +22,26 @@ export const PermissionsListAllQuerySchema = Type.Object({
   ),
 })
 
-export const PermissionsListAllResponseSchema = Success({
-  update: Type.Array(PermissionSchema),
-  remove: Type.Array(PermissionSchema, {
-    description: 'Always empty: permissions are never deleted',
+export const PermissionsListAllResponseSchema = withExamples(
+  Success({
+    update: Type.Array(PermissionSchema),
+    remove: Type.Array(PermissionSchema, {
+      description: 'Always empty: permissions are never deleted',
+    }),
   }),
-})
+  {
+    update: [
+      {
+        _id: 'create-p',
+        roles: ['admin', 'app', 'bot', 'user'],
+        _updatedAt: examplePermission._updatedAt,
+      },
+      examplePermission,
+    ],
+    remove: [],
+    success: true,
+  },
+)
 
 export const PermissionsUpdateBodySchema = Type.Object(
   {
@@ -52,9 +67,22 @@ export const PermissionsUpdateBodySchema = Type.Object(
 )
 export type PermissionsUpdateBody = Static<typeof PermissionsUpdateBodySchema>
 
-export const PermissionsUpdateResponseSchema = Success({
-  permissions: Type.Array(PermissionSchema, { description: 'Every permission, as it now is' }),
-})
+export const PermissionsUpdateResponseSchema = withExamples(
+  Success({
+    permissions: Type.Array(PermissionSchema, { description: 'Every permission, as it now is' }),
+  }),
+  {
+    permissions: [
+      {
+        _id: 'create-p',
+        roles: ['admin', 'app', 'bot', 'user'],
+        _updatedAt: examplePermission._updatedAt,
+      },
+      { ...examplePermission, roles: ['admin', 'owner'], _updatedAt: '2016-12-10T09:30:00.000Z' },
+    ],
+    success: true,
+  },
+)
 
 export const RoleSchema = Type.Object({
   _id: Type.String({ examples: ['admin'] }),
@@ -68,7 +96,20 @@ export const RoleSchema = Type.Object({
 })
 export type RoleView = Static<typeof RoleSchema>
 
-export const RolesListResponseSchema = Success({ roles: Type.Array(RoleSchema) })
+export const RolesListResponseSchema = withExamples(Success({ roles: Type.Array(RoleSchema) }), {
+  roles: [
+    { ...exampleRole, _id: 'admin', name: 'admin', description: 'Administrator' },
+    exampleRole,
+    {
+      ...exampleRole,
+      _id: 'owner',
+      name: 'owner',
+      scope: 'Subscriptions',
+      description: 'Room owner',
+    },
+  ],
+  success: true,
+})
 
 export const RoleUserBodySchema = Type.Object(
   {
@@ -82,4 +123,7 @@ export const RoleUserBodySchema = Type.Object(
 )
 export type RoleUserBody = Static<typeof RoleUserBodySchema>
 
-export const RoleResponseSchema = Success({ role: RoleSchema })
+export const RoleResponseSchema = withExamples(Success({ role: RoleSchema }), {
+  role: exampleRole,
+  success: true,
+})

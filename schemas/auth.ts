@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox'
-import { IdSchema } from './common.js'
+import { IdSchema, Success, withExamples } from './common.js'
+import { exampleUser } from './examples.js'
 import { UserSchema } from './users.js'
+
+/** A token as login hands it out: 256 random bits, base64url. */
+const exampleToken = 'RScctEHSmLGZGywfIhWyRpyofhKOiMoUIpimhvheU3f'
 
 export const LoginBodySchema = Type.Object(
   {
@@ -12,24 +16,57 @@ export const LoginBodySchema = Type.Object(
     password: Type.Optional(Type.String({ maxLength: 1024 })),
     resume: Type.Optional(Type.String({ maxLength: 256, description: 'An authToken to reuse' })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { user: 'rocket.cat', password: 'a long secret' },
+      { email: 'rocket.cat@example.com', password: 'a long secret' },
+      { resume: exampleToken },
+    ],
+  },
 )
 
-export const LoginSuccessSchema = Type.Object({
-  status: Type.Literal('success'),
-  data: Type.Object({ userId: IdSchema, authToken: Type.String(), me: UserSchema }),
-  success: Type.Literal(true),
-})
+export const LoginSuccessSchema = withExamples(
+  Type.Object({
+    status: Type.Literal('success'),
+    data: Type.Object({ userId: IdSchema, authToken: Type.String(), me: UserSchema }),
+    success: Type.Literal(true),
+  }),
+  {
+    status: 'success',
+    data: { userId: exampleUser._id, authToken: exampleToken, me: exampleUser },
+    success: true,
+  },
+)
 
-export const LoginFailureSchema = Type.Object({
-  success: Type.Literal(false),
-  status: Type.Literal('error'),
-  error: Type.String(),
-  message: Type.String(),
-})
+const loginFailure = (error: string, message: string) =>
+  ({ success: false, status: 'error', error, message }) as const
 
-export const LogoutSuccessSchema = Type.Object({
-  status: Type.Literal('success'),
-  data: Type.Object({ message: Type.String() }),
-  success: Type.Literal(true),
+export const LoginFailureSchema = withExamples(
+  Type.Object(
+    {
+      success: Type.Literal(false),
+      status: Type.Literal('error'),
+      error: Type.String(),
+      message: Type.String(),
+    },
+    { description: 'The login was refused' },
+  ),
+  loginFailure('Unauthorized', 'Unauthorized'),
+  loginFailure('error-user-is-not-activated', 'User is not activated'),
+  loginFailure('error-login-blocked-for-user', 'Login has been temporarily blocked For User'),
+)
+
+export const LogoutSuccessSchema = withExamples(
+  Type.Object({
+    status: Type.Literal('success'),
+    data: Type.Object({ message: Type.String() }),
+    success: Type.Literal(true),
+  }),
+  { status: 'success', data: { message: "You've been logged out!" }, success: true },
+)
+
+export const MeResponseSchema = withExamples(Success(UserSchema.properties), {
+  ...exampleUser,
+  success: true,
 })

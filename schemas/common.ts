@@ -18,6 +18,33 @@ export const ErrorSchema = Type.Object(
   },
   { description: 'The request was refused; `errorType` names the rule that refused it.' },
 )
+export type RefusalBody = Static<typeof ErrorSchema>
+
+/**
+ * A refusal's body as the error handler writes it: the reason followed by its `errorType` in
+ * brackets, or the plain reason when it has none. Takes the domain's errors as they are thrown.
+ */
+export function refusal(error: { errorType?: string | undefined; message: string }): RefusalBody {
+  return error.errorType
+    ? {
+        success: false,
+        error: `${error.message} [${error.errorType}]`,
+        errorType: error.errorType,
+      }
+    : { success: false, error: error.message }
+}
+
+/** A copy of `schema` that the documentation shows with these examples; nothing else changes. */
+export function withExamples<T extends TSchema>(schema: T, ...examples: Static<T>[]): T {
+  return { ...schema, examples }
+}
+
+/** A route's 400 answer, with examples of the refusals it is most likely to give. */
+export function badRequest(...examples: RefusalBody[]) {
+  return withExamples(ErrorSchema, ...examples)
+}
+
+const NOT_LOGGED_IN = 'You must be logged in to do this.'
 
 export const UnauthorizedSchema = Type.Object(
   {
@@ -28,31 +55,57 @@ export const UnauthorizedSchema = Type.Object(
   },
   {
     description: 'Not logged in',
-    examples: [
-      {
-        success: false,
-        status: 'error',
-        message: 'You must be logged in to do this.',
-        error: 'You must be logged in to do this.',
-      },
-    ],
+    examples: [{ success: false, status: 'error', message: NOT_LOGGED_IN, error: NOT_LOGGED_IN }],
   },
 )
 
-export const SuccessSchema = Type.Object({ success: Type.Literal(true) })
+const ForbiddenSchema = withExamples(
+  Type.Object(ErrorSchema.properties, {
+    description: 'The caller lacks a permission the route needs (see its description).',
+  }),
+  refusal({
+    errorType: 'error-unauthorized',
+    message: 'User does not have the permissions required for this action',
+  }),
+)
+
+/** The answer over the rate limit, which plugins/external/rate-limit.ts adds to every /api/v1 route. */
+export const TooManyRequestsSchema = withExamples(
+  Type.Object(ErrorSchema.properties, {
+    description:
+      'Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`.',
+  }),
+  refusal({
+    errorType: 'error-too-many-requests',
+    message:
+      'Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again.',
+  }),
+)
+
+export const SuccessSchema = Type.Object(
+  { success: Type.Literal(true) },
+  { examples: [{ success: true }] },
+)
 
 export const RoomRefProperties = {
   roomId: Type.Optional(
     Type.String({ description: "The group's ID", examples: ['ByehQjC44FwMeiLbX'] }),
   ),
   roomName: Type.Optional(
-    Type.String({ description: "The group's name (roomId wins when both are sent)" }),
+    Type.String({
+      description: "The group's name (roomId wins when both are sent)",
+      examples: ['team-testing'],
+    }),
   ),
 }
 
 export const UserRefProperties = {
-  userId: Type.Optional(Type.String({ description: "The user's ID" })),
-  username: Type.Optional(Type.String({ description: "The user's username" })),
+  userId: Type.Optional(
+    Type.String({ description: "The user's ID", examples: ['BsNr28znDkG8aeo7W'] }),
+  ),
+  username: Type.Optional(
+    Type.String({ description: "The user's username", examples: ['rocket.cat'] }),
+  ),
 }
 
 export const PageQueryProperties = {
@@ -106,9 +159,21 @@ export function Success<T extends Record<string, TSchema>>(properties: T, option
   return Type.Object({ ...properties, success: Type.Literal(true) }, options)
 }
 
-const refusalSchemas = { 400: ErrorSchema, 401: UnauthorizedSchema, 403: ErrorSchema } as const
+const refusalSchemas = {
+  400: badRequest(
+    refusal({
+      errorType: 'error-room-not-found',
+      message: 'The required "roomId" or "roomName" param provided does not match any group',
+    }),
+  ),
+  401: UnauthorizedSchema,
+  403: ForbiddenSchema,
+} as const
 
-/** The refusal statuses a route can answer, for its `response` map. */
+/**
+ * The refusal statuses a route can answer, for its `response` map, each with a typical example;
+ * a route whose 400s are of another kind gives its own with `badRequest(...)`.
+ */
 export function refusals<S extends keyof typeof refusalSchemas>(
   ...statuses: S[]
 ): Pick<typeof refusalSchemas, S> {

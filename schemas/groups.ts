@@ -10,7 +10,16 @@ import {
   TextQueryProperty,
   TimestampSchema,
   UserRefProperties,
+  withExamples,
 } from './common.js'
+import {
+  exampleGroup,
+  exampleIds,
+  exampleMembers,
+  exampleMessages,
+  exampleRoomUsers,
+  groupSummary,
+} from './examples.js'
 import { MessageSchema } from './messages.js'
 import { MemberSchema } from './users.js'
 
@@ -42,9 +51,16 @@ export type GroupView = Static<typeof GroupSchema>
 export const GroupSummarySchema = Type.Omit(GroupSchema, ['usernames'])
 export type GroupSummaryView = Static<typeof GroupSummarySchema>
 
-export const GroupResponseSchema = Success({ group: GroupSchema })
+export const GroupResponseSchema = withExamples(Success({ group: GroupSchema }), {
+  group: exampleGroup,
+  success: true,
+})
 
-const seedGroup = {
+/**
+ * The group as Rocket.Chat's API reference shows it. The reference predates `fname` and
+ * `usersCount`, which this service always sends.
+ */
+const referenceGroup = {
   _id: 'ByehQjC44FwMeiLbX',
   t: 'p',
   u: { _id: 'aobEdbYhXfu5hkeqG', username: 'testing1' },
@@ -53,13 +69,14 @@ const seedGroup = {
   sysMes: true,
 }
 
+/** Rocket.Chat's reference example first, then everything this service sends. */
 export const LeaveResponseSchema = Success(
   { group: GroupSchema },
   {
     examples: [
       {
         group: {
-          ...seedGroup,
+          ...referenceGroup,
           name: 'invite-me',
           usernames: ['testing2'],
           msgs: 0,
@@ -67,20 +84,41 @@ export const LeaveResponseSchema = Success(
         },
         success: true,
       },
+      {
+        group: {
+          ...exampleGroup,
+          usernames: ['testing1'],
+          msgs: 3,
+          usersCount: 1,
+          _updatedAt: '2016-12-09T15:40:02.117Z',
+        },
+        success: true,
+      },
     ],
   },
 )
 
+/** Rocket.Chat's reference example first, then everything this service sends. */
 export const RenameResponseSchema = Success(
   { group: GroupSchema },
   {
     examples: [
       {
         group: {
-          ...seedGroup,
+          ...referenceGroup,
           name: 'new-name',
           usernames: ['testing1'],
           msgs: 4,
+          _updatedAt: '2016-12-09T15:57:44.686Z',
+        },
+        success: true,
+      },
+      {
+        group: {
+          ...exampleGroup,
+          name: 'new-name',
+          fname: 'new-name',
+          msgs: 3,
           _updatedAt: '2016-12-09T15:57:44.686Z',
         },
         success: true,
@@ -89,7 +127,10 @@ export const RenameResponseSchema = Success(
   },
 )
 
-export const RoomRefBodySchema = Type.Object(RoomRefProperties, { additionalProperties: false })
+export const RoomRefBodySchema = Type.Object(RoomRefProperties, {
+  additionalProperties: false,
+  examples: [{ roomId: exampleIds.group }],
+})
 export type RoomRef = Static<typeof RoomRefBodySchema>
 
 export const RoomRefQuerySchema = Type.Object(RoomRefProperties)
@@ -109,7 +150,7 @@ export const RenameBodySchema = Type.Object(
 
 export const RoomUserBodySchema = Type.Object(
   { ...RoomRefProperties, ...UserRefProperties },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ roomId: exampleIds.group, username: 'rocket.cat' }] },
 )
 export type RoomUserBody = Static<typeof RoomUserBodySchema>
 
@@ -158,7 +199,19 @@ export const CreateGroupBodySchema = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'team-testing', members: ['rocket.cat'] },
+      {
+        name: 'announcements',
+        members: ['rocket.cat', 'testing2'],
+        readOnly: true,
+        customFields: { team: 'testing' },
+        extraData: { topic: 'News for everyone', description: 'Only owners post here.' },
+      },
+    ],
+  },
 )
 export type CreateGroupBody = Static<typeof CreateGroupBodySchema>
 
@@ -173,7 +226,13 @@ export const InviteBodySchema = Type.Object(
       Type.Array(Type.String({ maxLength: 128 }), { maxItems: 1000, description: 'Usernames' }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { roomId: exampleIds.group, username: 'rocket.cat' },
+      { roomId: exampleIds.group, usernames: ['rocket.cat', 'testing2'] },
+    ],
+  },
 )
 export type InviteBody = Static<typeof InviteBodySchema>
 
@@ -183,10 +242,10 @@ export const ListGroupsQuerySchema = Type.Object({
   ...PageQueryProperties,
   sort: SortQueryProperty(groupSortFields),
 })
-export const ListGroupsResponseSchema = Success({
-  groups: Type.Array(GroupSummarySchema),
-  ...PageResultProperties,
-})
+export const ListGroupsResponseSchema = withExamples(
+  Success({ groups: Type.Array(GroupSummarySchema), ...PageResultProperties }),
+  { groups: [groupSummary(exampleGroup)], count: 1, offset: 0, total: 1, success: true },
+)
 
 export const ListAllGroupsQuerySchema = Type.Object({
   ...PageQueryProperties,
@@ -199,18 +258,26 @@ export const MembersQuerySchema = Type.Object({
   ...PageQueryProperties,
   sort: SortQueryProperty(['username', 'name']),
 })
-export const MembersResponseSchema = Success({
-  members: Type.Array(MemberSchema),
-  ...PageResultProperties,
-})
+export const MembersResponseSchema = withExamples(
+  Success({ members: Type.Array(MemberSchema), ...PageResultProperties }),
+  { members: exampleMembers, count: 2, offset: 0, total: 2, success: true },
+)
 
 export const HistoryQuerySchema = Type.Object({
   ...RoomRefProperties,
   latest: Type.Optional(
-    Type.String({ format: 'date-time', description: 'Newest time to include' }),
+    Type.String({
+      format: 'date-time',
+      description: 'Newest time to include',
+      examples: ['2016-12-09T16:00:00.000Z'],
+    }),
   ),
   oldest: Type.Optional(
-    Type.String({ format: 'date-time', description: 'Oldest time to include' }),
+    Type.String({
+      format: 'date-time',
+      description: 'Oldest time to include',
+      examples: ['2016-12-09T15:00:00.000Z'],
+    }),
   ),
   inclusive: Type.Optional(Type.Boolean({ default: false })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
@@ -219,7 +286,10 @@ export const HistoryQuerySchema = Type.Object({
   ),
 })
 export type HistoryQuery = Static<typeof HistoryQuerySchema>
-export const HistoryResponseSchema = Success({ messages: Type.Array(MessageSchema) })
+export const HistoryResponseSchema = withExamples(
+  Success({ messages: Type.Array(MessageSchema) }),
+  { messages: exampleMessages, success: true },
+)
 
 export const MessagesQuerySchema = Type.Object({
   ...RoomRefProperties,
@@ -227,15 +297,18 @@ export const MessagesQuerySchema = Type.Object({
   sort: SortQueryProperty(['ts', '_updatedAt']),
   query: TextQueryProperty(['msg', 't', 'u._id', 'u.username']),
 })
-export const MessagesResponseSchema = Success({
-  messages: Type.Array(MessageSchema),
-  ...PageResultProperties,
-})
+export const MessagesResponseSchema = withExamples(
+  Success({ messages: Type.Array(MessageSchema), ...PageResultProperties }),
+  { messages: exampleMessages, count: 2, offset: 0, total: 2, success: true },
+)
 
 export const CountersQuerySchema = Type.Object({
   ...RoomRefProperties,
   userId: Type.Optional(
-    Type.String({ description: "Another user's counters (needs `view-room-administration`)" }),
+    Type.String({
+      description: "Another user's counters (needs `view-room-administration`)",
+      examples: [exampleRoomUsers.member._id],
+    }),
   ),
 })
 const CountersSchema = Type.Object({
@@ -248,4 +321,13 @@ const CountersSchema = Type.Object({
   userMentions: Nullable(Type.Integer()),
 })
 export type CountersView = Static<typeof CountersSchema>
-export const CountersResponseSchema = Success(CountersSchema.properties)
+export const CountersResponseSchema = withExamples(Success(CountersSchema.properties), {
+  joined: true,
+  members: 2,
+  unreads: 1,
+  unreadsFrom: '2016-12-09T15:12:31.904Z',
+  msgs: 2,
+  latest: exampleGroup._updatedAt,
+  userMentions: 0,
+  success: true,
+})

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
-import { IdSchema, Success } from './common.js'
+import { IdSchema, Success, withExamples } from './common.js'
+import { exampleIds, exampleRoomUsers } from './examples.js'
 
 const RoomUserSchema = Type.Object({ _id: IdSchema, username: Type.String() })
 
@@ -10,23 +11,30 @@ export const RoomRoleHolderSchema = Type.Object({
   roles: Type.Array(Type.String(), { description: 'Room roles: owner, moderator, leader' }),
 })
 
-export const RoomRolesResponseSchema = Success(
-  { roles: Type.Array(RoomRoleHolderSchema) },
+const { owner, member } = exampleRoomUsers
+
+export const RoomRolesResponseSchema = withExamples(
+  Success({ roles: Type.Array(RoomRoleHolderSchema) }),
   {
-    examples: [
+    roles: [
       {
-        roles: [
-          {
-            _id: 'ByehQjC44FwMeiLbX-aobEdbYhXfu5hkeqG',
-            rid: 'ByehQjC44FwMeiLbX',
-            u: { _id: 'aobEdbYhXfu5hkeqG', username: 'testing1' },
-            roles: ['owner'],
-          },
-        ],
-        success: true,
+        _id: `${exampleIds.group}-${member._id}`,
+        rid: exampleIds.group,
+        u: member,
+        roles: ['moderator'],
+      },
+      {
+        _id: `${exampleIds.group}-${owner._id}`,
+        rid: exampleIds.group,
+        u: owner,
+        roles: ['owner'],
       },
     ],
+    success: true,
   },
 )
 
-export const ModeratorsResponseSchema = Success({ moderators: Type.Array(RoomUserSchema) })
+export const ModeratorsResponseSchema = withExamples(
+  Success({ moderators: Type.Array(RoomUserSchema) }),
+  { moderators: [member], success: true },
+)

@@ -7,7 +7,9 @@ import {
   Success,
   TimestampSchema,
   UserRefProperties,
+  withExamples,
 } from './common.js'
+import { examplePublicUser, exampleUser } from './examples.js'
 
 export const UserSchema = Type.Object({
   _id: IdSchema,
@@ -44,7 +46,24 @@ export const CreateUserBodySchema = Type.Object(
     joinDefaultChannels: Type.Optional(Type.Boolean()),
     sendWelcomeEmail: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        email: 'rocket.cat@example.com',
+        name: 'Rocket Cat',
+        password: 'a long secret',
+        username: 'rocket.cat',
+      },
+      {
+        email: 'deploy-bot@example.com',
+        name: 'Deploy Bot',
+        password: 'another long secret',
+        username: 'deploy-bot',
+        roles: ['bot'],
+      },
+    ],
+  },
 )
 export type CreateUserBody = Static<typeof CreateUserBodySchema>
 
@@ -70,6 +89,18 @@ export type UserInfoView = Static<typeof UserInfoSchema>
 
 export const UserInfoQuerySchema = Type.Object(UserRefProperties)
 
+/** The user with every field, as they see themself and as an admin sees them. */
+export const UserResponseSchema = withExamples(Success({ user: UserSchema }), {
+  user: exampleUser,
+  success: true,
+})
+
+export const UserInfoResponseSchema = withExamples(
+  Success({ user: UserInfoSchema }),
+  { user: examplePublicUser, success: true },
+  { user: exampleUser, success: true },
+)
+
 export const UsersListQuerySchema = Type.Object({
   ...PageQueryProperties,
   sort: SortQueryProperty(['username', 'name', 'createdAt']),
@@ -83,10 +114,11 @@ export const UsersListQuerySchema = Type.Object({
   ),
 })
 
-export const UsersListResponseSchema = Success({
-  users: Type.Array(UserInfoSchema),
-  ...PageResultProperties,
-})
+export const UsersListResponseSchema = withExamples(
+  Success({ users: Type.Array(UserInfoSchema), ...PageResultProperties }),
+  { users: [examplePublicUser], count: 1, offset: 0, total: 1, success: true },
+  { users: [exampleUser], count: 1, offset: 0, total: 1, success: true },
+)
 
 export const UpdateUserBodySchema = Type.Object(
   {
@@ -110,12 +142,18 @@ export const UpdateUserBodySchema = Type.Object(
   },
   {
     additionalProperties: false,
-    examples: [{ userId: 'BsNr28znDkG8aeo7W', data: { name: 'New Name' } }],
+    examples: [
+      { userId: 'BsNr28znDkG8aeo7W', data: { name: 'Rocket Cat' } },
+      { userId: 'BsNr28znDkG8aeo7W', data: { active: false } },
+    ],
   },
 )
 export type UpdateUserBody = Static<typeof UpdateUserBodySchema>
 
-export const UserRefBodySchema = Type.Object(UserRefProperties, { additionalProperties: false })
+export const UserRefBodySchema = Type.Object(UserRefProperties, {
+  additionalProperties: false,
+  examples: [{ username: 'rocket.cat' }],
+})
 
 export const RegisterBodySchema = Type.Object(
   {

@@ -23,6 +23,8 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     CORS_ORIGIN: '',
     TRUST_PROXY: '',
     ALLOW_REGISTRATION: false,
+    AUTH_CACHE_TTL_MS: 60000,
+    AUTH_CACHE_MAX_TOKENS: 10000,
     METRICS: false,
   })
 })
@@ -49,6 +51,8 @@ t.test('values are read from the environment given, numbers converted', async (t
     CORS_ORIGIN: 'https://app.example',
     TRUST_PROXY: '10.0.0.0/8',
     ALLOW_REGISTRATION: 'true',
+    AUTH_CACHE_TTL_MS: '0',
+    AUTH_CACHE_MAX_TOKENS: '500',
     METRICS: 'true',
   })
 
@@ -73,6 +77,8 @@ t.test('values are read from the environment given, numbers converted', async (t
     CORS_ORIGIN: 'https://app.example',
     TRUST_PROXY: '10.0.0.0/8',
     ALLOW_REGISTRATION: true,
+    AUTH_CACHE_TTL_MS: 0,
+    AUTH_CACHE_MAX_TOKENS: 500,
     METRICS: true,
   })
   t.equal(typeof config.PORT, 'number')

@@ -9,6 +9,7 @@ import { createDatabase, type Db, migrateToLatest } from '../db/database.js'
 import { findViolations } from '../db/queries/invariants.js'
 import { insertLoginToken } from '../db/queries/tokens.js'
 import { insertUser } from '../db/queries/users.js'
+import { authChangesSettled } from '../domain/auth/auth-changes.js'
 import { hashPassword } from '../domain/auth/passwords.js'
 import { hashLoginToken, newLoginToken, randomId } from '../domain/ids.js'
 import { serverOptions } from '../server-options.js'
@@ -59,6 +60,16 @@ export async function buildApp(
   await server.ready()
   t.teardown(() => server.close())
   return server
+}
+
+/**
+ * After changing tokens, users' names, activity or roles, or permissions straight in the
+ * database: returns once the apps on `db` have heard of the change (their login cache learns of
+ * changes by notification, see domain/auth/auth-changes.ts), as the service's own changes do
+ * before they answer.
+ */
+export function loginChangesHeard(db: Db): Promise<void> {
+  return authChangesSettled(db)
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple'

@@ -24,13 +24,25 @@ t.test('the invariant checker reports each broken rule', async (t) => {
   const breakages: Array<{
     rule: string
     breakIt: (groupId: string, userId: string, token: string) => Promise<unknown>
-    subject: 'group' | 'user'
+    subject: 'group' | 'user' | 'membership'
   }> = [
     {
       rule: 'a group with members has an owner',
       subject: 'group',
       breakIt: (groupId) =>
         sql`update room_members set roles = '{}' where room_id = ${groupId}`.execute(db),
+    },
+    {
+      rule: "a membership's username is its user's",
+      subject: 'membership',
+      // The trigger that keeps the copy equal is what is being bypassed here.
+      breakIt: async (groupId) => {
+        await sql`alter table room_members disable trigger room_members_username`.execute(db)
+        await sql`update room_members set username = 'someone-else' where room_id = ${groupId}`.execute(
+          db,
+        )
+        await sql`alter table room_members enable trigger room_members_username`.execute(db)
+      },
     },
     {
       rule: 'msgs equals the stored messages',
@@ -59,7 +71,9 @@ t.test('the invariant checker reports each broken rule', async (t) => {
     const owner = await createTestUser(db)
     const group = await createTestGroup(app, owner)
     await breakIt(group._id, owner.id, owner.headers['x-auth-token'])
-    const expected = subject === 'group' ? group._id : owner.id
+    const expected = { group: group._id, user: owner.id, membership: `${group._id}/${owner.id}` }[
+      subject
+    ]
     t.same(
       (await findViolations(db)).filter((violation) => violation.subject === expected),
       [{ rule, subject: expected }],

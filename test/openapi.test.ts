@@ -1,12 +1,36 @@
+import { isDeepStrictEqual } from 'node:util'
 import SwaggerParser from '@apidevtools/swagger-parser'
+import Ajv, { type ErrorObject } from 'ajv'
+import addFormats from 'ajv-formats'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { buildApp, testDatabase } from './helper.js'
+import type { Config } from '../config.js'
+import { buildApp, testConfig, testDatabase } from './helper.js'
 
 const db = await testDatabase(t)
 
+/** The OpenAPI 3.0 schema object, as far as these checks walk it. */
+interface SchemaObject {
+  required?: string[]
+  properties?: Record<string, SchemaObject>
+  items?: SchemaObject
+  additionalProperties?: SchemaObject | boolean
+  anyOf?: SchemaObject[]
+  oneOf?: SchemaObject[]
+  allOf?: SchemaObject[]
+  example?: unknown
+}
+
 interface MediaType {
-  schema?: { required?: string[]; properties?: Record<string, unknown>; example?: unknown }
+  schema?: SchemaObject
+  example?: unknown
+  examples?: Record<string, { value?: unknown }>
+}
+
+interface Parameter {
+  name: string
+  in: string
+  schema?: SchemaObject
   example?: unknown
   examples?: Record<string, { value?: unknown }>
 }
@@ -14,7 +38,9 @@ interface MediaType {
 interface Operation {
   tags?: string[]
   summary?: string
+  description?: string
   security?: Array<Record<string, string[]>>
+  parameters?: Parameter[]
   requestBody?: { content: Record<string, MediaType> }
   responses: Record<string, { description: string; content?: Record<string, MediaType> }>
 }
@@ -156,18 +182,102 @@ function operation(doc: OpenApiDocument, route: string): Operation {
   return found
 }
 
+/** The examples a media type shows itself: `example`, or the named `examples`. */
+function mediaLevelExamples(media: MediaType): unknown[] {
+  return [
+    ...(media.example === undefined ? [] : [media.example]),
+    ...Object.values(media.examples ?? {}).map((example) => example.value),
+  ]
+}
+
 /** Every example a media type shows, wherever OpenAPI lets it sit. */
 function examples(media: MediaType | undefined): unknown[] {
   if (!media) return []
   return [
-    ...(media.example === undefined ? [] : [media.example]),
-    ...Object.values(media.examples ?? {}).map((example) => example.value),
+    ...mediaLevelExamples(media),
     ...(media.schema?.example === undefined ? [] : [media.schema.example]),
   ]
 }
 
-async function openApi(t: Test) {
-  const app = await buildApp(t, db)
+/** Examples are checked as the API's own validator reads schemas, OpenAPI's `nullable` included. */
+const ajv = new Ajv.default({ strict: false, allErrors: true })
+addFormats.default(ajv)
+
+function schemaErrors(schema: SchemaObject, value: unknown): ErrorObject[] {
+  const validate = ajv.compile(schema)
+  return validate(value) ? [] : (validate.errors ?? [])
+}
+
+function describeError(error: ErrorObject): string {
+  return `${error.instancePath} ${error.message ?? error.keyword}`
+}
+
+/**
+ * groups.leave and groups.rename show Rocket.Chat's reference examples as they are; those predate
+ * `fname` and `usersCount`, which this service always sends.
+ */
+function isReferenceExample(value: unknown): boolean {
+  return isDeepStrictEqual(value, seedLeaveExample) || isDeepStrictEqual(value, seedRenameExample)
+}
+
+interface ShownExample {
+  where: string
+  schema: SchemaObject
+  value: unknown
+}
+
+/** The `example` of a schema and of every schema nested in it, each with the schema it sits in. */
+function* schemaExamples(schema: SchemaObject | undefined, where: string): Generator<ShownExample> {
+  if (!schema) return
+  if (schema.example !== undefined) yield { where, schema, value: schema.example }
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    yield* schemaExamples(property, `${where}.${name}`)
+  }
+  yield* schemaExamples(schema.items, `${where}[]`)
+  if (typeof schema.additionalProperties === 'object') {
+    yield* schemaExamples(schema.additionalProperties, `${where}.*`)
+  }
+  for (const [index, part] of [
+    ...(schema.anyOf ?? []),
+    ...(schema.oneOf ?? []),
+    ...(schema.allOf ?? []),
+  ].entries()) {
+    yield* schemaExamples(part, `${where}|${index}`)
+  }
+}
+
+function* mediaExamples(media: MediaType, where: string): Generator<ShownExample> {
+  const schema = media.schema ?? {}
+  for (const value of mediaLevelExamples(media)) yield { where, schema, value }
+  yield* schemaExamples(media.schema, where)
+}
+
+/** Every example the document shows, for parameters, request bodies and responses. */
+function* documentedExamples(doc: OpenApiDocument): Generator<ShownExample> {
+  for (const route of documentedRoutes(doc)) {
+    const { parameters, requestBody, responses } = operation(doc, route)
+    for (const parameter of parameters ?? []) {
+      const where = `${route} ${parameter.in} ${parameter.name}`
+      const schema = parameter.schema ?? {}
+      if (parameter.example !== undefined) yield { where, schema, value: parameter.example }
+      for (const example of Object.values(parameter.examples ?? {})) {
+        yield { where, schema, value: example.value }
+      }
+      yield* schemaExamples(parameter.schema, where)
+    }
+    for (const [type, media] of Object.entries(requestBody?.content ?? {})) {
+      yield* mediaExamples(media, `${route} body ${type}`)
+    }
+    for (const [status, response] of Object.entries(responses)) {
+      for (const [type, media] of Object.entries(response.content ?? {})) {
+        yield* mediaExamples(media, `${route} ${status} ${type}`)
+      }
+    }
+  }
+}
+
+async function openApi(t: Test, config?: Config) {
+  const app = await buildApp(t, db, config)
   const response = await app.inject({ method: 'GET', url: '/api/docs/json' })
   t.equal(response.statusCode, 200)
   t.match(response.headers['content-type'], /^application\/json/)
@@ -193,21 +303,32 @@ t.test('groups.leave documents 200, 400 and 401 with the seed example', async (t
   const { doc } = await openApi(t)
   const leave = operation(doc, 'POST /api/v1/groups.leave')
   t.same(Object.keys(leave.responses).sort(), ['200', '400', '401'])
-  t.same(examples(leave.responses['200']?.content?.['application/json']), [seedLeaveExample])
-  t.same(Object.keys(leave.requestBody?.content['application/json']?.schema?.properties ?? {}), [
-    'roomId',
-    'roomName',
-  ])
+  const shown = examples(leave.responses['200']?.content?.['application/json'])
+  t.same(shown[0], seedLeaveExample, "Rocket.Chat's reference example comes first")
+  t.equal(shown.length, 2, 'then one with everything this service sends')
+  const body = leave.requestBody?.content['application/json']
+  t.same(Object.keys(body?.schema?.properties ?? {}), ['roomId', 'roomName'])
+  t.same(examples(body), [{ roomId: 'ByehQjC44FwMeiLbX' }])
 })
 
 t.test('groups.rename documents 200, 400 and 401 with the seed examples', async (t) => {
   const { doc } = await openApi(t)
   const rename = operation(doc, 'POST /api/v1/groups.rename')
   t.same(Object.keys(rename.responses).sort(), ['200', '400', '401'])
-  t.same(examples(rename.responses['200']?.content?.['application/json']), [seedRenameExample])
+  const shown = examples(rename.responses['200']?.content?.['application/json'])
+  t.same(shown[0], seedRenameExample, "Rocket.Chat's reference example comes first")
+  t.equal(shown.length, 2, 'then one with everything this service sends')
   const body = rename.requestBody?.content['application/json']
   t.same(examples(body), [{ roomId: 'ByehQjC44FwMeiLbX', name: 'new-name' }])
   t.same(body?.schema?.required, ['name'])
+  t.same(examples(rename.responses['400']?.content?.['application/json']), [
+    { success: false, error: 'The bodyParam "name" is required' },
+    {
+      success: false,
+      error: 'The parameter "roomId" or "roomName" is required [error-room-param-not-provided]',
+      errorType: 'error-room-param-not-provided',
+    },
+  ])
 })
 
 t.test('refusals document the error envelopes', async (t) => {
@@ -247,17 +368,93 @@ t.test('the login headers are security schemes every private route requires', as
   }
 })
 
-t.test('every operation has tags and a summary, and private ones document 401', async (t) => {
-  const { doc } = await openApi(t)
-  for (const route of apiRoutes) {
-    const { tags, summary, responses } = operation(doc, route)
-    t.ok(tags && tags.length > 0, `${route} has tags`)
-    t.ok(summary && summary.length > 0, `${route} has a summary`)
-    t.ok(responses['200'], `${route} documents 200`)
-    if (publicRoutes.includes(route)) continue
-    t.ok(responses['401'], `${route} documents 401`)
-  }
-})
+t.test(
+  'every operation has tags, a summary and a description; private ones document 401',
+  async (t) => {
+    const { doc } = await openApi(t)
+    for (const route of apiRoutes) {
+      const { tags, summary, description, responses } = operation(doc, route)
+      t.ok(tags && tags.length > 0, `${route} has tags`)
+      t.ok(summary?.trim(), `${route} has a summary`)
+      t.ok(description?.trim(), `${route} has a description`)
+      t.ok(responses['200'], `${route} documents 200`)
+      if (publicRoutes.includes(route)) continue
+      t.ok(responses['401'], `${route} documents 401`)
+    }
+  },
+)
+
+/** With metrics and rate limits on, the document also has `/metrics` and every 429. */
+const everythingOn = () => testConfig({ METRICS: 'true', RATE_LIMIT_MAX: '10' })
+
+for (const [setting, config] of [
+  ['the default settings', undefined],
+  ['metrics and rate limits on', everythingOn()],
+] as const) {
+  t.test(`every body, 200 and refusal shows an example, with ${setting}`, async (t) => {
+    const { doc } = await openApi(t, config)
+    const routes = documentedRoutes(doc)
+    t.ok(routes.length >= apiRoutes.length, 'every route is checked')
+    for (const route of routes) {
+      const { requestBody, responses } = operation(doc, route)
+      for (const [type, media] of Object.entries(requestBody?.content ?? {})) {
+        t.ok(examples(media).length > 0, `${route} request body (${type}) has an example`)
+      }
+      for (const [status, response] of Object.entries(responses)) {
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          t.ok(examples(media).length > 0, `${route} ${status} (${type}) has an example`)
+        }
+      }
+      t.ok(responses['200']?.content, `${route} documents a 200 body`)
+    }
+  })
+
+  t.test(`every example validates against its own schema, with ${setting}`, async (t) => {
+    const { response } = await openApi(t, config)
+    const doc = (await SwaggerParser.dereference(
+      structuredClone(response.json<ValidatedDocument>()),
+    )) as unknown as OpenApiDocument
+    const shown = [...documentedExamples(doc)]
+    t.ok(shown.length > 100, `${shown.length} examples are checked`)
+    for (const { where, schema, value } of shown) {
+      const problems = schemaErrors(schema, value)
+      if (isReferenceExample(value)) {
+        t.same(
+          problems.map(describeError),
+          [
+            "/group must have required property 'fname'",
+            "/group must have required property 'usersCount'",
+          ],
+          `${where}: Rocket.Chat's reference example lacks only fname and usersCount`,
+        )
+      } else {
+        t.same(problems.map(describeError), [], `${where} follows its schema`)
+      }
+    }
+  })
+}
+
+t.test(
+  'the example check refuses what a schema refuses and takes null where nullable',
+  async (t) => {
+    const { doc } = await openApi(t)
+    const media = operation(doc, 'GET /api/v1/groups.counters').responses['200']?.content?.[
+      'application/json'
+    ]
+    const schema = media?.schema ?? {}
+    const [example] = examples(media)
+    if (typeof example !== 'object' || example === null) throw new Error('counters has no example')
+    t.same(schemaErrors(schema, example), [])
+    t.same(schemaErrors(schema, { ...example, unreads: null, latest: null }), [], 'nullable')
+    t.same(
+      schemaErrors(schema, { ...example, unreads: 'one', latest: 'yesterday' }).map(describeError),
+      ['/unreads must be integer', '/latest must match format "date-time"'],
+    )
+    t.same(schemaErrors(schema, { ...example, success: false }).map(describeError), [
+      '/success must be equal to one of the allowed values',
+    ])
+  },
+)
 
 t.test('GET /api/docs serves the documentation page', async (t) => {
   const app = await buildApp(t, db)

@@ -5,6 +5,7 @@ import { deleteExpiredRateLimits } from '../db/queries/rate-limits.js'
 import {
   buildApp,
   createTestUser,
+  loginChangesHeard,
   TEST_PASSWORD,
   type TestUser,
   testConfig,
@@ -159,6 +160,7 @@ t.test('the exemption follows the permission, not a role name', async (t) => {
     .insertInto('permission_roles')
     .values({ permission_id: 'api-bypass-rate-limit', role_id: 'user' })
     .execute()
+  await loginChangesHeard(db)
   t.teardown(() =>
     db
       .deleteFrom('permission_roles')

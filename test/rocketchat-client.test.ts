@@ -82,7 +82,24 @@ async function timestamps(roomId: string) {
   return { ts: room.created_at.toISOString(), _updatedAt: room.updated_at.toISOString() }
 }
 
-t.test("Rocket.Chat's REST client takes a group from creation to leaving", async (t) => {
+/** A `{group}` answer: the given fields with the group's stored timestamps. */
+async function groupAnswer(roomId: string, group: Record<string, unknown>) {
+  return { group: { ...group, ...(await timestamps(roomId)) }, success: true }
+}
+
+/**
+ * groups.auditLog is this service's own endpoint, unknown to rest-typings: the client's `get`,
+ * typed for that one endpoint.
+ */
+function readAuditLog(client: RestClient, params: { roomId: string }): Promise<unknown> {
+  const get = client.get.bind(client) as unknown as (
+    endpoint: '/v1/groups.auditLog',
+    params: { roomId: string },
+  ) => Promise<unknown>
+  return get('/v1/groups.auditLog', params)
+}
+
+t.test("Rocket.Chat's REST client takes a group through its whole life", async (t) => {
   const { baseUrl } = await listening(t)
   const admin = await createTestUser(db, { username: groupName('ana'), roles: ['admin', 'user'] })
   const other = await createTestUser(db, { username: groupName('bob') })
@@ -105,109 +122,256 @@ t.test("Rocket.Chat's REST client takes a group from creation to leaving", async
     },
     success: true,
   })
+  const { client: otherClient } = await loggedInClient(baseUrl, other)
+  const ana = { _id: admin.id, username: admin.username }
 
   const name = groupName('rc-client')
   const created: unknown = await client.post('/v1/groups.create', {
     name,
     members: [other.username],
   })
-  const creator = { _id: admin.id, username: admin.username }
-  const group = {
-    name,
-    fname: name,
-    t: 'p',
-    u: creator,
-    ro: false,
-    sysMes: true,
-  }
   const roomId = groupId(created)
   t.match(roomId, /^[0-9A-Za-z]{17}$/)
-  t.same(created, {
-    group: {
-      _id: roomId,
+  const group = { _id: roomId, name, fname: name, t: 'p', u: ana, sysMes: true }
+  t.same(
+    created,
+    await groupAnswer(roomId, {
       ...group,
+      ro: false,
       usernames: [admin.username, other.username],
       msgs: 0,
       usersCount: 2,
-      ...(await timestamps(roomId)),
-    },
-    success: true,
-  })
+    }),
+  )
 
   const invited: unknown = await client.post('/v1/groups.invite', {
     roomId,
     username: third.username,
   })
-  t.same(invited, {
-    group: {
-      _id: roomId,
-      ...group,
-      usernames: [admin.username, other.username, third.username],
-      msgs: 1,
-      usersCount: 3,
-      ...(await timestamps(roomId)),
-    },
-    success: true,
-  })
+  const members = [admin.username, other.username, third.username]
+  t.same(
+    invited,
+    await groupAnswer(roomId, { ...group, ro: false, usernames: members, msgs: 1, usersCount: 3 }),
+  )
 
-  const ownerAdded: unknown = await client.post('/v1/groups.addOwner', {
-    roomId,
-    userId: other.id,
-  })
-  t.same(ownerAdded, { success: true })
-
-  const newName = groupName('rc-renamed')
-  const renamed: unknown = await client.post('/v1/groups.rename', { roomId, name: newName })
-  t.same(renamed, {
-    group: {
-      _id: roomId,
-      ...group,
-      name: newName,
-      fname: newName,
-      usernames: [admin.username, other.username, third.username],
-      msgs: 3,
-      usersCount: 3,
-      ...(await timestamps(roomId)),
-    },
-    success: true,
-  })
-
-  const info: unknown = await client.get('/v1/groups.info', { roomName: newName })
-  t.same(info, renamed, 'groups.info finds the group by its new name')
-
-  const left: unknown = await client.post('/v1/groups.leave', { roomId })
-  t.same(left, {
-    group: {
-      _id: roomId,
-      ...group,
-      name: newName,
-      fname: newName,
-      usernames: [other.username, third.username],
-      msgs: 4,
-      usersCount: 2,
-      ...(await timestamps(roomId)),
-    },
-    success: true,
-  })
-
-  const stored = await storedGroup(db, roomId)
-  t.same(stored.members, [
+  const roleChanges: Array<[string, () => Promise<unknown>]> = [
+    ['addModerator', () => client.post('/v1/groups.addModerator', { roomId, userId: other.id })],
+    [
+      'removeModerator',
+      () => client.post('/v1/groups.removeModerator', { roomId, userId: other.id }),
+    ],
+    ['addLeader', () => client.post('/v1/groups.addLeader', { roomId, username: third.username })],
+    ['removeLeader', () => client.post('/v1/groups.removeLeader', { roomId, userId: third.id })],
+    ['addOwner', () => client.post('/v1/groups.addOwner', { roomId, userId: third.id })],
+    ['removeOwner', () => client.post('/v1/groups.removeOwner', { roomId, userId: third.id })],
+    ['addOwner', () => client.post('/v1/groups.addOwner', { roomId, userId: other.id })],
+  ]
+  for (const [endpoint, change] of roleChanges) t.same(await change(), { success: true }, endpoint)
+  t.same((await storedGroup(db, roomId)).members, [
+    { username: admin.username, roles: ['owner'] },
     { username: other.username, roles: ['owner'] },
     { username: third.username, roles: [] },
   ])
-  t.same(stored.messages, [
-    { type: 'au', msg: third.username, username: admin.username, role: null },
-    {
-      type: 'subscription-role-added',
-      msg: other.username,
-      username: admin.username,
-      role: 'owner',
+
+  const newName = groupName('rc-renamed')
+  const renamed: unknown = await client.post('/v1/groups.rename', { roomId, name: newName })
+  const named = { ...group, name: newName, fname: newName }
+  t.same(
+    renamed,
+    await groupAnswer(roomId, { ...named, ro: false, usernames: members, msgs: 9, usersCount: 3 }),
+  )
+  const info: unknown = await client.get('/v1/groups.info', { roomName: newName })
+  t.same(info, renamed, 'groups.info finds the group by its new name')
+
+  t.same(await client.post('/v1/groups.setTopic', { roomId, topic: 'release' }), {
+    topic: 'release',
+    success: true,
+  })
+  t.same(await client.post('/v1/groups.setDescription', { roomId, description: 'v2 work' }), {
+    description: 'v2 work',
+    success: true,
+  })
+  t.same(await client.post('/v1/groups.setPurpose', { roomId, purpose: 'ship it' }), {
+    purpose: 'ship it',
+    success: true,
+  })
+  t.same(await client.post('/v1/groups.setAnnouncement', { roomId, announcement: 'friday' }), {
+    announcement: 'friday',
+    success: true,
+  })
+  const settings = {
+    ...named,
+    topic: 'release',
+    description: 'v2 work',
+    purpose: 'ship it',
+    announcement: 'friday',
+    ro: true,
+  }
+  const readOnly: unknown = await client.post('/v1/groups.setReadOnly', {
+    roomId,
+    readOnly: true,
+  })
+  t.same(
+    readOnly,
+    await groupAnswer(roomId, { ...settings, usernames: members, msgs: 13, usersCount: 3 }),
+  )
+  const customFields = { team: 'blue', size: 3 }
+  const withFields: unknown = await client.post('/v1/groups.setCustomFields', {
+    roomId,
+    customFields,
+  })
+  t.same(
+    withFields,
+    await groupAnswer(roomId, {
+      ...settings,
+      customFields,
+      usernames: members,
+      msgs: 13,
+      usersCount: 3,
+    }),
+  )
+  t.same(await refusal(client.post('/v1/groups.setType', { roomId, type: 'p' })), {
+    status: 400,
+    body: {
+      success: false,
+      error: 'The private group type is the same as what it would be changed to.',
     },
-    { type: 'r', msg: newName, username: admin.username, role: null },
-    { type: 'ul', msg: admin.username, username: admin.username, role: null },
+  })
+
+  t.same(await client.post('/v1/groups.archive', { roomId }), { success: true })
+  t.same(await refusal(client.post('/v1/groups.rename', { roomId, name: groupName('rc-late') })), {
+    status: 400,
+    body: {
+      success: false,
+      error: `The private group, ${newName}, is archived [error-room-archived]`,
+      errorType: 'error-room-archived',
+    },
+  })
+  t.same(await client.post('/v1/groups.unarchive', { roomId }), { success: true })
+
+  const left: unknown = await client.post('/v1/groups.leave', { roomId })
+  t.same(
+    left,
+    await groupAnswer(roomId, {
+      ...settings,
+      customFields,
+      usernames: [other.username, third.username],
+      msgs: 16,
+      usersCount: 2,
+    }),
+  )
+
+  const beforeDelete = await storedGroup(db, roomId)
+  t.same(beforeDelete.members, [
+    { username: other.username, roles: ['owner'] },
+    { username: third.username, roles: [] },
   ])
-  t.equal(stored.room?.name, newName)
-  t.equal(stored.room?.creator_id, admin.id)
+  const byAna = (type: string, msg: string, role: string | null = null) => ({
+    type,
+    msg,
+    username: admin.username,
+    role,
+  })
+  t.same(beforeDelete.messages, [
+    byAna('au', third.username),
+    byAna('subscription-role-added', other.username, 'moderator'),
+    byAna('subscription-role-removed', other.username, 'moderator'),
+    byAna('subscription-role-added', third.username, 'leader'),
+    byAna('subscription-role-removed', third.username, 'leader'),
+    byAna('subscription-role-added', third.username, 'owner'),
+    byAna('subscription-role-removed', third.username, 'owner'),
+    byAna('subscription-role-added', other.username, 'owner'),
+    byAna('r', newName),
+    byAna('room_changed_topic', 'release'),
+    byAna('room_changed_description', 'v2 work'),
+    byAna('room_changed_announcement', 'friday'),
+    byAna('room-set-read-only', ''),
+    byAna('room-archived', ''),
+    byAna('room-unarchived', ''),
+    byAna('ul', admin.username),
+  ])
+  t.equal(beforeDelete.room?.creator_id, admin.id)
+
+  t.same(await otherClient.post('/v1/groups.delete', { roomId }), { success: true })
+  t.same(
+    await storedGroup(db, roomId),
+    { room: undefined, members: [], messages: [] },
+    'the group, its members and its messages are gone',
+  )
+
+  const role = (member: TestUser, roles: string[]) => ({ member: member.username, roles })
+  const steps: Array<{ action: string; before: unknown; after: unknown }> = [
+    {
+      action: 'groups.create',
+      before: null,
+      after: { name, readOnly: false, members: [admin.username, other.username] },
+    },
+    { action: 'groups.invite', before: null, after: { member: third.username } },
+    {
+      action: 'groups.addModerator',
+      before: role(other, []),
+      after: role(other, ['moderator']),
+    },
+    {
+      action: 'groups.removeModerator',
+      before: role(other, ['moderator']),
+      after: role(other, []),
+    },
+    { action: 'groups.addLeader', before: role(third, []), after: role(third, ['leader']) },
+    { action: 'groups.removeLeader', before: role(third, ['leader']), after: role(third, []) },
+    { action: 'groups.addOwner', before: role(third, []), after: role(third, ['owner']) },
+    { action: 'groups.removeOwner', before: role(third, ['owner']), after: role(third, []) },
+    { action: 'groups.addOwner', before: role(other, []), after: role(other, ['owner']) },
+    { action: 'groups.rename', before: { name }, after: { name: newName } },
+    { action: 'groups.setTopic', before: { topic: null }, after: { topic: 'release' } },
+    {
+      action: 'groups.setDescription',
+      before: { description: null },
+      after: { description: 'v2 work' },
+    },
+    { action: 'groups.setPurpose', before: { purpose: null }, after: { purpose: 'ship it' } },
+    {
+      action: 'groups.setAnnouncement',
+      before: { announcement: null },
+      after: { announcement: 'friday' },
+    },
+    { action: 'groups.setReadOnly', before: { readOnly: false }, after: { readOnly: true } },
+    { action: 'groups.setCustomFields', before: { customFields: {} }, after: { customFields } },
+    { action: 'groups.archive', before: { archived: false }, after: { archived: true } },
+    { action: 'groups.unarchive', before: { archived: true }, after: { archived: false } },
+    { action: 'groups.leave', before: role(admin, ['owner']), after: null },
+  ]
+  const stored = await db
+    .selectFrom('audit_log')
+    .select(['id', 'created_at'])
+    .where('room_id', '=', roomId)
+    .orderBy('id')
+    .execute()
+  t.equal(stored.length, steps.length + 1, 'one audit row a change, none for the refused calls')
+  const entry = (index: number, u: typeof ana, step: (typeof steps)[number]) => ({
+    _id: String(stored[index]?.id),
+    ts: stored[index]?.created_at.toISOString(),
+    rid: roomId,
+    u,
+    ...step,
+  })
+  const entries = [
+    ...steps.map((step, index) => entry(index, ana, step)),
+    entry(
+      steps.length,
+      { _id: other.id, username: other.username },
+      {
+        action: 'groups.delete',
+        before: { name: newName, members: [other.username, third.username] },
+        after: null,
+      },
+    ),
+  ]
+  t.same(
+    await readAuditLog(client, { roomId }),
+    { entries, count: entries.length, offset: 0, total: entries.length, success: true },
+    "an admin reads the deleted group's log through the client, oldest first",
+  )
 })
 
 /** A group of an owner and a member, with the owner logged in through the client. */

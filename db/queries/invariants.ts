@@ -24,6 +24,11 @@ const checks: Array<{ rule: string; query: ReturnType<typeof sql<{ subject: stri
       where u.id is null or r.id is null`,
   },
   {
+    rule: "a membership's username is its user's",
+    query: sql`select m.room_id || '/' || m.user_id as subject from room_members m
+      join users u on u.id = m.user_id where m.username <> u.username`,
+  },
+  {
     rule: 'msgs equals the stored messages',
     query: sql`select r.id as subject from rooms r
       where r.msgs <> (select count(*) from messages m where m.room_id = r.id)`,

@@ -1,34 +1,45 @@
-import { type RawBuilder, sql } from 'kysely'
+import { type Expression, type SqlBool, sql } from 'kysely'
 
-/** How a list is ordered: keys, most significant first, each with its direction. */
-export interface OrderBy<K extends string> {
-  key: K
-  direction: 'asc' | 'desc'
-}
-
-/** A text column compared with a value, or matched by a PostgreSQL regular expression. */
-export type TextMatch = { equals: string } | { regex: string; ignoreCase: boolean }
-
-export interface TextFilter<K extends string> {
-  key: K
-  match: TextMatch
-}
-
+/** The slice of a list to return. */
 export interface Page {
   offset: number
   count: number
 }
 
-/** The condition of one filter on the column it names. */
-export function textCondition(column: string, match: TextMatch): RawBuilder<boolean> {
-  if ('equals' in match) return sql<boolean>`${sql.ref(column)} = ${match.equals}`
-  return match.ignoreCase
-    ? sql<boolean>`${sql.ref(column)} ~* ${match.regex}`
-    : sql<boolean>`${sql.ref(column)} ~ ${match.regex}`
+/** A list order, as parsed from Rocket.Chat's `sort` parameter; the first entry sorts first. */
+export type ListSort<F extends string> = Array<{ field: F; direction: 'asc' | 'desc' }>
+
+/** A list filter over named fields, as parsed from Rocket.Chat's `query` parameter. */
+export type ListFilter<F extends string> =
+  | { kind: 'and' | 'or'; filters: ListFilter<F>[] }
+  | { kind: 'equals'; field: F; value: string | boolean }
+  | { kind: 'matches'; field: F; pattern: string; ignoreCase: boolean }
+
+/** The SQL condition of a filter, each field read from the expression `columns` gives it. */
+export function filterCondition<F extends string>(
+  filter: ListFilter<F>,
+  columns: Record<F, Expression<unknown>>,
+): Expression<SqlBool> {
+  switch (filter.kind) {
+    case 'and':
+    case 'or': {
+      if (filter.filters.length === 0) {
+        return filter.kind === 'and' ? sql<SqlBool>`true` : sql<SqlBool>`false`
+      }
+      const parts = filter.filters.map((part) => filterCondition(part, columns))
+      return sql<SqlBool>`(${sql.join(parts, filter.kind === 'and' ? sql` and ` : sql` or `)})`
+    }
+    case 'equals':
+      return sql<SqlBool>`${columns[filter.field]} = ${filter.value}`
+    case 'matches':
+      return filter.ignoreCase
+        ? sql<SqlBool>`${columns[filter.field]}::text ~* ${filter.pattern}`
+        : sql<SqlBool>`${columns[filter.field]}::text ~ ${filter.pattern}`
+  }
 }
 
-/** PostgreSQL refused a regular expression (bad syntax the caller sent). */
-export function isInvalidRegex(error: unknown): boolean {
+/** PostgreSQL's refusal of a regular expression it cannot compile. */
+export function isInvalidRegularExpression(error: unknown): boolean {
   return (
     typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '2201B'
   )

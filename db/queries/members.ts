@@ -1,6 +1,8 @@
-import { sql } from 'kysely'
+import { type Expression, sql } from 'kysely'
+import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { Executor } from '../executor.js'
-import type { OrderBy, Page } from './listing.js'
+import type { ListSort, Page } from './listing.js'
+import type { RoomLookup } from './rooms.js'
 
 export async function insertMembers(
   db: Executor,
@@ -91,37 +93,90 @@ export async function setMemberOpen(db: Executor, roomId: string, userId: string
   return result.numUpdatedRows > 0n
 }
 
-/** The members' usernames, in the order they joined. */
-export async function listMemberUsernames(db: Executor, roomId: string) {
-  const rows = await db
-    .selectFrom('room_members')
-    .innerJoin('users', 'users.id', 'room_members.user_id')
-    .select('users.username')
-    .where('room_members.room_id', '=', roomId)
-    .orderBy('room_members.created_at')
-    .orderBy('users.username')
-    .execute()
-  return rows.map((row) => row.username)
+/**
+ * A room's usernames in the order the members joined, as an array column: one index-only scan
+ * of `room_members_room_order_idx` (memberships keep their username), whatever the room's size.
+ */
+export function memberUsernames(roomId: Expression<string>) {
+  return sql<string[]>`array(select m.username from room_members m
+    where m.room_id = ${roomId} order by m.created_at, m.username)`
 }
 
-const memberOrderColumns = { username: 'users.username', name: 'users.name' } as const
+/** The members' usernames, in the order they joined. */
+export async function listMemberUsernames(db: Executor, roomId: string) {
+  const row = await db
+    .selectNoFrom(memberUsernames(sql.val(roomId)).as('usernames'))
+    .executeTakeFirstOrThrow()
+  return row.usernames
+}
+
+// The membership's copy of the username, so the default order reads an index of room_members.
+const memberOrderColumns = { username: 'room_members.username', name: 'users.name' } as const
 export type MemberOrderKey = keyof typeof memberOrderColumns
+
+const byUsername: ListSort<MemberOrderKey> = [{ field: 'username', direction: 'asc' }]
+
+function memberPage(
+  db: Executor,
+  roomId: string | Expression<string>,
+  page: Page,
+  order: ListSort<MemberOrderKey>,
+) {
+  // Each member's user through the primary key: the OFFSET keeps PostgreSQL from turning the
+  // lateral lookup into a hash join over every user, which it prefers while users are few.
+  let query = db
+    .selectFrom('room_members')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('users')
+          .select(['users.id', 'users.username', 'users.name', 'users.status'])
+          .whereRef('users.id', '=', 'room_members.user_id')
+          .offset(0)
+          .as('users'),
+      (join) => join.onTrue(),
+    )
+    .select(['users.id', 'users.username', 'users.name', 'users.status'])
+    .where('room_members.room_id', '=', roomId)
+  for (const { field, direction } of order) {
+    query = query.orderBy(sql.ref(memberOrderColumns[field]), direction)
+  }
+  return query.orderBy('room_members.user_id').offset(page.offset).limit(page.count)
+}
 
 export async function listMembers(
   db: Executor,
   roomId: string,
   page: Page,
-  order: OrderBy<MemberOrderKey>[] = [{ key: 'username', direction: 'asc' }],
+  order: ListSort<MemberOrderKey> = byUsername,
 ) {
-  let query = db
-    .selectFrom('room_members')
-    .innerJoin('users', 'users.id', 'room_members.user_id')
-    .select(['users.id', 'users.username', 'users.name', 'users.status'])
-    .where('room_members.room_id', '=', roomId)
-  for (const { key, direction } of order) {
-    query = query.orderBy(sql.ref(memberOrderColumns[key]), direction)
-  }
-  return query.orderBy('users.id').offset(page.offset).limit(page.count).execute()
+  return memberPage(db, roomId, page, order).execute()
+}
+
+/**
+ * A private group the user is in, with a page of its members, in one statement (so one round
+ * trip): nothing when the group does not exist or the user is not in it.
+ */
+export async function findGroupWithMemberPage(
+  db: Executor,
+  lookup: RoomLookup,
+  userId: string,
+  page: Page,
+  order: ListSort<MemberOrderKey> = byUsername,
+) {
+  const query = db
+    .selectFrom('rooms')
+    .innerJoin('room_members as caller', (join) =>
+      join.onRef('caller.room_id', '=', 'rooms.id').on('caller.user_id', '=', userId),
+    )
+    .select(['rooms.id', 'rooms.name', 'rooms.archived', 'rooms.users_count'])
+    .select(jsonArrayFrom(memberPage(db, sql.ref('rooms.id'), page, order)).as('members'))
+    .where('rooms.type', '=', 'p')
+  return (
+    lookup.roomId
+      ? query.where('rooms.id', '=', lookup.roomId)
+      : query.where('rooms.name', '=', lookup.roomName ?? '')
+  ).executeTakeFirst()
 }
 
 /** One user's membership of a room: whether it is shown in their list and when they last read it. */

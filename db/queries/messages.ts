@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
 import type { NewMessage } from '../types.js'
-import { type OrderBy, type Page, type TextFilter, textCondition } from './listing.js'
+import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
 
 export async function insertMessages(db: Executor, messages: NewMessage[]) {
   if (messages.length === 0) return
@@ -46,33 +46,34 @@ export async function listRoomMessages(db: Executor, roomId: string, window: Mes
 const messageOrderColumns = { createdAt: 'created_at', updatedAt: 'updated_at' } as const
 export type MessageOrderKey = keyof typeof messageOrderColumns
 
-const messageTextColumns = {
-  msg: 'msg',
-  type: 'type',
-  userId: 'user_id',
-  username: 'username',
-} as const
-export type MessageTextKey = keyof typeof messageTextColumns
+const messageFilterColumns = {
+  msg: sql.ref('msg'),
+  type: sql.ref('type'),
+  userId: sql.ref('user_id'),
+  username: sql.ref('username'),
+}
+export type MessageFilterField = keyof typeof messageFilterColumns
 
-function roomMessages(db: Executor, roomId: string, filters: TextFilter<MessageTextKey>[]) {
-  let query = db.selectFrom('messages').where('room_id', '=', roomId)
-  for (const { key, match } of filters) {
-    query = query.where(textCondition(messageTextColumns[key], match))
-  }
-  return query
+function roomMessages(
+  db: Executor,
+  roomId: string,
+  filter: ListFilter<MessageFilterField> | undefined,
+) {
+  const query = db.selectFrom('messages').where('room_id', '=', roomId)
+  return filter ? query.where(filterCondition(filter, messageFilterColumns)) : query
 }
 
-/** A page of a room's messages matching the filters, ties broken by id in the first key's direction. */
+/** A page of a room's messages matching the filter, ties broken by id in the first field's direction. */
 export async function listMessages(
   db: Executor,
   roomId: string,
-  filters: TextFilter<MessageTextKey>[],
+  filter: ListFilter<MessageFilterField> | undefined,
   page: Page,
-  order: OrderBy<MessageOrderKey>[],
+  order: ListSort<MessageOrderKey>,
 ) {
-  let query = roomMessages(db, roomId, filters).selectAll()
-  for (const { key, direction } of order) {
-    query = query.orderBy(sql.ref(messageOrderColumns[key]), direction)
+  let query = roomMessages(db, roomId, filter).selectAll()
+  for (const { field, direction } of order) {
+    query = query.orderBy(sql.ref(messageOrderColumns[field]), direction)
   }
   return query
     .orderBy('id', order[0]?.direction ?? 'desc')
@@ -84,9 +85,9 @@ export async function listMessages(
 export async function countMessages(
   db: Executor,
   roomId: string,
-  filters: TextFilter<MessageTextKey>[] = [],
+  filter?: ListFilter<MessageFilterField>,
 ) {
-  const row = await roomMessages(db, roomId, filters)
+  const row = await roomMessages(db, roomId, filter)
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .executeTakeFirstOrThrow()
   return Number(row.count)

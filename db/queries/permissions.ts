@@ -1,17 +1,9 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
 
-/** Whether any of the roles is granted the permission. */
-export async function roleHasPermission(db: Executor, permission: string, roles: string[]) {
-  if (roles.length === 0) return false
-  const row = await db
-    .selectFrom('permission_roles')
-    .select('role_id')
-    .where('permission_id', '=', permission)
-    .where('role_id', 'in', roles)
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
+/** Every (permission, role) grant: a few dozen rows, read whole. */
+export async function listPermissionGrants(db: Executor) {
+  return db.selectFrom('permission_roles').select(['permission_id', 'role_id']).execute()
 }
 
 const permissionRoles = sql<

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
-import type { NewRoom } from '../types.js'
-import { type OrderBy, type Page, type TextFilter, textCondition } from './listing.js'
+import type { NewMessage, NewRoom } from '../types.js'
+import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
+import { memberUsernames } from './members.js'
 
 export interface RoomLookup {
   roomId?: string | undefined
@@ -31,7 +32,11 @@ export async function findGroupWithMember(
     if (!locked) return undefined
     lookup = { roomId: locked.id }
   }
-  let query = db
+  return groupOfMember(db, lookup, userId).executeTakeFirst()
+}
+
+function groupOfMember(db: Executor, lookup: RoomLookup, userId: string) {
+  const query = db
     .selectFrom('rooms')
     .innerJoin('room_members', (join) =>
       join.onRef('room_members.room_id', '=', 'rooms.id').on('room_members.user_id', '=', userId),
@@ -39,10 +44,16 @@ export async function findGroupWithMember(
     .selectAll('rooms')
     .select('room_members.roles as member_roles')
     .where('rooms.type', '=', 'p')
-  query = lookup.roomId
+  return lookup.roomId
     ? query.where('rooms.id', '=', lookup.roomId)
     : query.where('rooms.name', '=', lookup.roomName ?? '')
-  return query.executeTakeFirst()
+}
+
+/** The group as findGroupWithMember finds it, with every member's username, in one statement. */
+export async function findGroupWithUsernames(db: Executor, lookup: RoomLookup, userId: string) {
+  return groupOfMember(db, lookup, userId)
+    .select(memberUsernames(sql.ref('rooms.id')).as('usernames'))
+    .executeTakeFirst()
 }
 
 /**
@@ -71,25 +82,54 @@ export async function deleteRoom(db: Executor, roomId: string) {
   await db.deleteFrom('rooms').where('id', '=', roomId).execute()
 }
 
-export async function isRoomNameTaken(db: Executor, name: string) {
-  const row = await db.selectFrom('rooms').select('id').where('name', '=', name).executeTakeFirst()
-  return row !== undefined
+/** Whether a room, and whether a user (case-insensitively), holds the name: one statement. */
+export async function findNameHolders(db: Executor, name: string) {
+  return db
+    .selectNoFrom((eb) => [
+      eb.exists(eb.selectFrom('rooms').select('id').where('name', '=', name)).as('room'),
+      eb
+        .exists(
+          eb.selectFrom('users').select('id').where(sql`lower(username)`, '=', name.toLowerCase()),
+        )
+        .as('user'),
+    ])
+    .executeTakeFirstOrThrow()
 }
 
-/** Applies counter changes to a room and marks it updated; returns the room as it now is. */
+export interface RoomChange {
+  msgs?: number
+  usersCount?: number
+  name?: string
+}
+
+/**
+ * Applies counter changes to a room and marks it updated, inserting `messages` in the same
+ * statement; returns the room as it now is.
+ */
 export async function touchRoom(
   db: Executor,
   roomId: string,
-  change: { msgs?: number; usersCount?: number; name?: string } = {},
+  change: RoomChange = {},
+  messages: NewMessage[] = [],
 ) {
+  const values = {
+    msgs: sql<number>`msgs + ${change.msgs ?? 0}`,
+    users_count: sql<number>`users_count + ${change.usersCount ?? 0}`,
+    updated_at: sql<Date>`now()`,
+    ...(change.name !== undefined ? { name: change.name, fname: change.name } : {}),
+  }
+  if (messages.length === 0) {
+    return db
+      .updateTable('rooms')
+      .set(values)
+      .where('id', '=', roomId)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  }
   return db
+    .with('written_messages', (qb) => qb.insertInto('messages').values(messages))
     .updateTable('rooms')
-    .set((eb) => ({
-      msgs: eb('msgs', '+', change.msgs ?? 0),
-      users_count: eb('users_count', '+', change.usersCount ?? 0),
-      updated_at: sql<Date>`now()`,
-      ...(change.name !== undefined ? { name: change.name, fname: change.name } : {}),
-    }))
+    .set(values)
     .where('id', '=', roomId)
     .returningAll()
     .executeTakeFirstOrThrow()
@@ -105,26 +145,42 @@ const roomOrderColumns = {
 } as const
 export type RoomOrderKey = keyof typeof roomOrderColumns
 
-const roomTextColumns = { name: 'rooms.name', fname: 'rooms.fname' } as const
-export type RoomTextKey = keyof typeof roomTextColumns
+const roomFilterColumns = { name: sql.ref('rooms.name'), fname: sql.ref('rooms.fname') }
+export type RoomFilterField = keyof typeof roomFilterColumns
 
-const byName: OrderBy<RoomOrderKey>[] = [{ key: 'name', direction: 'asc' }]
+const byName: ListSort<RoomOrderKey> = [{ field: 'name', direction: 'asc' }]
 
+/**
+ * A page of the user's open groups. Each row also carries `total`, how many there are in all
+ * (a window over the whole set), so a page and its total take one statement.
+ */
 export async function listGroupsOfUser(
   db: Executor,
   userId: string,
   page: Page,
-  order: OrderBy<RoomOrderKey>[] = byName,
+  order: ListSort<RoomOrderKey> = byName,
 ) {
+  // Each membership's room through the primary key: the OFFSET keeps PostgreSQL from turning
+  // the lateral lookup into a hash join over every room, which it prefers while rooms are few.
   let query = db
-    .selectFrom('rooms')
-    .innerJoin('room_members', 'room_members.room_id', 'rooms.id')
+    .selectFrom('room_members')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('rooms')
+          .selectAll()
+          .whereRef('rooms.id', '=', 'room_members.room_id')
+          .where('rooms.type', '=', 'p')
+          .offset(0)
+          .as('rooms'),
+      (join) => join.onTrue(),
+    )
     .selectAll('rooms')
+    .select(sql<number>`count(*) over ()`.as('total'))
     .where('room_members.user_id', '=', userId)
     .where('room_members.open', '=', true)
-    .where('rooms.type', '=', 'p')
-  for (const { key, direction } of order) {
-    query = query.orderBy(sql.ref(roomOrderColumns[key]), direction)
+  for (const { field, direction } of order) {
+    query = query.orderBy(sql.ref(roomOrderColumns[field]), direction)
   }
   return query.orderBy('rooms.id').offset(page.offset).limit(page.count).execute()
 }
@@ -141,30 +197,30 @@ export async function countGroupsOfUser(db: Executor, userId: string) {
   return Number(row.count)
 }
 
-function allGroups(db: Executor, filters: TextFilter<RoomTextKey>[]) {
-  let query = db.selectFrom('rooms').where('rooms.type', '=', 'p')
-  for (const { key, match } of filters) {
-    query = query.where(textCondition(roomTextColumns[key], match))
-  }
-  return query
+function allGroups(db: Executor, filter: ListFilter<RoomFilterField> | undefined) {
+  const query = db.selectFrom('rooms').where('rooms.type', '=', 'p')
+  return filter ? query.where(filterCondition(filter, roomFilterColumns)) : query
 }
 
-/** Every private group matching the filters, whoever is in it. */
+/** Every private group matching the filter, whoever is in it. */
 export async function listAllGroups(
   db: Executor,
-  filters: TextFilter<RoomTextKey>[],
+  filter: ListFilter<RoomFilterField> | undefined,
   page: Page,
-  order: OrderBy<RoomOrderKey>[],
+  order: ListSort<RoomOrderKey>,
 ) {
-  let query = allGroups(db, filters).selectAll('rooms')
-  for (const { key, direction } of order) {
-    query = query.orderBy(sql.ref(roomOrderColumns[key]), direction)
+  let query = allGroups(db, filter).selectAll('rooms')
+  for (const { field, direction } of order) {
+    query = query.orderBy(sql.ref(roomOrderColumns[field]), direction)
   }
   return query.orderBy('rooms.id').offset(page.offset).limit(page.count).execute()
 }
 
-export async function countAllGroups(db: Executor, filters: TextFilter<RoomTextKey>[]) {
-  const row = await allGroups(db, filters)
+export async function countAllGroups(
+  db: Executor,
+  filter: ListFilter<RoomFilterField> | undefined,
+) {
+  const row = await allGroups(db, filter)
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .executeTakeFirstOrThrow()
   return Number(row.count)

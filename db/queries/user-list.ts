@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { Executor } from '../executor.js'
-import { filterCondition, type ListFilter, type ListSort } from './list-filter.js'
+import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
 import { userColumns, userRoles } from './users.js'
 
 export type UserListField = 'username' | 'name' | 'active' | 'createdAt'
@@ -24,7 +24,7 @@ export async function listUsers(
   options: {
     filter: ListFilter<UserListField> | undefined
     sort: ListSort<UserListField>
-    page: { offset: number; count: number }
+    page: Page
   },
 ) {
   let query = db.selectFrom('users').select(userColumns).select(userRoles.as('roles'))

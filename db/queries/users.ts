@@ -32,14 +32,6 @@ export async function findUserById(db: Executor, id: string) {
     .executeTakeFirst()
 }
 
-export async function findUserByUsername(db: Executor, username: string) {
-  return db
-    .selectFrom('users')
-    .select(['id', 'username'])
-    .where(sql`lower(username)`, '=', username.toLowerCase())
-    .executeTakeFirst()
-}
-
 /** The credentials row for a login by username or email, matched case-insensitively. */
 export async function findCredentials(db: Executor, login: { username?: string; email?: string }) {
   let query = db.selectFrom('users').select(['id', 'password_hash', 'active'])
@@ -51,17 +43,25 @@ export async function findCredentials(db: Executor, login: { username?: string; 
   return query.executeTakeFirst()
 }
 
-export async function findTakenUserFields(db: Executor, username: string, email: string) {
-  return db
+/** Users holding the username or the email, compared without case; `exceptUserId` left out. */
+export async function findTakenUserFields(
+  db: Executor,
+  fields: { username?: string | undefined; email?: string | undefined },
+  exceptUserId?: string,
+) {
+  const { username, email } = fields
+  if (username === undefined && email === undefined) return []
+  let query = db
     .selectFrom('users')
     .select(['username', 'email'])
     .where((eb) =>
       eb.or([
-        eb(sql`lower(username)`, '=', username.toLowerCase()),
-        eb(sql`lower(email)`, '=', email.toLowerCase()),
+        ...(username !== undefined ? [eb(sql`lower(username)`, '=', username.toLowerCase())] : []),
+        ...(email !== undefined ? [eb(sql`lower(email)`, '=', email.toLowerCase())] : []),
       ]),
     )
-    .execute()
+  if (exceptUserId !== undefined) query = query.where('id', '<>', exceptUserId)
+  return query.execute()
 }
 
 /** Users named by id or username, for adding to a group; usernames match case-insensitively. */
@@ -113,27 +113,6 @@ export async function lockUser(db: Executor, id: string, options: { forDelete?: 
   const query = db.selectFrom('users').select('id').where('id', '=', id)
   const locked = options.forDelete ? query.forUpdate() : query.forNoKeyUpdate()
   return locked.executeTakeFirst()
-}
-
-/** Other users already holding a username or email, compared without case. */
-export async function findTakenUserFieldsOfOthers(
-  db: Executor,
-  userId: string,
-  fields: { username?: string | undefined; email?: string | undefined },
-) {
-  const { username, email } = fields
-  if (username === undefined && email === undefined) return []
-  return db
-    .selectFrom('users')
-    .select(['username', 'email'])
-    .where('id', '<>', userId)
-    .where((eb) =>
-      eb.or([
-        ...(username !== undefined ? [eb(sql`lower(username)`, '=', username.toLowerCase())] : []),
-        ...(email !== undefined ? [eb(sql`lower(email)`, '=', email.toLowerCase())] : []),
-      ]),
-    )
-    .execute()
 }
 
 export async function updateUserColumns(db: Executor, id: string, changes: UserChanges) {

@@ -8,6 +8,7 @@ import { findRoleIds } from '../../db/queries/roles.js'
 import type { PermissionsUpdateBody, PermissionView } from '../../schemas/admin.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
+import { authChangesSettled } from '../auth/auth-changes.js'
 import { ApiError, errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 
@@ -31,9 +32,9 @@ export async function listAllPermissions(db: Db, updatedSince?: string) {
 }
 
 /**
- * Replaces the roles of each listed permission (`access-permissions`), all or none. Every check
- * reads the permissions from the database, so the change holds from the next request on, in
- * every process that shares the database.
+ * Replaces the roles of each listed permission (`access-permissions`), all or none. The change
+ * holds from the next request on, in every process that shares the database: it answers once
+ * the change's notification has reached this process (see auth/auth-changes.ts).
  */
 export async function updatePermissions(
   db: Db,
@@ -41,7 +42,7 @@ export async function updatePermissions(
   body: PermissionsUpdateBody,
 ): Promise<PermissionView[]> {
   if (!(await hasPermission(db, actor, 'access-permissions'))) throw errors.unauthorized()
-  return db.transaction().execute(async (trx) => {
+  const updated = await db.transaction().execute(async (trx) => {
     const current = await lockPermissions(trx, [...new Set(body.permissions.map((p) => p._id))])
     if (current.length !== body.permissions.length) {
       throw new ApiError('error-invalid-permission', 'Invalid permission')
@@ -61,4 +62,6 @@ export async function updatePermissions(
     }
     return (await listPermissions(trx)).map(toPermissionView)
   })
+  await authChangesSettled(db)
+  return updated
 }

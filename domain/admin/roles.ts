@@ -3,6 +3,7 @@ import { findRole, grantRole, listRoles, revokeRole } from '../../db/queries/rol
 import type { RoleUserBody, RoleView } from '../../schemas/admin.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
+import { authChangesSettled } from '../auth/auth-changes.js'
 import { ApiError, errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 import { findAnyUserByRef } from '../users/lookup.js'
@@ -70,6 +71,7 @@ export async function addUserToRole(db: Db, actor: Actor, body: RoleUserBody): P
       after: { userId: user.id, username: user.username, roles: [...user.roles, role.id].sort() },
     })
   })
+  await authChangesSettled(db)
   return toRoleView(role)
 }
 
@@ -102,5 +104,6 @@ export async function removeUserFromRole(
       },
     })
   })
+  await authChangesSettled(db)
   return toRoleView(role)
 }

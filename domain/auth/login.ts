@@ -11,6 +11,7 @@ import type { Actor } from '../actor.js'
 import { UnauthorizedError } from '../errors.js'
 import { hashLoginToken, newLoginToken } from '../ids.js'
 import { toUserView } from '../users/view.js'
+import { authCacheOf, authChangesSettled } from './auth-changes.js'
 import { admitLoginAttempt, type LoginLimits, loginSucceeded } from './brute-force.js'
 import { checkPassword } from './passwords.js'
 
@@ -86,19 +87,27 @@ export async function login(
   return { userId: credentials.id, authToken, me: await profile(db, credentials.id) }
 }
 
+/** Deletes the token; once this returns, no process of the service accepts it any more. */
 export async function logout(db: Db, actor: Actor, authToken: string): Promise<void> {
   await deleteLoginToken(db, actor.id, hashLoginToken(authToken))
+  await authChangesSettled(db)
 }
 
-/** The user a pair of auth headers belongs to, or a 401 refusal. */
+/**
+ * The user a pair of auth headers belongs to, or a 401 refusal. Served from the login cache,
+ * keyed by the token's hash, when the database has one.
+ */
 export async function authenticate(
   db: Db,
   userId: string | undefined,
   authToken: string | undefined,
 ): Promise<Actor> {
   if (!userId || !authToken) throw new UnauthorizedError()
-  const actor = await findActorByToken(db, userId, hashLoginToken(authToken))
-  if (!actor) throw new UnauthorizedError()
+  const hashedToken = hashLoginToken(authToken)
+  const load = () => findActorByToken(db, userId, hashedToken)
+  const cache = authCacheOf(db)
+  const actor = await (cache ? cache.actor(hashedToken, load) : load())
+  if (!actor || actor.id !== userId) throw new UnauthorizedError()
   return actor
 }
 

@@ -5,8 +5,8 @@ import type { AuditEntry } from '../../db/types.js'
 import type { AuditEntryView } from '../../schemas/audit.js'
 import type { Actor } from '../actor.js'
 import { errors } from '../errors.js'
+import { type ListParams, type ListShape, parseListParams } from '../list-params.js'
 import { hasPermission } from '../permissions.js'
-import { type ListParams, pageOf, parseSort } from './list-order.js'
 import { findGroupForMember } from './lookup.js'
 
 function toAuditEntryView(entry: AuditEntry): AuditEntryView {
@@ -42,13 +42,17 @@ async function auditScope(db: Db, actor: Actor, ref: RoomLookup) {
   return { roomId: room.id }
 }
 
+const auditLogList: ListShape<'ts'> = {
+  sort: { ts: 'ts' },
+  defaultSort: [{ field: 'ts', direction: 'asc' }],
+}
+
 /** A page of the audit log, oldest entry first unless `sort` is `{"ts":-1}`. */
 export async function listAuditLog(db: Db, actor: Actor, ref: RoomLookup, params: ListParams) {
   const scope = await auditScope(db, actor, ref)
-  const page = pageOf(params)
-  const [order] = parseSort(params.sort, { ts: 'ts' }, [{ key: 'ts', direction: 'asc' }])
+  const { page, sort } = parseListParams(params, auditLogList)
   const [entries, total] = await Promise.all([
-    listAuditEntries(db, scope, page, order?.direction),
+    listAuditEntries(db, scope, page, sort[0]?.direction),
     countAuditEntries(db, scope),
   ])
   return {

@@ -5,7 +5,7 @@ import { deleteRoom, type RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
-import { hasPermission } from '../permissions.js'
+import { allows, permissionGrants } from '../permissions.js'
 import { findGroupForMember } from './lookup.js'
 import { recordSystemMessages } from './system-messages.js'
 
@@ -20,11 +20,12 @@ export async function setGroupArchived(
   ref: RoomLookup,
   archived: boolean,
 ): Promise<void> {
+  const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
     const room = await findGroupForMember(trx, ref, actor, { lock: true, refuseArchived: archived })
     if (!archived && !room.archived) throw errors.roomNotArchived(room.name)
     const permission = archived ? 'archive-room' : 'unarchive-room'
-    if (!(await hasPermission(trx, actor, permission, room.member_roles))) {
+    if (!allows(grants, actor, permission, room.member_roles)) {
       throw errors.notAuthorized()
     }
     await updateRoomSettings(trx, room.id, { archived })
@@ -44,9 +45,10 @@ export async function setGroupArchived(
  * room's id, name and members, since nothing else of the group remains.
  */
 export async function deleteGroup(db: Db, actor: Actor, ref: RoomLookup): Promise<void> {
+  const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
     const room = await findGroupForMember(trx, ref, actor, { lock: true })
-    if (!(await hasPermission(trx, actor, 'delete-p', room.member_roles))) {
+    if (!allows(grants, actor, 'delete-p', room.member_roles)) {
       throw errors.notAllowed()
     }
     await recordAudit(trx, actor, {

@@ -12,7 +12,7 @@ import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
-import { hasPermission } from '../permissions.js'
+import { allows, type PermissionGrants, permissionGrants } from '../permissions.js'
 import { findTargetUser, requireRoomRef, type UserLookup } from './lookup.js'
 import { inRequestedOrder } from './requested-order.js'
 import { recordSystemMessages } from './system-messages.js'
@@ -37,22 +37,22 @@ interface ManagePermissions {
  */
 async function findGroupToManage(
   trx: Executor,
+  grants: PermissionGrants,
   ref: RoomLookup,
   actor: Actor,
   permissions: ManagePermissions,
 ) {
   requireRoomRef(ref)
   const joined = await findGroupWithMember(trx, ref, actor.id, { lock: true })
-  const mayActAnywhere = () => hasPermission(trx, actor, permissions.anyGroup)
+  const mayActAnywhere = allows(grants, actor, permissions.anyGroup)
   const room =
-    joined ??
-    ((await mayActAnywhere()) ? await findGroupByRef(trx, ref, { lock: true }) : undefined)
+    joined ?? (mayActAnywhere ? await findGroupByRef(trx, ref, { lock: true }) : undefined)
   if (!room) throw errors.roomNotFound()
   if (room.archived) throw errors.roomArchived(room.name)
   if (
     joined &&
-    !(await hasPermission(trx, actor, permissions.inRoom, joined.member_roles)) &&
-    !(await mayActAnywhere())
+    !allows(grants, actor, permissions.inRoom, joined.member_roles) &&
+    !mayActAnywhere
   ) {
     throw errors.notAllowed()
   }
@@ -74,10 +74,14 @@ async function findInvitees(trx: Executor, input: InviteInput) {
   return inRequestedOrder(users, named)
 }
 
-/** Adds users to a group, one `au` message each; users already in it stay as they are. */
+/**
+ * Adds users to a group, one `au` message each; users already in it stay as they are. The
+ * members' usernames are read once that is committed, outside the room's lock.
+ */
 export async function inviteToGroup(db: Db, actor: Actor, input: InviteInput): Promise<GroupView> {
-  return db.transaction().execute(async (trx) => {
-    const room = await findGroupToManage(trx, input, actor, {
+  const grants = await permissionGrants(db)
+  const invited = await db.transaction().execute(async (trx) => {
+    const room = await findGroupToManage(trx, grants, input, actor, {
       inRoom: 'add-user-to-joined-room',
       anyGroup: 'add-user-to-any-p-room',
     })
@@ -89,7 +93,7 @@ export async function inviteToGroup(db: Db, actor: Actor, input: InviteInput): P
     )
     const added = new Set(inserted.map((row) => row.user_id))
     const newcomers = users.filter((user) => added.has(user.id))
-    if (newcomers.length === 0) return loadGroupView(trx, room)
+    if (newcomers.length === 0) return room
     for (const user of newcomers) {
       await recordAudit(trx, actor, {
         action: 'groups.invite',
@@ -97,15 +101,15 @@ export async function inviteToGroup(db: Db, actor: Actor, input: InviteInput): P
         after: { member: user.username },
       })
     }
-    const updated = await recordSystemMessages(
+    return recordSystemMessages(
       trx,
       room.id,
       actor,
       newcomers.map((user) => ({ type: 'au', msg: user.username })),
       { usersCount: newcomers.length },
     )
-    return loadGroupView(trx, updated)
   })
+  return loadGroupView(db, invited)
 }
 
 /** Removes another user from a group; the group's last owner cannot be removed. */
@@ -114,8 +118,9 @@ export async function kickFromGroup(
   actor: Actor,
   input: RoomLookup & UserLookup,
 ): Promise<void> {
+  const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
-    const room = await findGroupToManage(trx, input, actor, {
+    const room = await findGroupToManage(trx, grants, input, actor, {
       inRoom: 'remove-user',
       anyGroup: 'kick-user-from-any-p-room',
     })

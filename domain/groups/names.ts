@@ -1,6 +1,5 @@
 import type { Executor } from '../../db/executor.js'
-import { isRoomNameTaken } from '../../db/queries/rooms.js'
-import { findUserByUsername } from '../../db/queries/users.js'
+import { findNameHolders } from '../../db/queries/rooms.js'
 import { errors } from '../errors.js'
 
 /**
@@ -14,8 +13,8 @@ export async function assertNameAvailable(
   currentName?: string,
 ) {
   if (!pattern.test(name)) throw errors.invalidRoomName(name)
-  if (name === currentName || (await isRoomNameTaken(db, name))) {
-    throw errors.duplicateChannelName(name)
-  }
-  if (await findUserByUsername(db, name)) throw errors.duplicateHandle(name)
+  if (name === currentName) throw errors.duplicateChannelName(name)
+  const holders = await findNameHolders(db, name)
+  if (holders.room) throw errors.duplicateChannelName(name)
+  if (holders.user) throw errors.duplicateHandle(name)
 }

@@ -1,79 +1,112 @@
 import type { Db } from '../../db/database.js'
-import { isInvalidRegex } from '../../db/queries/listing.js'
-import { listMembers } from '../../db/queries/members.js'
-import { countMessages, listMessages, listRoomMessages } from '../../db/queries/messages.js'
+import { findGroupWithMemberPage, type MemberOrderKey } from '../../db/queries/members.js'
+import {
+  countMessages,
+  listMessages,
+  listRoomMessages,
+  type MessageFilterField,
+  type MessageOrderKey,
+} from '../../db/queries/messages.js'
 import {
   countAllGroups,
   countGroupsOfUser,
+  findGroupWithUsernames,
   listAllGroups,
   listGroupsOfUser,
+  type RoomFilterField,
   type RoomLookup,
+  type RoomOrderKey,
 } from '../../db/queries/rooms.js'
 import type { Message } from '../../db/types.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { MessageView } from '../../schemas/messages.js'
 import type { Actor } from '../actor.js'
 import { errors } from '../errors.js'
+import {
+  type ListParams,
+  type ListShape,
+  pageOf,
+  parseListParams,
+  withQueryChecked,
+} from '../list-params.js'
 import { hasPermission } from '../permissions.js'
-import { invalidQuery, type ListParams, pageOf, parseSort, parseTextQuery } from './list-order.js'
-import { findGroupForMember } from './lookup.js'
-import { loadGroupView, toGroupSummary } from './view.js'
+import { findGroupForMember, requireRoomRef } from './lookup.js'
+import { toGroupSummary } from './view.js'
 
-const groupSortFields = {
-  name: 'name',
-  fname: 'fname',
-  ts: 'createdAt',
-  _updatedAt: 'updatedAt',
-  msgs: 'msgs',
-  usersCount: 'usersCount',
-} as const
-const groupQueryFields = { name: 'name', fname: 'fname' } as const
-const memberSortFields = { username: 'username', name: 'name' } as const
-const messageSortFields = { ts: 'createdAt', _updatedAt: 'updatedAt' } as const
-const messageQueryFields = {
-  msg: 'msg',
-  t: 'type',
-  'u._id': 'userId',
-  'u.username': 'username',
-} as const
-
-export async function groupInfo(db: Db, actor: Actor, ref: RoomLookup): Promise<GroupView> {
-  return loadGroupView(db, await findGroupForMember(db, ref, actor))
+const ownGroupList: ListShape<RoomOrderKey> = {
+  sort: {
+    name: 'name',
+    fname: 'fname',
+    ts: 'createdAt',
+    _updatedAt: 'updatedAt',
+    msgs: 'msgs',
+    usersCount: 'usersCount',
+  },
+  defaultSort: [{ field: 'name', direction: 'asc' }],
+}
+const groupList: ListShape<RoomOrderKey, RoomFilterField> = {
+  ...ownGroupList,
+  query: { name: { field: 'name', type: 'string' }, fname: { field: 'fname', type: 'string' } },
+}
+const memberList: ListShape<MemberOrderKey> = {
+  sort: { username: 'username', name: 'name' },
+  defaultSort: [{ field: 'username', direction: 'asc' }],
+}
+const messageList: ListShape<MessageOrderKey, MessageFilterField> = {
+  sort: { ts: 'createdAt', _updatedAt: 'updatedAt' },
+  defaultSort: [{ field: 'createdAt', direction: 'desc' }],
+  query: {
+    msg: { field: 'msg', type: 'string' },
+    t: { field: 'type', type: 'string' },
+    'u._id': { field: 'userId', type: 'string' },
+    'u.username': { field: 'username', type: 'string' },
+  },
 }
 
+/** The group with its members' usernames: one statement. */
+export async function groupInfo(db: Db, actor: Actor, ref: RoomLookup): Promise<GroupView> {
+  requireRoomRef(ref)
+  const room = await findGroupWithUsernames(db, ref, actor.id)
+  if (!room) throw errors.roomNotFound()
+  return { ...toGroupSummary(room), usernames: room.usernames }
+}
+
+/** A page of the caller's open groups with their total: one statement, unless past the end. */
 export async function listOwnGroups(db: Db, actor: Actor, params: ListParams) {
-  const page = pageOf(params)
-  const order = parseSort(params.sort, groupSortFields, [{ key: 'name', direction: 'asc' }])
-  const [rooms, total] = await Promise.all([
-    listGroupsOfUser(db, actor.id, page, order),
-    countGroupsOfUser(db, actor.id),
-  ])
+  const { page, sort } = parseListParams(params, ownGroupList)
+  const rooms = await listGroupsOfUser(db, actor.id, page, sort)
+  const total = rooms[0]?.total ?? (page.offset > 0 ? await countGroupsOfUser(db, actor.id) : 0)
   return { groups: rooms.map(toGroupSummary), count: rooms.length, offset: page.offset, total }
 }
 
 /** Every private group, for those holding the global `view-room-administration`. */
 export async function listEveryGroup(db: Db, actor: Actor, params: ListParams) {
   if (!(await hasPermission(db, actor, 'view-room-administration'))) throw errors.unauthorized()
-  const page = pageOf(params)
-  const order = parseSort(params.sort, groupSortFields, [{ key: 'name', direction: 'asc' }])
-  const filters = parseTextQuery(params.query, groupQueryFields)
+  const { page, sort, filter } = parseListParams(params, groupList)
+  const [rooms, total] = await withQueryChecked(params.query, () =>
+    Promise.all([listAllGroups(db, filter, page, sort), countAllGroups(db, filter)]),
+  )
+  return { groups: rooms.map(toGroupSummary), count: rooms.length, offset: page.offset, total }
+}
+
+/** Bad list parameters are refused after the group's own refusals (not found, archived). */
+async function memberListParams(db: Db, actor: Actor, ref: RoomLookup, params: ListParams) {
   try {
-    const [rooms, total] = await Promise.all([
-      listAllGroups(db, filters, page, order),
-      countAllGroups(db, filters),
-    ])
-    return { groups: rooms.map(toGroupSummary), count: rooms.length, offset: page.offset, total }
+    return parseListParams(params, memberList)
   } catch (error) {
-    if (isInvalidRegex(error)) throw invalidQuery(params.query ?? '')
+    await findGroupForMember(db, ref, actor, { refuseArchived: true })
     throw error
   }
 }
 
+/** A page of the group's members, with the membership check, in one statement. */
 export async function listGroupMembers(db: Db, actor: Actor, ref: RoomLookup, params: ListParams) {
-  const room = await findGroupForMember(db, ref, actor, { refuseArchived: true })
-  const page = pageOf(params)
-  const order = parseSort(params.sort, memberSortFields, [{ key: 'username', direction: 'asc' }])
-  const members = await listMembers(db, room.id, page, order)
+  requireRoomRef(ref)
+  const { page, sort } = await memberListParams(db, actor, ref, params)
+  const room = await findGroupWithMemberPage(db, ref, actor.id, page, sort)
+  if (!room) throw errors.roomNotFound()
+  if (room.archived) throw errors.roomArchived(room.name)
+  const { members } = room
   return {
     members: members.map((m) => ({
       _id: m.id,
@@ -103,23 +136,18 @@ export function toMessageView(message: Message): MessageView {
 /** The group's messages, newest first unless `sort` says otherwise, with their total. */
 export async function groupMessages(db: Db, actor: Actor, ref: RoomLookup, params: ListParams) {
   const room = await findGroupForMember(db, ref, actor, { refuseArchived: true })
-  const page = pageOf(params)
-  const order = parseSort(params.sort, messageSortFields, [{ key: 'createdAt', direction: 'desc' }])
-  const filters = parseTextQuery(params.query, messageQueryFields)
-  try {
-    const [messages, total] = await Promise.all([
-      listMessages(db, room.id, filters, page, order),
-      countMessages(db, room.id, filters),
-    ])
-    return {
-      messages: messages.map(toMessageView),
-      count: messages.length,
-      offset: page.offset,
-      total,
-    }
-  } catch (error) {
-    if (isInvalidRegex(error)) throw invalidQuery(params.query ?? '')
-    throw error
+  const { page, sort, filter } = parseListParams(params, messageList)
+  const [messages, total] = await withQueryChecked(params.query, () =>
+    Promise.all([
+      listMessages(db, room.id, filter, page, sort),
+      countMessages(db, room.id, filter),
+    ]),
+  )
+  return {
+    messages: messages.map(toMessageView),
+    count: messages.length,
+    offset: page.offset,
+    total,
   }
 }
 

@@ -1,10 +1,11 @@
 import type { Db } from '../../db/database.js'
 import type { RoomLookup } from '../../db/queries/rooms.js'
+import type { Room } from '../../db/types.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
-import { hasPermission } from '../permissions.js'
+import { allows, permissionGrants } from '../permissions.js'
 import { isUniqueViolation } from '../unique.js'
 import { findGroupForMember, requireRoomRef } from './lookup.js'
 import { assertNameAvailable } from './names.js'
@@ -13,7 +14,9 @@ import { loadGroupView } from './view.js'
 
 /**
  * Renames a group. Two renames to one name can race past the availability check; the unique
- * index on room names then refuses the second, which is reported like any duplicate.
+ * index on room names then refuses the second, which is reported like any duplicate. The
+ * members' usernames are read once the rename is committed, so a large group holds its row
+ * lock no longer than a small one.
  */
 export async function renameGroup(
   db: Db,
@@ -25,13 +28,15 @@ export async function renameGroup(
   if (!name) throw new ApiError(undefined, 'The bodyParam "name" is required')
   requireRoomRef(input)
 
+  const grants = await permissionGrants(db)
+  let renamed: Room
   try {
-    return await db.transaction().execute(async (trx) => {
+    renamed = await db.transaction().execute(async (trx) => {
       const room = await findGroupForMember(trx, input, actor, {
         lock: true,
         refuseArchived: true,
       })
-      if (!(await hasPermission(trx, actor, 'edit-room', room.member_roles))) {
+      if (!allows(grants, actor, 'edit-room', room.member_roles)) {
         throw errors.actionNotAllowed('Editing room is not allowed')
       }
       await assertNameAvailable(trx, name, namePattern, room.name)
@@ -41,13 +46,11 @@ export async function renameGroup(
         before: { name: room.name },
         after: { name },
       })
-      const renamed = await recordSystemMessages(trx, room.id, actor, [{ type: 'r', msg: name }], {
-        name,
-      })
-      return loadGroupView(trx, renamed)
+      return recordSystemMessages(trx, room.id, actor, [{ type: 'r', msg: name }], { name })
     })
   } catch (error) {
     if (isUniqueViolation(error, 'rooms_name_key')) throw errors.duplicateChannelName(name)
     throw error
   }
+  return loadGroupView(db, renamed)
 }

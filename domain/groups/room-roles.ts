@@ -11,7 +11,7 @@ import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
-import { hasPermission } from '../permissions.js'
+import { allows, type PermissionGrants, permissionGrants } from '../permissions.js'
 import { findGroupForMember, findTargetUser, type UserLookup } from './lookup.js'
 import { recordSystemMessages } from './system-messages.js'
 
@@ -39,12 +39,13 @@ const auditAction = (change: 'add' | 'remove', role: RoomRole) =>
 /** The group and the member whose room role changes, once the actor may change it. */
 async function findRoleChangeTarget(
   trx: Executor,
+  grants: PermissionGrants,
   actor: Actor,
   input: RoleChange,
   role: RoomRole,
 ) {
   const room = await findGroupForMember(trx, input, actor, { lock: true, refuseArchived: true })
-  if (!(await hasPermission(trx, actor, permissionFor[role], room.member_roles))) {
+  if (!allows(grants, actor, permissionFor[role], room.member_roles)) {
     throw errors.notAllowed()
   }
   const user = await findTargetUser(trx, input)
@@ -59,8 +60,9 @@ export async function addRoomRole(
   input: RoleChange,
   role: RoomRole,
 ): Promise<void> {
+  const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
-    const { room, user, roles } = await findRoleChangeTarget(trx, actor, input, role)
+    const { room, user, roles } = await findRoleChangeTarget(trx, grants, actor, input, role)
     if (roles.includes(role)) {
       throw new ApiError(`error-user-already-${role}`, `User is already ${roleWithArticle[role]}`)
     }
@@ -84,8 +86,9 @@ export async function removeRoomRole(
   input: RoleChange,
   role: RoomRole,
 ): Promise<void> {
+  const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
-    const { room, user, roles } = await findRoleChangeTarget(trx, actor, input, role)
+    const { room, user, roles } = await findRoleChangeTarget(trx, grants, actor, input, role)
     if (!roles.includes(role)) {
       throw new ApiError(`error-user-not-${role}`, `User is not ${roleWithArticle[role]}`)
     }

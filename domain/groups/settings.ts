@@ -6,7 +6,7 @@ import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { ApiError, errors } from '../errors.js'
-import { hasPermission } from '../permissions.js'
+import { allows, type PermissionGrants, permissionGrants } from '../permissions.js'
 import { findGroupForMember } from './lookup.js'
 import { recordSystemMessages } from './system-messages.js'
 import { loadGroupView } from './view.js'
@@ -23,20 +23,21 @@ export type TextSetting = keyof typeof textSettings
 type EditableGroup = Awaited<ReturnType<typeof findGroupForMember>>
 
 /** Every setter works on the locked group, refusing archived ones, in one transaction. */
-function editGroup<T>(
+async function editGroup<T>(
   db: Db,
   actor: Actor,
   ref: RoomLookup,
-  edit: (trx: Executor, room: EditableGroup) => Promise<T>,
+  edit: (trx: Executor, room: EditableGroup, grants: PermissionGrants) => Promise<T>,
 ): Promise<T> {
+  const grants = await permissionGrants(db)
   return db.transaction().execute(async (trx) => {
     const room = await findGroupForMember(trx, ref, actor, { lock: true, refuseArchived: true })
-    return edit(trx, room)
+    return edit(trx, room, grants)
   })
 }
 
-async function requireEditRoom(trx: Executor, actor: Actor, room: EditableGroup) {
-  if (!(await hasPermission(trx, actor, 'edit-room', room.member_roles))) {
+function requireEditRoom(grants: PermissionGrants, actor: Actor, room: EditableGroup) {
+  if (!allows(grants, actor, 'edit-room', room.member_roles)) {
     throw errors.actionNotAllowed('Editing room is not allowed')
   }
 }
@@ -52,8 +53,8 @@ export async function setTextSetting(
   setting: TextSetting,
   value: string,
 ): Promise<void> {
-  await editGroup(db, actor, ref, async (trx, room) => {
-    await requireEditRoom(trx, actor, room)
+  await editGroup(db, actor, ref, async (trx, room, grants) => {
+    requireEditRoom(grants, actor, room)
     const current = room[setting]
     if (value === (current ?? '')) return
     const { action, messageType } = textSettings[setting]
@@ -80,14 +81,14 @@ export async function setReadOnly(
   ref: RoomLookup,
   readOnly: boolean,
 ): Promise<GroupView> {
-  return editGroup(db, actor, ref, async (trx, room) => {
+  return editGroup(db, actor, ref, async (trx, room, grants) => {
     if (room.read_only === readOnly) {
       throw new ApiError(
         undefined,
         'The private group read only setting is the same as what it would be changed to.',
       )
     }
-    await requireEditRoom(trx, actor, room)
+    requireEditRoom(grants, actor, room)
     await updateRoomSettings(trx, room.id, { read_only: readOnly })
     await recordAudit(trx, actor, {
       action: 'groups.setReadOnly',
@@ -107,8 +108,8 @@ export async function setCustomFields(
   ref: RoomLookup,
   customFields: Record<string, unknown>,
 ): Promise<GroupView> {
-  return editGroup(db, actor, ref, async (trx, room) => {
-    await requireEditRoom(trx, actor, room)
+  return editGroup(db, actor, ref, async (trx, room, grants) => {
+    requireEditRoom(grants, actor, room)
     if (!(await replaceCustomFields(trx, room.id, customFields))) return loadGroupView(trx, room)
     await recordAudit(trx, actor, {
       action: 'groups.setCustomFields',
@@ -131,14 +132,14 @@ export async function setGroupType(
   ref: RoomLookup,
   type: 'c' | 'p',
 ): Promise<never> {
-  return editGroup(db, actor, ref, async (trx, room) => {
+  return editGroup(db, actor, ref, async (_trx, room, grants) => {
     if (type === 'p') {
       throw new ApiError(
         undefined,
         'The private group type is the same as what it would be changed to.',
       )
     }
-    await requireEditRoom(trx, actor, room)
+    requireEditRoom(grants, actor, room)
     throw errors.actionNotAllowed(
       'Public channels are not supported by this service; a private group cannot become one',
     )

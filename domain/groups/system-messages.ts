@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/executor.js'
-import { insertMessages } from '../../db/queries/messages.js'
-import { touchRoom } from '../../db/queries/rooms.js'
+import { type RoomChange, touchRoom } from '../../db/queries/rooms.js'
+import type { NewMessage } from '../../db/types.js'
 import type { Actor } from '../actor.js'
 import { randomId } from '../ids.js'
 
@@ -11,28 +11,29 @@ export interface SystemMessage {
   role?: string
 }
 
+function messageRows(roomId: string, actor: Actor, messages: SystemMessage[]): NewMessage[] {
+  return messages.map((message) => ({
+    id: randomId(),
+    room_id: roomId,
+    type: message.type,
+    msg: message.msg,
+    role: message.role ?? null,
+    user_id: actor.id,
+    username: actor.username,
+  }))
+}
+
 /**
  * Writes system messages to a room and counts them in `msgs`, applying any member-count
- * change in the same update; returns the room as it now is.
+ * change, in one statement; returns the room as it now is.
  */
 export async function recordSystemMessages(
   db: Executor,
   roomId: string,
   actor: Actor,
   messages: SystemMessage[],
-  change: { usersCount?: number; name?: string } = {},
+  change: Omit<RoomChange, 'msgs'> = {},
 ) {
-  await insertMessages(
-    db,
-    messages.map((message) => ({
-      id: randomId(),
-      room_id: roomId,
-      type: message.type,
-      msg: message.msg,
-      role: message.role ?? null,
-      user_id: actor.id,
-      username: actor.username,
-    })),
-  )
-  return touchRoom(db, roomId, { ...change, msgs: messages.length })
+  const rows = messageRows(roomId, actor, messages)
+  return touchRoom(db, roomId, { ...change, msgs: rows.length }, rows)
 }

@@ -1,18 +1,20 @@
 import type { Db } from '../../db/database.js'
-import { anyUserHasRole, findGlobalRoles } from '../../db/queries/roles.js'
-import { findTakenUserFields, findUserById, insertUser } from '../../db/queries/users.js'
+import { anyUserHasRole } from '../../db/queries/roles.js'
+import { findUserById, insertUser } from '../../db/queries/users.js'
 import type { UserView } from '../../schemas/users.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { hashPassword } from '../auth/passwords.js'
-import { ApiError, errors } from '../errors.js'
+import { errors } from '../errors.js'
 import { randomId } from '../ids.js'
 import { hasPermission } from '../permissions.js'
-import { isUniqueViolation } from '../unique.js'
+import {
+  assertFieldsAvailable,
+  checkGlobalRoles,
+  checkUsername,
+  takenFieldRefusal,
+} from './fields.js'
 import { toUserView } from './view.js'
-
-export const USERNAME_PATTERN = /^[0-9a-zA-Z-_.]+$/
-const BLOCKED_USERNAMES = new Set(['all', 'here'])
 
 export interface NewUserInput {
   email: string
@@ -23,33 +25,16 @@ export interface NewUserInput {
   active?: boolean | undefined
 }
 
-const fieldUnavailable = (value: string) =>
-  new ApiError('error-field-unavailable', `${value} is already in use :(`)
-
 /** Adds a user, with the checks Rocket.Chat applies; `actor` absent means the system itself. */
 export async function createUser(db: Db, actor: Actor | null, input: NewUserInput) {
   if (actor && !(await hasPermission(db, actor, 'create-user'))) {
     throw errors.actionNotAllowed('Adding user is not allowed')
   }
-  const username = input.username.trim()
-  if (!USERNAME_PATTERN.test(username)) {
-    throw new ApiError('error-input-is-not-a-valid-field', `${username} is not a valid username`)
-  }
-  if (BLOCKED_USERNAMES.has(username.toLowerCase())) {
-    throw new ApiError('error-blocked-username', `${username} is blocked and can't be used!`)
-  }
+  const username = checkUsername(input.username)
   const roles = [...new Set(input.roles?.length ? input.roles : ['user'])]
-  const knownRoles = await findGlobalRoles(db, roles)
-  const unknownRole = roles.find((role) => !knownRoles.includes(role))
-  if (unknownRole !== undefined) {
-    throw new ApiError('error-invalid-role', `Role ${unknownRole} does not exist`)
-  }
-
-  const taken = await findTakenUserFields(db, username, input.email)
-  if (taken.some((user) => user.username.toLowerCase() === username.toLowerCase())) {
-    throw fieldUnavailable(username)
-  }
-  if (taken.length > 0) throw fieldUnavailable(input.email)
+  await checkGlobalRoles(db, roles)
+  const unique = { username, email: input.email }
+  await assertFieldsAvailable(db, unique)
 
   const id = randomId()
   const passwordHash = await hashPassword(input.password)
@@ -73,9 +58,7 @@ export async function createUser(db: Db, actor: Actor | null, input: NewUserInpu
       })
     })
   } catch (error) {
-    if (isUniqueViolation(error, 'users_username_lower_key')) throw fieldUnavailable(username)
-    if (isUniqueViolation(error, 'users_email_lower_key')) throw fieldUnavailable(input.email)
-    throw error
+    throw takenFieldRefusal(error, unique) ?? error
   }
   const user = await findUserById(db, id)
   if (!user) throw new Error(`user ${id} vanished after insert`)

@@ -7,6 +7,7 @@ import {
 import { deleteUserRow, findAnyUser, lockUser } from '../../db/queries/users.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
+import { authChangesSettled } from '../auth/auth-changes.js'
 import { errors } from '../errors.js'
 import type { UserLookup } from '../groups/lookup.js'
 import { hasPermission } from '../permissions.js'
@@ -61,4 +62,5 @@ export async function deleteUser(db: Db, actor: Actor, ref: UserLookup): Promise
       },
     })
   })
+  await authChangesSettled(db)
 }

@@ -1,14 +1,14 @@
 import type { Db } from '../../db/database.js'
-import { findTakenUserFields, findUserById, insertUser } from '../../db/queries/users.js'
+import { findUserById, insertUser } from '../../db/queries/users.js'
 import type { RegisterBody, UserView } from '../../schemas/users.js'
 import { recordAudit } from '../audit.js'
 import { hashPassword } from '../auth/passwords.js'
 import { ApiError } from '../errors.js'
 import { randomId } from '../ids.js'
-import { isUniqueViolation } from '../unique.js'
-import { checkUsername, fieldUnavailable } from './fields.js'
+import { assertFieldsAvailable, checkUsername, takenFieldRefusal } from './fields.js'
 import { toUserView } from './view.js'
 
+/** Sign-up words a taken username as Rocket.Chat's registration does. */
 const usernameTaken = () => new ApiError(undefined, 'Username is already in use')
 
 /** Self sign-up, when the service allows it: a new active user with the `user` role. */
@@ -21,11 +21,8 @@ export async function registerUser(
     throw new ApiError('error-user-registration-disabled', 'User registration is disabled')
   }
   const username = checkUsername(input.username)
-  const taken = await findTakenUserFields(db, username, input.email)
-  if (taken.some((user) => user.username.toLowerCase() === username.toLowerCase())) {
-    throw usernameTaken()
-  }
-  if (taken.length > 0) throw fieldUnavailable(input.email)
+  const unique = { username, email: input.email }
+  await assertFieldsAvailable(db, unique, { usernameTaken })
 
   const id = randomId()
   const name = input.name.trim() || username
@@ -44,9 +41,7 @@ export async function registerUser(
       )
     })
   } catch (error) {
-    if (isUniqueViolation(error, 'users_username_lower_key')) throw usernameTaken()
-    if (isUniqueViolation(error, 'users_email_lower_key')) throw fieldUnavailable(input.email)
-    throw error
+    throw takenFieldRefusal(error, unique, { usernameTaken }) ?? error
   }
   const user = await findUserById(db, id)
   if (!user) throw new Error(`user ${id} vanished after insert`)

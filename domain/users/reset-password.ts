@@ -7,6 +7,7 @@ import {
 } from '../../db/queries/users.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
+import { authChangesSettled } from '../auth/auth-changes.js'
 import { hashPassword } from '../auth/passwords.js'
 import { ApiError } from '../errors.js'
 
@@ -34,5 +35,6 @@ export async function resetPassword(
       after: { userId: user.id, username: user.username, loggedOut: true },
     })
   })
+  await authChangesSettled(db)
   return { id: user.id, username: user.username }
 }

@@ -13,15 +13,15 @@ import type { User } from '../../db/types.js'
 import type { UpdateUserBody, UserView } from '../../schemas/users.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
+import { authChangesSettled } from '../auth/auth-changes.js'
 import { hashPassword } from '../auth/passwords.js'
 import { errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
-import { isUniqueViolation } from '../unique.js'
 import {
   assertFieldsAvailable,
   checkGlobalRoles,
   checkUsername,
-  fieldUnavailable,
+  takenFieldRefusal,
 } from './fields.js'
 import {
   assertAnotherActiveAdmin,
@@ -76,7 +76,8 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): P
   }
   const username = data.username === undefined ? undefined : checkUsername(data.username)
   if (roles !== undefined) await checkGlobalRoles(db, roles)
-  await assertFieldsAvailable(db, userId, { username, email: data.email })
+  const unique = { username, email: data.email }
+  await assertFieldsAvailable(db, unique, { userId })
   const passwordHash = data.password === undefined ? undefined : await hashPassword(data.password)
 
   try {
@@ -122,12 +123,9 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): P
       })
     })
   } catch (error) {
-    if (isUniqueViolation(error, 'users_username_lower_key')) {
-      throw fieldUnavailable(username ?? '')
-    }
-    if (isUniqueViolation(error, 'users_email_lower_key')) throw fieldUnavailable(data.email ?? '')
-    throw error
+    throw takenFieldRefusal(error, unique) ?? error
   }
+  await authChangesSettled(db)
   const updated = await findAnyUser(db, { id: userId })
   if (!updated) throw errors.invalidUser()
   return toUserView(updated)

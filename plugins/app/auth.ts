@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Actor } from '../../domain/actor.js'
+import { startAuthCache } from '../../domain/auth/auth-changes.js'
 import { authenticate } from '../../domain/auth/login.js'
 
 declare module 'fastify' {
@@ -17,9 +18,17 @@ function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-/** Resolves `X-User-Id` + `X-Auth-Token` to the acting user before anything else runs. */
+/**
+ * Resolves `X-User-Id` + `X-Auth-Token` to the acting user before anything else runs, through
+ * the login cache unless AUTH_CACHE_TTL_MS is 0 (see domain/auth/auth-changes.ts).
+ */
 export default fp(
   async (app) => {
+    const { AUTH_CACHE_TTL_MS: ttlMs, AUTH_CACHE_MAX_TOKENS: maxTokens } = app.config
+    if (ttlMs > 0) {
+      const leave = await startAuthCache(app.db, { ttlMs, maxTokens }, app.log)
+      app.addHook('onClose', leave)
+    }
     app.decorateRequest('actor', null as unknown as Actor)
     app.addHook('onRequest', async (request) => {
       if (request.routeOptions.config.public || !request.routeOptions.url) return
@@ -30,5 +39,5 @@ export default fp(
       )
     })
   },
-  { name: 'auth', dependencies: ['database'] },
+  { name: 'auth', dependencies: ['settings', 'database'] },
 )

@@ -14,8 +14,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Server'],
         summary: 'Liveness probe',
         description:
-          'Answers 200 while the process runs, without touching the database; no login needed. ' +
-          'Restart the process when this stops answering.',
+          'Answers 200 while the process runs, without touching the database; no login needed, ' +
+          'never rate-limited. Restart the process when this stops answering.',
         response: { 200: LivenessSchema },
       },
     },
@@ -32,7 +32,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         description:
           `Answers 200 when the database answers \`select 1\` within ${READINESS_TIMEOUT_MS} ms ` +
           'and every migration of this version is applied; otherwise 503 with `error-not-ready`, ' +
-          'naming whether the database is down or its migrations are pending. No login needed. ' +
+          'naming whether the database is down or its migrations are pending. No login needed, ' +
+          'never rate-limited. ' +
           'Send no traffic to the process while this answers 503.',
         response: { 200: ReadinessSchema, 503: UnreadinessSchema },
       },

@@ -71,7 +71,16 @@ export default fp(
           response: {
             200: {
               description: 'Prometheus text exposition format 0.0.4',
-              content: { 'text/plain': { schema: Type.String() } },
+              content: {
+                'text/plain': {
+                  schema: Type.String(),
+                  example: [
+                    '# HELP http_requests_total HTTP requests answered, by method, route pattern and status',
+                    '# TYPE http_requests_total counter',
+                    'http_requests_total{method="POST",route="/api/v1/groups.rename",status="200"} 12',
+                  ].join('\n'),
+                },
+              },
             },
           },
         },

@@ -11,7 +11,7 @@ import { deleteExpiredRateLimits, hitRateLimit } from '../../db/queries/rate-lim
 import type { Actor } from '../../domain/actor.js'
 import { ApiError } from '../../domain/errors.js'
 import { hasPermission } from '../../domain/permissions.js'
-import { ErrorSchema } from '../../schemas/common.js'
+import { TooManyRequestsSchema } from '../../schemas/common.js'
 
 /** Only the REST API is limited: server info, probes and the documentation never are. */
 const LIMITED_PREFIX = '/api/v1/'
@@ -67,7 +67,7 @@ async function limitRequests(app: FastifyInstance) {
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(LIMITED_PREFIX) || !route.schema?.response) return
-    route.schema.response = { 429: ErrorSchema, ...(route.schema.response as object) }
+    route.schema.response = { 429: TooManyRequestsSchema, ...(route.schema.response as object) }
   })
 
   // preValidation: after the auth hook has found the user, before the body is checked.

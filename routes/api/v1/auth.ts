@@ -6,9 +6,9 @@ import {
   LoginFailureSchema,
   LoginSuccessSchema,
   LogoutSuccessSchema,
+  MeResponseSchema,
 } from '../../../schemas/auth.js'
-import { refusals, Success } from '../../../schemas/common.js'
-import { UserSchema } from '../../../schemas/users.js'
+import { badRequest, refusal, refusals } from '../../../schemas/common.js'
 import { authenticated } from './security.js'
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,10 +19,24 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Authentication'],
         summary: 'Log in',
-        description:
-          'Send `user` (a username, or an email when it contains @), `username` or `email` with `password`; or `resume` with a token still valid. An unknown user and a wrong password get the same 401. Too many failed logins for one name, or from one address, block further logins for a while (401 `error-login-blocked-for-user` / `error-login-blocked-for-ip`).',
+        description: [
+          "No login needed. Send `user` (a username, or an email when it contains @), `username` or `email` with `password`; or `resume` with a token still valid. Usernames and emails are compared without case. Use the answer's `userId` and `authToken` as the `X-User-Id` and `X-Auth-Token` headers.",
+          '',
+          'Refusals, in the order they are checked: keys the body does not define (400 `invalid-params`); a `resume` token that is not valid (401 `Unauthorized`); no login name or no `password` (401 `Unauthorized`); too many failed logins from the address or for the name within the block window (401 `error-login-blocked-for-ip`, then `error-login-blocked-for-user`); an unknown user or a wrong password, which look alike (401 `Unauthorized`); a deactivated user (401 `error-user-is-not-activated`). A 401 names the refusal in `error` and explains it in `message`.',
+          '',
+          'Every password attempt counts as a failure until it succeeds; a successful login clears the failures counted for its name.',
+        ].join('\n'),
         body: LoginBodySchema,
-        response: { 200: LoginSuccessSchema, 400: refusals(400)[400], 401: LoginFailureSchema },
+        response: {
+          200: LoginSuccessSchema,
+          400: badRequest(
+            refusal({
+              errorType: 'invalid-params',
+              message: 'must NOT have additional properties',
+            }),
+          ),
+          401: LoginFailureSchema,
+        },
       },
     },
     async (request) => ({
@@ -41,9 +55,16 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Authentication'],
         summary: 'Log out',
-        description: 'Invalidates the token the request was sent with.',
+        description:
+          "Any logged-in user. Invalidates the token the request was sent with; the user's other tokens stay valid. Refused only when not logged in (401) or when a body is sent that is not JSON (400 `invalid-params`).",
         ...authenticated,
-        response: { 200: LogoutSuccessSchema, ...refusals(400, 401) },
+        response: {
+          200: LogoutSuccessSchema,
+          400: badRequest(
+            refusal({ errorType: 'invalid-params', message: 'Body is not valid JSON' }),
+          ),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {
@@ -62,8 +83,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Authentication'],
         summary: 'The logged-in user',
+        description:
+          'Any logged-in user: their own profile, with emails, global roles and dates. Refused only when not logged in (401).',
         ...authenticated,
-        response: { 200: Success(UserSchema.properties), ...refusals(401) },
+        response: { 200: MeResponseSchema, ...refusals(401) },
       },
     },
     async (request) => ({ ...(await me(app.db, request.actor)), success: true as const }),

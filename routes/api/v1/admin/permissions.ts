@@ -6,7 +6,7 @@ import {
   PermissionsUpdateBodySchema,
   PermissionsUpdateResponseSchema,
 } from '../../../../schemas/admin.js'
-import { refusals } from '../../../../schemas/common.js'
+import { badRequest, refusal, refusals } from '../../../../schemas/common.js'
 import { authenticated } from '../security.js'
 
 const permissions: FastifyPluginAsyncTypebox = async (app) => {
@@ -16,11 +16,23 @@ const permissions: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Administration'],
         summary: 'Every permission and the roles granted it',
-        description:
-          'Any logged-in user. With `updatedSince`, only the permissions changed after that moment; a value that is not a date is refused with `error-roomId-param-invalid` (as Rocket.Chat does). `remove` is always empty.',
+        description: [
+          'Any logged-in user. Every permission with the roles granted it, by id; with `updatedSince`, only the permissions changed after that moment. `remove` is always empty.',
+          '',
+          'Refusals: an `updatedSince` that is not a date (`error-roomId-param-invalid`, as Rocket.Chat names it).',
+        ].join('\n'),
         ...authenticated,
         querystring: PermissionsListAllQuerySchema,
-        response: { 200: PermissionsListAllResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: PermissionsListAllResponseSchema,
+          400: badRequest(
+            refusal({
+              errorType: 'error-roomId-param-invalid',
+              message: 'The "updatedSince" query parameter must be a valid date.',
+            }),
+          ),
+          ...refusals(401),
+        },
       },
     },
     async (request) => ({
@@ -35,11 +47,23 @@ const permissions: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Administration'],
         summary: 'Set the roles granted permissions',
-        description:
-          'Needs `access-permissions` (admins; else 403 `error-unauthorized`). Each listed permission gets exactly the roles given, all in one change: an unknown (or repeated) permission is refused with `error-invalid-permission`, an unknown role with `error-invalid-role`, and nothing changes. Room roles (owner, moderator, leader) may be listed. The change holds from the next request on. Returns every permission as it now is.',
+        description: [
+          'Permission required: the global `access-permissions` (admins).',
+          '',
+          'Each listed permission gets exactly the roles given, all in one change; room roles (owner, moderator, leader) may be listed. The change holds from the next request on, in every process sharing the database. Returns every permission as it now is.',
+          '',
+          'Refusals, in the order they are checked: no `access-permissions` (403 `error-unauthorized`); an unknown or repeated permission (`error-invalid-permission`); an unknown role (`error-invalid-role`). A refusal changes nothing.',
+        ].join('\n'),
         ...authenticated,
         body: PermissionsUpdateBodySchema,
-        response: { 200: PermissionsUpdateResponseSchema, ...refusals(400, 401, 403) },
+        response: {
+          200: PermissionsUpdateResponseSchema,
+          400: badRequest(
+            refusal({ errorType: 'error-invalid-permission', message: 'Invalid permission' }),
+            refusal({ errorType: 'error-invalid-role', message: 'Invalid role' }),
+          ),
+          ...refusals(401, 403),
+        },
       },
     },
     async (request) => ({

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors } from '../../../../domain/errors.js'
 import { createGroup } from '../../../../domain/groups/create.js'
-import { refusals } from '../../../../schemas/common.js'
+import { badRequest, refusal, refusals, withExamples } from '../../../../schemas/common.js'
+import { exampleNewGroup } from '../../../../schemas/examples.js'
 import { CreateGroupBodySchema, GroupResponseSchema } from '../../../../schemas/groups.js'
 import { authenticated } from '../security.js'
 
@@ -13,15 +15,24 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Groups'],
         summary: 'Create a private group',
         description: [
-          'Needs the global `create-p` permission (`error-not-allowed`). The name must match the naming rule and be free among rooms and usernames (`error-invalid-room-name`, `error-duplicate-channel-name`, `error-duplicate-handle`). `members` lists usernames to add (unknown ones are skipped).',
+          'Permission required: the global `create-p` (by default admin, user, bot and app).',
           '',
-          'The caller joins as the owner. With `excludeSelf` the caller does not join (unless listed in `members`) and the first valid user in `members` becomes the owner instead, so every group starts with an owner; `excludeSelf` without any valid member is refused with `error-invalid-members`.',
+          'Refusals, in the order they are checked: a missing or blank `name` (`Body param "name" is required`, no errorType); no `create-p` (`error-not-allowed`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); a name another group holds (`error-duplicate-channel-name`); a username (`error-duplicate-handle`); `excludeSelf` without any valid user in `members` (`error-invalid-members`). Keys the body does not define, also inside `extraData`, are `invalid-params`.',
           '',
-          '`customFields` (an object of at most 50 keys) is stored and shown as `customFields`. `extraData` takes `topic`, `description`, `announcement`, `readOnly` and `customFields`; the top-level `readOnly` and `customFields` win over those in `extraData`. Other `extraData` keys are refused as invalid params.',
+          '`members` lists usernames to add, compared without case; unknown and deactivated users are skipped. The caller joins as the owner. With `excludeSelf` the caller does not join (unless listed in `members`) and the first valid user in `members` becomes the owner instead, so every group starts with an owner.',
+          '',
+          '`customFields` (an object of at most 50 keys) is stored and shown as `customFields`. `extraData` takes `topic`, `description`, `announcement`, `readOnly` and `customFields`; the top-level `readOnly` and `customFields` win over those in `extraData`. Creating writes no system message.',
         ].join('\n'),
         ...authenticated,
         body: CreateGroupBodySchema,
-        response: { 200: GroupResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: withExamples(GroupResponseSchema, { group: exampleNewGroup, success: true }),
+          400: badRequest(
+            refusal(errors.duplicateChannelName('team-testing')),
+            refusal(errors.invalidRoomName('team testing')),
+          ),
+          ...refusals(401),
+        },
       },
     },
     async (request) => ({

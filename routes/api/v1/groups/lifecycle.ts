@@ -1,19 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors } from '../../../../domain/errors.js'
 import { deleteGroup, setGroupArchived, setGroupOpen } from '../../../../domain/groups/lifecycle.js'
-import { refusals, SuccessSchema } from '../../../../schemas/common.js'
+import {
+  badRequest,
+  type RefusalBody,
+  refusal,
+  refusals,
+  SuccessSchema,
+} from '../../../../schemas/common.js'
 import { RoomRefBodySchema } from '../../../../schemas/groups.js'
 import { authenticated } from '../security.js'
 
 const lookupRefusals =
   'no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`)'
 
-const routeSchema = (summary: string, description: string) => ({
+const routeSchema = (summary: string, description: string, ...examples: RefusalBody[]) => ({
   tags: ['Groups'],
   summary,
   description,
   ...authenticated,
   body: RoomRefBodySchema,
-  response: { 200: SuccessSchema, ...refusals(400, 401) },
+  response: { 200: SuccessSchema, 400: badRequest(...examples), ...refusals(401) },
 })
 
 const done = { success: true as const }
@@ -24,7 +31,9 @@ const lifecycle: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: routeSchema(
         'Archive a private group',
-        `Permission required: \`archive-room\` in the group (its owners, and admins who are members). An archived group refuses leave, rename, invite and every setter with \`error-room-archived\`.\n\nRefusals, in order: ${lookupRefusals}; a group already archived (\`error-room-archived\`); no \`archive-room\` (\`error-not-authorized\`).\n\nWrites a \`room-archived\` system message.`,
+        `Permission required: \`archive-room\` in the group (its owners, and admins who are members). An archived group refuses every change (leave, rename, invite, kick, room roles, settings) with \`error-room-archived\`, and so do groups.members, groups.messages and groups.counters; groups.info, groups.history, groups.roles and groups.moderators still read it, and it can be opened, closed and deleted.\n\nRefusals, in the order they are checked: ${lookupRefusals}; a group already archived (\`error-room-archived\`); no \`archive-room\` (\`error-not-authorized\`).\n\nWrites a \`room-archived\` system message, counted in \`msgs\`.`,
+        refusal(errors.roomArchived('team-testing')),
+        refusal(errors.notAuthorized()),
       ),
     },
     async (request) => {
@@ -38,7 +47,9 @@ const lifecycle: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: routeSchema(
         'Unarchive a private group',
-        `Permission required: \`unarchive-room\` in the group (by default admins who are members).\n\nRefusals, in order: ${lookupRefusals}; a group that is not archived (\`error-room-not-archived\`); no \`unarchive-room\` (\`error-not-authorized\`).\n\nWrites a \`room-unarchived\` system message.`,
+        `Permission required: \`unarchive-room\` in the group (by default admins who are members).\n\nRefusals, in the order they are checked: ${lookupRefusals}; a group that is not archived (\`error-room-not-archived\`); no \`unarchive-room\` (\`error-not-authorized\`).\n\nWrites a \`room-unarchived\` system message, counted in \`msgs\`.`,
+        refusal(errors.roomNotArchived('team-testing')),
+        refusal(errors.notAuthorized()),
       ),
     },
     async (request) => {
@@ -52,7 +63,9 @@ const lifecycle: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: routeSchema(
         'Delete a private group',
-        `Permission required: \`delete-p\` in the group (its owners, and admins who are members). Archived groups can be deleted. The group goes with its members and messages; the audit log keeps a row naming it and its members.\n\nRefusals, in order: ${lookupRefusals}; no \`delete-p\` (\`error-not-allowed\`).`,
+        `Permission required: \`delete-p\` in the group (its owners, and admins who are members). Archived groups can be deleted. The group goes with its members and messages; the audit log keeps a row naming it and its members.\n\nRefusals, in the order they are checked: ${lookupRefusals}; no \`delete-p\` (\`error-not-allowed\`).`,
+        refusal(errors.roomNotFound()),
+        refusal(errors.notAllowed()),
       ),
     },
     async (request) => {
@@ -66,7 +79,8 @@ const lifecycle: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: routeSchema(
         "Show a private group in the caller's list",
-        `Members only, archived groups included; it changes only the caller's own \`groups.list\`.\n\nRefusals, in order: ${lookupRefusals}; a group already open for the caller (\`The private group, <name>, is already open for the sender\`, no errorType).`,
+        `Members only, archived groups included; it changes only the caller's own \`groups.list\`.\n\nRefusals, in the order they are checked: ${lookupRefusals}; a group already open for the caller (\`The private group, <name>, is already open for the sender\`, no errorType).`,
+        refusal({ message: 'The private group, team-testing, is already open for the sender' }),
       ),
     },
     async (request) => {
@@ -80,7 +94,8 @@ const lifecycle: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: routeSchema(
         "Hide a private group from the caller's list",
-        `Members only, archived groups included; the caller stays a member, and \`groups.open\` shows the group again.\n\nRefusals, in order: ${lookupRefusals}; a group already closed to the caller (\`The private group, <name>, is already closed to the sender\`, no errorType).`,
+        `Members only, archived groups included; the caller stays a member, and \`groups.open\` shows the group again.\n\nRefusals, in the order they are checked: ${lookupRefusals}; a group already closed to the caller (\`The private group, <name>, is already closed to the sender\`, no errorType).`,
+        refusal({ message: 'The private group, team-testing, is already closed to the sender' }),
       ),
     },
     async (request) => {

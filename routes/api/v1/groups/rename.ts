@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors } from '../../../../domain/errors.js'
 import { renameGroup } from '../../../../domain/groups/rename.js'
-import { refusals } from '../../../../schemas/common.js'
+import { badRequest, refusal, refusals } from '../../../../schemas/common.js'
 import { RenameBodySchema, RenameResponseSchema } from '../../../../schemas/groups.js'
 import { authenticated } from '../security.js'
 
@@ -15,13 +16,21 @@ const rename: FastifyPluginAsyncTypebox = async (app) => {
         description: [
           'Rename a private channel. Permission required: `edit-room` in the group (its owners and moderators, and admins who are members).',
           '',
-          'Refusals, in the order they are checked: a missing or blank `name` (`The bodyParam "name" is required`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); no `edit-room` (`error-action-not-allowed`); a name breaking the naming rule (`error-invalid-room-name`); the current name or another room\'s (`error-duplicate-channel-name`); a username (`error-duplicate-handle`).',
+          'Refusals, in the order they are checked: a missing or blank `name` (`The bodyParam "name" is required`, no errorType); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `edit-room` (`error-action-not-allowed`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); the current name or another group\'s (`error-duplicate-channel-name`); a username (`error-duplicate-handle`).',
           '',
-          'A rename writes an `r` system message, counted in `msgs`.',
+          "A rename sets `name` and `fname` and writes an `r` system message, counted in `msgs`. Read-only groups can be renamed. The first 200 example is Rocket.Chat's own, which predates `fname` and `usersCount`; the second shows everything this service sends.",
         ].join('\n'),
         ...authenticated,
         body: RenameBodySchema,
-        response: { 200: RenameResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: RenameResponseSchema,
+          // Rocket.Chat's reference examples.
+          400: badRequest(
+            refusal({ message: 'The bodyParam "name" is required' }),
+            refusal(errors.roomParamNotProvided()),
+          ),
+          ...refusals(401),
+        },
       },
     },
     async (request) => ({

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors } from '../../../../domain/errors.js'
 import {
   addRoomRole,
   listModerators,
@@ -6,7 +7,7 @@ import {
   type RoomRole,
   removeRoomRole,
 } from '../../../../domain/groups/room-roles.js'
-import { refusals, SuccessSchema } from '../../../../schemas/common.js'
+import { badRequest, refusal, refusals, SuccessSchema } from '../../../../schemas/common.js'
 import { RoomRefQuerySchema, RoomUserBodySchema } from '../../../../schemas/groups.js'
 import {
   ModeratorsResponseSchema,
@@ -29,11 +30,17 @@ const roleEndpoints: RoleEndpoints[] = [
   { role: 'leader', name: 'Leader', permission: 'set-leader', noun: 'a leader' },
 ]
 
-const archivedAndUnknown =
-  'An archived group is refused (`error-room-archived`); a group the caller is not in answers `error-room-not-found`, also to a global admin.'
+const lookupRefusals =
+  'no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`)'
 
-const lastOwnerRule =
-  ' and not the last one (`error-remove-last-owner`): a group always keeps an owner.'
+const targetRefusals =
+  'no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`)'
+
+const readRefusals =
+  'no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`)'
+
+/** Who holds the role-changing permissions by default. */
+const permissionHolders = '(its owners, and admins who are members)'
 
 const roomRoles: FastifyPluginAsyncTypebox = async (app) => {
   for (const { role, name, permission, noun } of roleEndpoints) {
@@ -44,13 +51,25 @@ const roomRoles: FastifyPluginAsyncTypebox = async (app) => {
           tags: ['Members and roles'],
           summary: `Make a member ${noun}`,
           description: [
-            `Needs \`${permission}\` in the group (owners, admins who are members; else \`error-not-allowed\`).`,
-            `The user must be a member (\`error-user-not-in-room\`) and not already ${noun} (\`error-user-already-${role}\`).`,
-            `Writes a \`subscription-role-added\` system message. ${archivedAndUnknown}`,
-          ].join(' '),
+            `Permission required: \`${permission}\` in the group ${permissionHolders}.`,
+            '',
+            `Refusals, in the order they are checked: ${lookupRefusals}; no \`${permission}\` (\`error-not-allowed\`); ${targetRefusals}; a user who is ${noun} already (\`error-user-already-${role}\`).`,
+            '',
+            'Writes a `subscription-role-added` system message (its `role` names the role), counted in `msgs`.',
+          ].join('\n'),
           ...authenticated,
           body: RoomUserBodySchema,
-          response: { 200: SuccessSchema, ...refusals(400, 401) },
+          response: {
+            200: SuccessSchema,
+            400: badRequest(
+              refusal({
+                errorType: `error-user-already-${role}`,
+                message: `User is already ${noun}`,
+              }),
+              refusal(errors.userNotInRoom()),
+            ),
+            ...refusals(401),
+          },
         },
       },
       async (request) => {
@@ -59,6 +78,10 @@ const roomRoles: FastifyPluginAsyncTypebox = async (app) => {
       },
     )
 
+    const lastOwner = refusal({
+      errorType: 'error-remove-last-owner',
+      message: 'This is the last owner. Please set a new owner before removing this one.',
+    })
     app.post(
       `/groups.remove${name}`,
       {
@@ -66,13 +89,23 @@ const roomRoles: FastifyPluginAsyncTypebox = async (app) => {
           tags: ['Members and roles'],
           summary: `Take a member's ${role} role`,
           description: [
-            `Needs \`${permission}\` in the group (else \`error-not-allowed\`).`,
-            `The user must be ${noun} (\`error-user-not-${role}\`)${role === 'owner' ? lastOwnerRule : '.'}`,
-            `Writes a \`subscription-role-removed\` system message. ${archivedAndUnknown}`,
-          ].join(' '),
+            `Permission required: \`${permission}\` in the group ${permissionHolders}.`,
+            '',
+            `Refusals, in the order they are checked: ${lookupRefusals}; no \`${permission}\` (\`error-not-allowed\`); ${targetRefusals}; a user who is not ${noun} (\`error-user-not-${role}\`)${role === 'owner' ? "; the group's last owner (`error-remove-last-owner`): a group always keeps an owner" : ''}.`,
+            '',
+            'Writes a `subscription-role-removed` system message (its `role` names the role), counted in `msgs`.',
+          ].join('\n'),
           ...authenticated,
           body: RoomUserBodySchema,
-          response: { 200: SuccessSchema, ...refusals(400, 401) },
+          response: {
+            200: SuccessSchema,
+            400: badRequest(
+              role === 'owner'
+                ? lastOwner
+                : refusal({ errorType: `error-user-not-${role}`, message: `User is not ${noun}` }),
+            ),
+            ...refusals(401),
+          },
         },
       },
       async (request) => {
@@ -88,8 +121,13 @@ const roomRoles: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Members and roles'],
         summary: 'The members holding room roles',
-        description:
-          'Members only: anyone else gets `error-room-not-found`. Lists each member with an owner, moderator or leader role, sorted by username; `_id` identifies the membership.',
+        description: [
+          'Members only: a group the caller is not in answers like one that does not exist, whatever their global roles. Archived groups can be read.',
+          '',
+          'Lists each member holding an owner, moderator or leader role, with those roles, sorted by username; `_id` identifies the membership (`<roomId>-<userId>`).',
+          '',
+          `Refusals, in the order they are checked: ${readRefusals}.`,
+        ].join('\n'),
         ...authenticated,
         querystring: RoomRefQuerySchema,
         response: { 200: RoomRolesResponseSchema, ...refusals(400, 401) },
@@ -107,7 +145,13 @@ const roomRoles: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Members and roles'],
         summary: "A private group's moderators",
-        description: 'Members only: anyone else gets `error-room-not-found`. Sorted by username.',
+        description: [
+          'Members only: a group the caller is not in answers like one that does not exist, whatever their global roles. Archived groups can be read.',
+          '',
+          'The members holding the moderator role, sorted by username.',
+          '',
+          `Refusals, in the order they are checked: ${readRefusals}.`,
+        ].join('\n'),
         ...authenticated,
         querystring: RoomRefQuerySchema,
         response: { 200: ModeratorsResponseSchema, ...refusals(400, 401) },

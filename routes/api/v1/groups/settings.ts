@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors } from '../../../../domain/errors.js'
 import {
   setCustomFields,
   setGroupType,
   setReadOnly,
   setTextSetting,
 } from '../../../../domain/groups/settings.js'
-import { refusals } from '../../../../schemas/common.js'
+import { badRequest, refusal, refusals, withExamples } from '../../../../schemas/common.js'
+import { exampleGroup } from '../../../../schemas/examples.js'
 import {
   AnnouncementBodySchema,
   AnnouncementResponseSchema,
@@ -34,13 +36,20 @@ function describeSetter(missing: string, effect: string, checks = '', after = ''
   return [
     'Permission required: `edit-room` in the group (its owners and moderators, and admins who are members).',
     '',
-    `Refusals, in order: ${missing}; no \`roomId\`/\`roomName\` (\`error-room-param-not-provided\`); a group that does not exist or that the caller is not in (\`error-room-not-found\`); an archived group (\`error-room-archived\`); ${checks}no \`edit-room\` (\`error-action-not-allowed\`)${after}.`,
+    `Refusals, in the order they are checked: ${missing}; no \`roomId\`/\`roomName\` (\`error-room-param-not-provided\`); a group that does not exist or that the caller is not in (\`error-room-not-found\`); an archived group (\`error-room-archived\`); ${checks}no \`edit-room\` (\`error-action-not-allowed\`)${after}.`,
     '',
     effect,
   ].join('\n')
 }
 
 const missing = (param: string) => `no \`${param}\` (\`${bodyParamRequired(param)}\`)`
+
+/** A setter's 400s: its parameter missing, and the caller without `edit-room`. */
+const setterRefusals = (missingMessage: string) =>
+  badRequest(
+    refusal({ message: missingMessage }),
+    refusal(errors.actionNotAllowed('Editing room is not allowed')),
+  )
 
 const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -56,7 +65,11 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         ),
         ...authenticated,
         body: TopicBodySchema,
-        response: { 200: TopicResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: TopicResponseSchema,
+          400: setterRefusals(bodyParamRequired('topic')),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {
@@ -79,7 +92,11 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         ),
         ...authenticated,
         body: DescriptionBodySchema,
-        response: { 200: DescriptionResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: DescriptionResponseSchema,
+          400: setterRefusals(bodyParamRequired('description')),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {
@@ -102,7 +119,11 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         ),
         ...authenticated,
         body: PurposeBodySchema,
-        response: { 200: PurposeResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: PurposeResponseSchema,
+          400: setterRefusals(bodyParamRequired('purpose')),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {
@@ -125,7 +146,11 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         ),
         ...authenticated,
         body: AnnouncementBodySchema,
-        response: { 200: AnnouncementResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: AnnouncementResponseSchema,
+          400: setterRefusals(bodyParamRequired('announcement')),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {
@@ -149,7 +174,20 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         ),
         ...authenticated,
         body: ReadOnlyBodySchema,
-        response: { 200: GroupResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: withExamples(GroupResponseSchema, {
+            group: { ...exampleGroup, ro: true, msgs: 3, _updatedAt: '2016-12-09T15:35:51.560Z' },
+            success: true,
+          }),
+          400: badRequest(
+            refusal({
+              message:
+                'The private group read only setting is the same as what it would be changed to.',
+            }),
+            refusal(errors.actionNotAllowed('Editing room is not allowed')),
+          ),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {
@@ -174,7 +212,18 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         ),
         ...authenticated,
         body: CustomFieldsBodySchema,
-        response: { 200: GroupResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: withExamples(GroupResponseSchema, {
+            group: {
+              ...exampleGroup,
+              customFields: { team: 'testing' },
+              _updatedAt: '2016-12-09T15:35:51.560Z',
+            },
+            success: true,
+          }),
+          400: setterRefusals(objectParamRequired('customFields')),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {
@@ -201,7 +250,20 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         ),
         ...authenticated,
         body: GroupTypeBodySchema,
-        response: { 200: GroupResponseSchema, ...refusals(400, 401) },
+        response: {
+          200: GroupResponseSchema,
+          400: badRequest(
+            refusal({
+              message: 'The private group type is the same as what it would be changed to.',
+            }),
+            refusal(
+              errors.actionNotAllowed(
+                'Public channels are not supported by this service; a private group cannot become one',
+              ),
+            ),
+          ),
+          ...refusals(401),
+        },
       },
     },
     async (request) => {

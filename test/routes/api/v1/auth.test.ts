@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import {
   buildApp,
   createTestUser,
+  loginChangesHeard,
   TEST_PASSWORD,
   type TestUser,
   testDatabase,
 } from '../../../helper.js'
+import { api, assertReply, invalidParams, notLoggedIn } from '../../../support/api.js'
 
 const db = await testDatabase(t)
 
@@ -16,21 +17,6 @@ const UNAUTHORIZED = {
   status: 'error',
   error: 'Unauthorized',
   message: 'Unauthorized',
-}
-
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
-}
-
-function login(app: FastifyInstance, payload: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/api/v1/login', payload })
-}
-
-function getMe(app: FastifyInstance, headers: Record<string, string>) {
-  return app.inject({ method: 'GET', url: '/api/v1/me', headers })
 }
 
 function sha256Base64(token: string) {
@@ -64,6 +50,7 @@ async function storedTokens(userId: string) {
 
 async function setActive(userId: string, active: boolean) {
   await db.updateTable('users').set({ active }).where('id', '=', userId).execute()
+  await loginChangesHeard(db)
 }
 
 const loginForms: Array<[string, (user: TestUser) => Record<string, string>]> = [
@@ -93,7 +80,7 @@ for (const [form, body] of loginForms) {
     const app = await buildApp(t, db)
     const user = await createTestUser(db)
 
-    const response = await login(app, body(user))
+    const response = await api(app).post('login', body(user))
 
     t.equal(response.statusCode, 200)
     const result = response.json()
@@ -112,12 +99,15 @@ for (const [form, body] of loginForms) {
 t.test('the token a login returns works for GET /api/v1/me', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
-  const { data } = (await login(app, { user: user.username, password: TEST_PASSWORD })).json()
+  const { data } = (
+    await api(app).post('login', { user: user.username, password: TEST_PASSWORD })
+  ).json()
 
-  const response = await getMe(app, { 'x-user-id': data.userId, 'x-auth-token': data.authToken })
+  const response = await api(app, {
+    headers: { 'x-user-id': data.userId, 'x-auth-token': data.authToken },
+  }).get('me')
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { ...(await expectedProfile(user)), success: true })
+  assertReply(t, response, 200, { ...(await expectedProfile(user)), success: true })
 })
 
 t.test('only the SHA-256 hash of a login token is stored, bound to its user', async (t) => {
@@ -125,7 +115,9 @@ t.test('only the SHA-256 hash of a login token is stored, bound to its user', as
   const user = await createTestUser(db)
   const before = await storedTokens(user.id)
 
-  const { data } = (await login(app, { username: user.username, password: TEST_PASSWORD })).json()
+  const { data } = (
+    await api(app).post('login', { username: user.username, password: TEST_PASSWORD })
+  ).json()
 
   const after = await storedTokens(user.id)
   t.equal(after.length, before.length + 1)
@@ -157,10 +149,9 @@ t.test('login with resume: 200 with the same token and the profile', async (t) =
   const user = await createTestUser(db)
   const tokensBefore = await storedTokens(user.id)
 
-  const response = await login(app, { resume: user.headers['x-auth-token'] })
+  const response = await api(app).post('login', { resume: user.headers['x-auth-token'] })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), {
+  assertReply(t, response, 200, {
     status: 'success',
     data: {
       userId: user.id,
@@ -175,12 +166,11 @@ t.test('login with resume: 200 with the same token and the profile', async (t) =
 t.test('login with resume of an unknown or logged-out token: 401 Unauthorized', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
-  await app.inject({ method: 'POST', url: '/api/v1/logout', headers: user.headers })
+  await api(app, user).post('logout')
 
   for (const resume of ['not-a-token', user.headers['x-auth-token']]) {
-    const response = await login(app, { resume })
-    t.equal(response.statusCode, 401)
-    t.same(response.json(), UNAUTHORIZED)
+    const response = await api(app).post('login', { resume })
+    assertReply(t, response, 401, UNAUTHORIZED)
   }
 })
 
@@ -189,16 +179,18 @@ t.test('unknown user and wrong password get the identical 401 body', async (t) =
   const user = await createTestUser(db)
   const tokensBefore = await storedTokens(user.id)
 
-  const unknown = await login(app, { user: `nobody-${user.username}`, password: TEST_PASSWORD })
-  const unknownEmail = await login(app, {
+  const unknown = await api(app).post('login', {
+    user: `nobody-${user.username}`,
+    password: TEST_PASSWORD,
+  })
+  const unknownEmail = await api(app).post('login', {
     email: `nobody-${user.username}@example.com`,
     password: TEST_PASSWORD,
   })
-  const wrong = await login(app, { user: user.username, password: `${TEST_PASSWORD}!` })
+  const wrong = await api(app).post('login', { user: user.username, password: `${TEST_PASSWORD}!` })
 
   for (const response of [unknown, unknownEmail, wrong]) {
-    t.equal(response.statusCode, 401)
-    t.same(response.json(), UNAUTHORIZED)
+    assertReply(t, response, 401, UNAUTHORIZED)
   }
   t.equal(unknown.body, wrong.body)
   t.same(await storedTokens(user.id), tokensBefore, 'no token is issued')
@@ -215,9 +207,8 @@ t.test('login without a password, or without a user: 401 Unauthorized', async (t
     { password: TEST_PASSWORD },
     {},
   ]) {
-    const response = await login(app, body)
-    t.equal(response.statusCode, 401, JSON.stringify(body))
-    t.same(response.json(), UNAUTHORIZED)
+    const response = await api(app).post('login', body)
+    assertReply(t, response, 401, UNAUTHORIZED, JSON.stringify(body))
   }
 })
 
@@ -226,10 +217,9 @@ t.test('a deactivated user with the right password: 401 error-user-is-not-activa
   const user = await createTestUser(db, { active: false })
   const tokensBefore = await storedTokens(user.id)
 
-  const response = await login(app, { user: user.username, password: TEST_PASSWORD })
+  const response = await api(app).post('login', { user: user.username, password: TEST_PASSWORD })
 
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), {
+  assertReply(t, response, 401, {
     success: false,
     status: 'error',
     error: 'error-user-is-not-activated',
@@ -242,74 +232,54 @@ t.test('a deactivated user with a wrong password looks like any failed login', a
   const app = await buildApp(t, db)
   const user = await createTestUser(db, { active: false })
 
-  const response = await login(app, { user: user.username, password: 'wrong' })
+  const response = await api(app).post('login', { user: user.username, password: 'wrong' })
 
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), UNAUTHORIZED)
+  assertReply(t, response, 401, UNAUTHORIZED)
 })
 
 t.test('a deactivated user: their existing token no longer works', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
-  t.equal((await getMe(app, user.headers)).statusCode, 200)
+  t.equal((await api(app, user).get('me')).statusCode, 200)
 
   await setActive(user.id, false)
 
-  const me = await getMe(app, user.headers)
-  t.equal(me.statusCode, 401)
-  t.same(me.json(), NOT_LOGGED_IN)
-  const resumed = await login(app, { resume: user.headers['x-auth-token'] })
-  t.equal(resumed.statusCode, 401)
-  t.same(resumed.json(), UNAUTHORIZED)
+  const me = await api(app, user).get('me')
+  assertReply(t, me, 401, notLoggedIn)
+  const resumed = await api(app).post('login', { resume: user.headers['x-auth-token'] })
+  assertReply(t, resumed, 401, UNAUTHORIZED)
 })
 
 t.test('login with unknown keys or wrong types: 400 invalid-params', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const unknownKey = await login(app, {
+  const unknownKey = await api(app).post('login', {
     user: user.username,
     password: TEST_PASSWORD,
     totp: '123456',
   })
-  t.equal(unknownKey.statusCode, 400)
-  t.same(unknownKey.json(), {
-    success: false,
-    error: 'must NOT have additional properties [invalid-params]',
-    errorType: 'invalid-params',
-  })
+  assertReply(t, unknownKey, 400, invalidParams('must NOT have additional properties'))
 
-  const wrongType = await login(app, { user: user.username, password: 1234 })
-  t.equal(wrongType.statusCode, 400)
-  t.same(wrongType.json(), {
-    success: false,
-    error: 'password must be string [invalid-params]',
-    errorType: 'invalid-params',
-  })
+  const wrongType = await api(app).post('login', { user: user.username, password: 1234 })
+  assertReply(t, wrongType, 400, invalidParams('password must be string'))
 })
 
 t.test('logout: 200, and that token stops working', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/logout',
-    headers: user.headers,
-  })
+  const response = await api(app, user).post('logout')
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), {
+  assertReply(t, response, 200, {
     status: 'success',
     data: { message: "You've been logged out!" },
     success: true,
   })
-  const me = await getMe(app, user.headers)
-  t.equal(me.statusCode, 401)
-  t.same(me.json(), NOT_LOGGED_IN)
-  const again = await app.inject({ method: 'POST', url: '/api/v1/logout', headers: user.headers })
-  t.equal(again.statusCode, 401)
-  t.same(again.json(), NOT_LOGGED_IN)
+  const me = await api(app, user).get('me')
+  assertReply(t, me, 401, notLoggedIn)
+  const again = await api(app, user).post('logout')
+  assertReply(t, again, 401, notLoggedIn)
   t.notOk(
     (await storedTokens(user.id)).some(
       (row) => row.hashed_token === sha256Base64(user.headers['x-auth-token']),
@@ -321,18 +291,16 @@ t.test('logout: 200, and that token stops working', async (t) => {
 t.test('logout ends only that token: another token of the same user still works', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
-  const { data } = (await login(app, { user: user.username, password: TEST_PASSWORD })).json()
-  const otherHeaders = { 'x-user-id': user.id, 'x-auth-token': data.authToken }
+  const { data } = (
+    await api(app).post('login', { user: user.username, password: TEST_PASSWORD })
+  ).json()
+  const otherLogin = { headers: { 'x-user-id': user.id, 'x-auth-token': data.authToken } }
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/logout',
-    headers: otherHeaders,
-  })
+  const response = await api(app, otherLogin).post('logout')
   t.equal(response.statusCode, 200)
 
-  t.equal((await getMe(app, otherHeaders)).statusCode, 401)
-  const me = await getMe(app, user.headers)
+  t.equal((await api(app, otherLogin).get('me')).statusCode, 401)
+  const me = await api(app, user).get('me')
   t.equal(me.statusCode, 200)
   t.equal(me.json()._id, user.id)
 })
@@ -342,28 +310,26 @@ t.test('logout by one user leaves the tokens of other users alone', async (t) =>
   const user = await createTestUser(db)
   const other = await createTestUser(db)
 
-  await app.inject({ method: 'POST', url: '/api/v1/logout', headers: user.headers })
+  await api(app, user).post('logout')
 
-  t.equal((await getMe(app, other.headers)).statusCode, 200)
+  t.equal((await api(app, other).get('me')).statusCode, 200)
 })
 
 t.test('logout without being logged in: 401', async (t) => {
   const app = await buildApp(t, db)
 
-  const response = await app.inject({ method: 'POST', url: '/api/v1/logout' })
+  const response = await api(app, null).post('logout')
 
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
+  assertReply(t, response, 401, notLoggedIn)
 })
 
 t.test('me: the caller profile with success true', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db, { roles: ['admin', 'user'] })
 
-  const response = await getMe(app, user.headers)
+  const response = await api(app, user).get('me')
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), {
+  assertReply(t, response, 200, {
     ...(await expectedProfile(user)),
     roles: ['admin', 'user'],
     success: true,
@@ -393,8 +359,7 @@ t.test('me without a valid login: 401 with the not-logged-in body', async (t) =>
   ]
 
   for (const [name, headers] of cases) {
-    const response = await getMe(app, headers)
-    t.equal(response.statusCode, 401, name)
-    t.same(response.json(), NOT_LOGGED_IN, name)
+    const response = await api(app, { headers }).get('me')
+    assertReply(t, response, 401, notLoggedIn, name)
   }
 })

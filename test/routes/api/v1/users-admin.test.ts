@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { randomId } from '../../../../domain/ids.js'
 import {
   assertInvariants,
@@ -12,47 +12,28 @@ import {
   testConfig,
   testDatabase,
 } from '../../../helper.js'
+import {
+  api,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  invalidParams,
+  invalidUser,
+  notAllowed,
+  notLoggedIn,
+  refusal,
+  snapshot,
+  unauthorized,
+  userParamNotProvided,
+} from '../../../support/api.js'
+import {
+  auditFromNow,
+  onlyActiveAdmins,
+  ownedGroup,
+  setRoomRoles,
+} from '../../../support/fixtures.js'
 
 const db = await testDatabase(t)
-
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
-}
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const UNAUTHORIZED = refusal(
-  'error-unauthorized',
-  'User does not have the permissions required for this action',
-)
-const USER_PARAM_NOT_PROVIDED = refusal(
-  'error-user-param-not-provided',
-  'The required "userId" or "username" param was not provided',
-)
-const INVALID_USER = refusal('error-invalid-user', 'Invalid user')
-
-function get(app: FastifyInstance, endpoint: string, user: TestUser | null, query: object = {}) {
-  return app.inject({
-    method: 'GET',
-    url: `/api/v1/${endpoint}`,
-    headers: user?.headers ?? {},
-    query: query as Record<string, string>,
-  })
-}
-
-function post(app: FastifyInstance, endpoint: string, user: TestUser | null, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/${endpoint}`,
-    headers: user?.headers ?? {},
-    payload,
-  })
-}
 
 const admin = () => createTestUser(db, { roles: ['admin', 'user'] })
 
@@ -96,56 +77,8 @@ async function tokensOf(userId: string) {
   return db.selectFrom('login_tokens').select('user_id').where('user_id', '=', userId).execute()
 }
 
-async function lastAuditId() {
-  const row = await db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .executeTakeFirst()
-  return Number(row?.id ?? 0)
-}
-
-async function auditRowsAfter(id: number) {
-  return db
-    .selectFrom('audit_log')
-    .select(['actor_id', 'actor_username', 'room_id', 'action', 'before', 'after'])
-    .where('id', '>', id)
-    .orderBy('id')
-    .execute()
-}
-
-/** Leaves `keep` as the only active admins for the test, restoring the others afterwards. */
-async function onlyActiveAdmins(t: Test, keep: TestUser[]) {
-  const others = await db
-    .selectFrom('user_roles')
-    .innerJoin('users', 'users.id', 'user_roles.user_id')
-    .select('users.id')
-    .where('user_roles.role_id', '=', 'admin')
-    .where('users.active', '=', true)
-    .where(
-      'users.id',
-      'not in',
-      keep.map((user) => user.id),
-    )
-    .execute()
-  const ids = others.map((row) => row.id)
-  if (ids.length === 0) return
-  await db.updateTable('users').set({ active: false }).where('id', 'in', ids).execute()
-  t.teardown(async () => {
-    await db.updateTable('users').set({ active: true }).where('id', 'in', ids).execute()
-  })
-}
-
-async function setRoomRoles(roomId: string, userId: string, roles: string[]) {
-  await db
-    .updateTable('room_members')
-    .set({ roles })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute()
-}
-
 function login(app: FastifyInstance, user: string, password: string) {
-  return app.inject({ method: 'POST', url: '/api/v1/login', payload: { user, password } })
+  return api(app, null).post('login', { user, password })
 }
 
 t.test('users.info', async (t) => {
@@ -155,45 +88,41 @@ t.test('users.info', async (t) => {
   const boss = await admin()
 
   t.test('about oneself: the full record, never the password hash', async (t) => {
-    const response = await get(app, 'users.info', user, { userId: user.id })
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), { user: await fullView(user.id), success: true })
+    const response = await api(app, user).get('users.info', { userId: user.id })
+    assertReply(t, response, 200, { user: await fullView(user.id), success: true })
     t.notMatch(response.body, /password|argon2/)
   })
 
   t.test('about another user, by username in any case: the public fields', async (t) => {
-    const response = await get(app, 'users.info', user, { username: other.username.toUpperCase() })
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), { user: await publicView(other.id), success: true })
+    const response = await api(app, user).get('users.info', {
+      username: other.username.toUpperCase(),
+    })
+    assertReply(t, response, 200, { user: await publicView(other.id), success: true })
   })
 
   t.test('to view-full-other-user-info: emails, roles and dates too', async (t) => {
-    const response = await get(app, 'users.info', boss, { userId: other.id })
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), { user: await fullView(other.id), success: true })
+    const response = await api(app, boss).get('users.info', { userId: other.id })
+    assertReply(t, response, 200, { user: await fullView(other.id), success: true })
     t.same(response.json().user.roles, ['bot', 'user'])
     t.notMatch(response.body, /password|argon2/)
   })
 
   t.test('a deactivated user is still found', async (t) => {
     const gone = await createTestUser(db, { active: false })
-    const response = await get(app, 'users.info', user, { userId: gone.id })
+    const response = await api(app, user).get('users.info', { userId: gone.id })
     t.equal(response.statusCode, 200)
     t.same(response.json().user, { ...(await publicView(gone.id)), active: false })
   })
 
   t.test('refusals', async (t) => {
-    const none = await get(app, 'users.info', user)
-    t.equal(none.statusCode, 400)
-    t.same(none.json(), USER_PARAM_NOT_PROVIDED)
+    const none = await api(app, user).get('users.info')
+    assertReply(t, none, 400, userParamNotProvided)
 
-    const unknown = await get(app, 'users.info', user, { username: 'nobody-at-all' })
-    t.equal(unknown.statusCode, 400)
-    t.same(unknown.json(), { success: false, error: 'User not found.' })
+    const unknown = await api(app, user).get('users.info', { username: 'nobody-at-all' })
+    assertReply(t, unknown, 400, { success: false, error: 'User not found.' })
 
-    const anonymous = await get(app, 'users.info', null, { userId: user.id })
-    t.equal(anonymous.statusCode, 401)
-    t.same(anonymous.json(), NOT_LOGGED_IN)
+    const anonymous = await api(app, null).get('users.info', { userId: user.id })
+    assertReply(t, anonymous, 401, notLoggedIn)
   })
 })
 
@@ -210,12 +139,12 @@ t.test('users.list', async (t) => {
   await db.updateTable('users').set({ name: 'yan' }).where('id', '=', bob.id).execute()
   await db.updateTable('users').set({ name: 'xia' }).where('id', '=', carol.id).execute()
   const ours = JSON.stringify({ username: { $regex: `^${prefix}` } })
-  const list = (user: TestUser | null, query: object) => get(app, 'users.list', user, query)
+  const list = (user: TestUser | null, query: Record<string, string>) =>
+    api(app, user).get('users.list', query)
 
   t.test('to anyone logged in: public fields, by username, with count/offset/total', async (t) => {
     const response = await list(viewer, { query: ours })
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), {
+    assertReply(t, response, 200, {
       users: [await publicView(alice.id), await publicView(bob.id), await publicView(carol.id)],
       count: 3,
       offset: 0,
@@ -225,9 +154,8 @@ t.test('users.list', async (t) => {
   })
 
   t.test('to view-full-other-user-info: the full records', async (t) => {
-    const response = await list(boss, { query: ours, count: 1, offset: 1 })
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), {
+    const response = await list(boss, { query: ours, count: '1', offset: '1' })
+    assertReply(t, response, 200, {
       users: [await fullView(bob.id)],
       count: 1,
       offset: 1,
@@ -292,7 +220,7 @@ t.test('users.list', async (t) => {
     t.match(byDefault.json(), { count: 50, offset: 0, total: 105 })
     t.equal(byDefault.json().users.length, 50)
 
-    const tooMany = await list(viewer, { query, count: 500, offset: 2 })
+    const tooMany = await list(viewer, { query, count: '500', offset: '2' })
     t.equal(tooMany.statusCode, 200)
     t.match(tooMany.json(), { count: 100, offset: 2, total: 105 })
     t.equal(tooMany.json().users[0].username, `${many}002`)
@@ -301,10 +229,12 @@ t.test('users.list', async (t) => {
   t.test('a sort that is not JSON, or not 1/-1 on a known field: error-invalid-sort', async (t) => {
     for (const sort of ['{username:1}', '{"username":2}', '{"password_hash":1}', '[1]', '"x"']) {
       const response = await list(viewer, { sort })
-      t.equal(response.statusCode, 400, sort)
-      t.same(
-        response.json(),
+      assertReply(
+        t,
+        response,
+        400,
         refusal('error-invalid-sort', `Invalid sort parameter provided: "${sort}"`),
+        sort,
       )
     }
   })
@@ -326,18 +256,19 @@ t.test('users.list', async (t) => {
     ]
     for (const query of queries) {
       const response = await list(viewer, { query })
-      t.equal(response.statusCode, 400, query)
-      t.same(
-        response.json(),
+      assertReply(
+        t,
+        response,
+        400,
         refusal('error-invalid-query', `Invalid query parameter provided: "${query}"`),
+        query,
       )
     }
   })
 
   t.test('not logged in: 401', async (t) => {
     const response = await list(null, {})
-    t.equal(response.statusCode, 401)
-    t.same(response.json(), NOT_LOGGED_IN)
+    assertReply(t, response, 401, notLoggedIn)
   })
 })
 
@@ -349,9 +280,9 @@ t.test('users.update', async (t) => {
     const group = await createTestGroup(app, user)
     const username = `renamed${randomId().slice(0, 6).toLowerCase()}`
     const before = await storedUser(user.id)
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
 
-    const response = await post(app, 'users.update', user, {
+    const response = await api(app, user).post('users.update', {
       userId: user.id,
       data: {
         name: 'New Name',
@@ -361,8 +292,7 @@ t.test('users.update', async (t) => {
       },
     })
 
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), { user: await fullView(user.id), success: true })
+    assertReply(t, response, 200, { user: await fullView(user.id), success: true })
     t.match(response.json().user, {
       username,
       name: 'New Name',
@@ -376,7 +306,7 @@ t.test('users.update', async (t) => {
     const { room, messages } = await storedGroup(db, group._id)
     t.equal(room?.creator_username, username, 'the group shows the new username')
     t.ok(messages.every((message) => message.username === username))
-    t.same(await auditRowsAfter(auditId), [
+    t.same(await audit.read(), [
       {
         actor_id: user.id,
         actor_username: user.username,
@@ -402,34 +332,37 @@ t.test('users.update', async (t) => {
   t.test('another user needs edit-other-user-info: error-action-not-allowed', async (t) => {
     const user = await createTestUser(db)
     const other = await createTestUser(db)
-    const before = await storedUser(other.id)
-    const auditId = await lastAuditId()
+    const stored = await snapshot(() => storedUser(other.id))
+    const audit = await auditFromNow(db)
 
-    const response = await post(app, 'users.update', user, {
+    const response = await api(app, user).post('users.update', {
       userId: other.id,
       data: { name: 'Hijacked' },
     })
 
-    t.equal(response.statusCode, 400)
-    t.same(response.json(), refusal('error-action-not-allowed', 'Editing user is not allowed'))
-    t.same(await storedUser(other.id), before)
-    t.same(await auditRowsAfter(auditId), [])
+    await assertRefused(
+      t,
+      response,
+      400,
+      refusal('error-action-not-allowed', 'Editing user is not allowed'),
+      stored,
+      audit,
+    )
   })
 
   t.test('an admin changes another user, and sets their roles', async (t) => {
     const boss = await admin()
     const user = await createTestUser(db)
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
 
-    const response = await post(app, 'users.update', boss, {
+    const response = await api(app, boss).post('users.update', {
       userId: user.id,
       data: { name: 'Renamed By Admin', roles: ['user', 'bot', 'bot'] },
     })
 
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), { user: await fullView(user.id), success: true })
+    assertReply(t, response, 200, { user: await fullView(user.id), success: true })
     t.same(response.json().user.roles, ['bot', 'user'])
-    t.same(await auditRowsAfter(auditId), [
+    t.same(await audit.read(), [
       {
         actor_id: boss.id,
         actor_username: boss.username,
@@ -443,44 +376,45 @@ t.test('users.update', async (t) => {
 
   t.test('roles: a different set needs assign-roles, the same set does not', async (t) => {
     const user = await createTestUser(db)
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
 
-    const promote = await post(app, 'users.update', user, {
+    const promote = await api(app, user).post('users.update', {
       userId: user.id,
       data: { roles: ['user', 'admin'] },
     })
-    t.equal(promote.statusCode, 400)
-    t.same(promote.json(), refusal('error-action-not-allowed', 'Assign roles is not allowed'))
+    assertReply(t, promote, 400, refusal('error-action-not-allowed', 'Assign roles is not allowed'))
 
-    const same = await post(app, 'users.update', user, {
+    const same = await api(app, user).post('users.update', {
       userId: user.id,
       data: { roles: ['user'] },
     })
     t.equal(same.statusCode, 200)
     t.same(same.json().user.roles, ['user'])
-    t.same(await auditRowsAfter(auditId), [], 'no change, no audit row')
+    t.same(await audit.read(), [], 'no change, no audit row')
   })
 
   t.test('deactivating: admins only; it logs the user out', async (t) => {
     const boss = await admin()
     const user = await createTestUser(db)
 
-    const self = await post(app, 'users.update', user, { userId: user.id, data: { active: false } })
-    t.equal(self.statusCode, 400)
-    t.same(self.json(), refusal('error-not-allowed', 'Not allowed'))
+    const self = await api(app, user).post('users.update', {
+      userId: user.id,
+      data: { active: false },
+    })
+    assertReply(t, self, 400, notAllowed)
     t.equal((await storedUser(user.id))?.active, true)
 
-    const auditId = await lastAuditId()
-    const response = await post(app, 'users.update', boss, {
+    const audit = await auditFromNow(db)
+    const response = await api(app, boss).post('users.update', {
       userId: user.id,
       data: { active: false },
     })
     t.equal(response.statusCode, 200)
     t.equal(response.json().user.active, false)
     t.same(await tokensOf(user.id), [])
-    const me = await get(app, 'me', user)
+    const me = await api(app, user).get('me')
     t.equal(me.statusCode, 401, 'the old token no longer works')
-    t.same(await auditRowsAfter(auditId), [
+    t.same(await audit.read(), [
       {
         actor_id: boss.id,
         actor_username: boss.username,
@@ -491,7 +425,10 @@ t.test('users.update', async (t) => {
       },
     ])
 
-    const back = await post(app, 'users.update', boss, { userId: user.id, data: { active: true } })
+    const back = await api(app, boss).post('users.update', {
+      userId: user.id,
+      data: { active: true },
+    })
     t.equal(back.statusCode, 200)
     t.equal(back.json().user.active, true)
   })
@@ -500,8 +437,8 @@ t.test('users.update', async (t) => {
     const boss = await admin()
     const user = await createTestUser(db)
     const other = await createTestUser(db)
-    const before = await storedUser(user.id)
-    const auditId = await lastAuditId()
+    const stored = await snapshot(() => storedUser(user.id))
+    const audit = await auditFromNow(db)
 
     const cases: Array<[object, object]> = [
       [
@@ -523,9 +460,8 @@ t.test('users.update', async (t) => {
       [{ roles: ['user', 'owner'] }, refusal('error-invalid-role', 'Role owner does not exist')],
     ]
     for (const [data, expected] of cases) {
-      const response = await post(app, 'users.update', boss, { userId: user.id, data })
-      t.equal(response.statusCode, 400, JSON.stringify(data))
-      t.same(response.json(), expected)
+      const response = await api(app, boss).post('users.update', { userId: user.id, data })
+      assertReply(t, response, 400, expected, JSON.stringify(data))
     }
     const schema: Array<[object, string]> = [
       [{ userId: user.id, data: { isAdmin: true } }, 'data must NOT have additional properties'],
@@ -533,39 +469,38 @@ t.test('users.update', async (t) => {
       [{ data: { name: 'x' } }, "must have required property 'userId'"],
     ]
     for (const [payload, message] of schema) {
-      const response = await post(app, 'users.update', boss, payload)
-      t.equal(response.statusCode, 400, message)
-      t.same(response.json(), refusal('invalid-params', message))
+      const response = await api(app, boss).post('users.update', payload)
+      assertReply(t, response, 400, invalidParams(message), message)
     }
-    const unknown = await post(app, 'users.update', boss, { userId: 'no-such-user', data: {} })
-    t.equal(unknown.statusCode, 400)
-    t.same(unknown.json(), INVALID_USER)
+    const unknown = await api(app, boss).post('users.update', { userId: 'no-such-user', data: {} })
+    assertReply(t, unknown, 400, invalidUser)
 
-    t.same(await storedUser(user.id), before)
-    t.same(await auditRowsAfter(auditId), [])
+    await assertUnchanged(t, stored, audit)
   })
 
   t.test('keeping one active admin', async (t) => {
     const boss = await admin()
-    await onlyActiveAdmins(t, [boss])
-    const auditId = await lastAuditId()
+    await onlyActiveAdmins(t, db, [boss])
+    const audit = await auditFromNow(db)
 
-    const deactivate = await post(app, 'users.update', boss, {
+    const deactivate = await api(app, boss).post('users.update', {
       userId: boss.id,
       data: { active: false },
     })
-    t.equal(deactivate.statusCode, 400)
-    t.same(
-      deactivate.json(),
+    assertReply(
+      t,
+      deactivate,
+      400,
       refusal('error-action-not-allowed', 'Leaving the app without an active admin is not allowed'),
     )
-    const demote = await post(app, 'users.update', boss, {
+    const demote = await api(app, boss).post('users.update', {
       userId: boss.id,
       data: { roles: ['user'] },
     })
-    t.equal(demote.statusCode, 400)
-    t.same(
-      demote.json(),
+    assertReply(
+      t,
+      demote,
+      400,
       refusal('error-action-not-allowed', 'Leaving the app without admins is not allowed'),
     )
     t.same(await fullView(boss.id), {
@@ -573,25 +508,24 @@ t.test('users.update', async (t) => {
       active: true,
       roles: ['admin', 'user'],
     })
-    t.same(await auditRowsAfter(auditId), [])
+    await assertUnchanged(t, audit)
   })
 
   t.test(
     'deactivating the only owner of a group with other members: user-last-owner',
     async (t) => {
       const boss = await admin()
-      const owner = await createTestUser(db)
-      const member = await createTestUser(db)
-      const group = await createTestGroup(app, owner, [member])
+      const { owner, group } = await ownedGroup(app, db)
 
-      const response = await post(app, 'users.update', boss, {
+      const response = await api(app, boss).post('users.update', {
         userId: owner.id,
         data: { active: false },
       })
 
-      t.equal(response.statusCode, 400)
-      t.same(
-        response.json(),
+      assertReply(
+        t,
+        response,
+        400,
         refusal(
           'user-last-owner',
           `The user is the last owner of ${group.name}. Set new owners before deactivating the user.`,
@@ -604,9 +538,11 @@ t.test('users.update', async (t) => {
 
   t.test('not logged in: 401', async (t) => {
     const user = await createTestUser(db)
-    const response = await post(app, 'users.update', null, { userId: user.id, data: { name: 'x' } })
-    t.equal(response.statusCode, 401)
-    t.same(response.json(), NOT_LOGGED_IN)
+    const response = await api(app, null).post('users.update', {
+      userId: user.id,
+      data: { name: 'x' },
+    })
+    assertReply(t, response, 401, notLoggedIn)
   })
 })
 
@@ -615,18 +551,15 @@ t.test('users.delete', async (t) => {
 
   t.test('removes the user, their memberships and tokens; groups count one less', async (t) => {
     const boss = await admin()
-    const owner = await createTestUser(db)
-    const doomed = await createTestUser(db)
-    const shared = await createTestGroup(app, owner, [doomed])
+    const { owner, member: doomed, group: shared } = await ownedGroup(app, db)
     const solo = await createTestGroup(app, doomed)
     const sharedBefore = await storedGroup(db, shared._id)
     const soloBefore = await storedGroup(db, solo._id)
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
 
-    const response = await post(app, 'users.delete', boss, { userId: doomed.id })
+    const response = await api(app, boss).post('users.delete', { userId: doomed.id })
 
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), { success: true })
+    assertReply(t, response, 200, { success: true })
     t.equal(await storedUser(doomed.id), undefined)
     t.same(await tokensOf(doomed.id), [])
     const sharedAfter = await storedGroup(db, shared._id)
@@ -638,9 +571,9 @@ t.test('users.delete', async (t) => {
     t.same(soloAfter.members, [])
     t.equal(soloAfter.room?.users_count, 0)
     t.equal(soloAfter.room?.msgs, soloBefore.room?.msgs)
-    const info = await get(app, 'groups.info', owner, { roomId: shared._id })
+    const info = await api(app, owner).get('groups.info', { roomId: shared._id })
     t.same(info.json().group.usernames, [owner.username])
-    const rows = await auditRowsAfter(auditId)
+    const rows = await audit.read()
     const roomRows = rows.filter((row) => row.room_id !== null)
     t.same(
       roomRows.sort((a, b) => String(a.room_id).localeCompare(String(b.room_id))),
@@ -674,21 +607,19 @@ t.test('users.delete', async (t) => {
       after: null,
     })
     t.equal(rows.length, 3)
-    const me = await get(app, 'me', doomed)
+    const me = await api(app, doomed).get('me')
     t.equal(me.statusCode, 401)
     await assertInvariants(t, db)
   })
 
   t.test('the only owner of a group with other members: user-last-owner', async (t) => {
     const boss = await admin()
-    const owner = await createTestUser(db)
-    const member = await createTestUser(db)
-    const first = await createTestGroup(app, owner, [member])
+    const { owner, member, group: first } = await ownedGroup(app, db)
     const second = await createTestGroup(app, owner, [member])
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
     const before = [await storedGroup(db, first._id), await storedGroup(db, second._id)]
 
-    const response = await post(app, 'users.delete', boss, { username: owner.username })
+    const response = await api(app, boss).post('users.delete', { username: owner.username })
 
     t.equal(response.statusCode, 400)
     const names = [first.name, second.name].sort()
@@ -701,11 +632,11 @@ t.test('users.delete', async (t) => {
     )
     t.ok(await storedUser(owner.id))
     t.same([await storedGroup(db, first._id), await storedGroup(db, second._id)], before)
-    t.same(await auditRowsAfter(auditId), [])
+    await assertUnchanged(t, audit)
 
-    await setRoomRoles(first._id, member.id, ['owner'])
-    await setRoomRoles(second._id, member.id, ['owner'])
-    const withCoOwners = await post(app, 'users.delete', boss, { username: owner.username })
+    await setRoomRoles(db, first._id, member.id, ['owner'])
+    await setRoomRoles(db, second._id, member.id, ['owner'])
+    const withCoOwners = await api(app, boss).post('users.delete', { username: owner.username })
     t.equal(withCoOwners.statusCode, 200, 'with another owner everywhere, the user may go')
     t.same((await storedGroup(db, first._id)).members, [
       { username: member.username, roles: ['owner'] },
@@ -716,51 +647,48 @@ t.test('users.delete', async (t) => {
   t.test('a deactivated user, by username', async (t) => {
     const boss = await admin()
     const gone = await createTestUser(db, { active: false })
-    const response = await post(app, 'users.delete', boss, { username: gone.username })
+    const response = await api(app, boss).post('users.delete', { username: gone.username })
     t.equal(response.statusCode, 200)
     t.equal(await storedUser(gone.id), undefined)
   })
 
   t.test('the last active admin: error-action-not-allowed', async (t) => {
     const boss = await admin()
-    await onlyActiveAdmins(t, [boss])
-    const auditId = await lastAuditId()
+    await onlyActiveAdmins(t, db, [boss])
+    const audit = await auditFromNow(db)
 
-    const response = await post(app, 'users.delete', boss, { userId: boss.id })
+    const response = await api(app, boss).post('users.delete', { userId: boss.id })
 
-    t.equal(response.statusCode, 400)
-    t.same(
-      response.json(),
+    assertReply(
+      t,
+      response,
+      400,
       refusal('error-action-not-allowed', 'Leaving the app without admins is not allowed'),
     )
     t.ok(await storedUser(boss.id))
-    t.same(await auditRowsAfter(auditId), [])
+    await assertUnchanged(t, audit)
   })
 
   t.test('refusals: 403 without delete-user, unknown or missing user', async (t) => {
     const boss = await admin()
     const user = await createTestUser(db)
     const victim = await createTestUser(db)
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
 
-    const forbidden = await post(app, 'users.delete', user, { userId: victim.id })
-    t.equal(forbidden.statusCode, 403)
-    t.same(forbidden.json(), UNAUTHORIZED)
+    const forbidden = await api(app, user).post('users.delete', { userId: victim.id })
+    assertReply(t, forbidden, 403, unauthorized)
 
-    const unknown = await post(app, 'users.delete', boss, { userId: 'no-such-user' })
-    t.equal(unknown.statusCode, 400)
-    t.same(unknown.json(), INVALID_USER)
+    const unknown = await api(app, boss).post('users.delete', { userId: 'no-such-user' })
+    assertReply(t, unknown, 400, invalidUser)
 
-    const missing = await post(app, 'users.delete', boss, {})
-    t.equal(missing.statusCode, 400)
-    t.same(missing.json(), USER_PARAM_NOT_PROVIDED)
+    const missing = await api(app, boss).post('users.delete', {})
+    assertReply(t, missing, 400, userParamNotProvided)
 
-    const anonymous = await post(app, 'users.delete', null, { userId: victim.id })
-    t.equal(anonymous.statusCode, 401)
-    t.same(anonymous.json(), NOT_LOGGED_IN)
+    const anonymous = await api(app, null).post('users.delete', { userId: victim.id })
+    assertReply(t, anonymous, 401, notLoggedIn)
 
     t.ok(await storedUser(victim.id))
-    t.same(await auditRowsAfter(auditId), [])
+    await assertUnchanged(t, audit)
   })
 })
 
@@ -776,13 +704,14 @@ t.test('users.register', async (t) => {
   t.test('off by default: error-user-registration-disabled, nothing stored', async (t) => {
     const app = await buildApp(t, db)
     const body = registration(fresh())
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
 
-    const response = await post(app, 'users.register', null, body)
+    const response = await api(app, null).post('users.register', body)
 
-    t.equal(response.statusCode, 400)
-    t.same(
-      response.json(),
+    assertReply(
+      t,
+      response,
+      400,
       refusal('error-user-registration-disabled', 'User registration is disabled'),
     )
     const stored = await db
@@ -791,15 +720,15 @@ t.test('users.register', async (t) => {
       .where('username', '=', body.username)
       .execute()
     t.same(stored, [])
-    t.same(await auditRowsAfter(auditId), [])
+    await assertUnchanged(t, audit)
   })
 
   t.test('with ALLOW_REGISTRATION=true: an active user with the user role', async (t) => {
     const app = await buildApp(t, db, testConfig({ ALLOW_REGISTRATION: 'true' }))
     const body = registration(fresh())
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
 
-    const response = await post(app, 'users.register', null, body)
+    const response = await api(app, null).post('users.register', body)
 
     t.equal(response.statusCode, 200)
     const { user } = response.json()
@@ -813,7 +742,7 @@ t.test('users.register', async (t) => {
     })
     const loggedIn = await login(app, body.username, body.pass)
     t.equal(loggedIn.statusCode, 200)
-    t.same(await auditRowsAfter(auditId), [
+    t.same(await audit.read(), [
       {
         actor_id: user._id,
         actor_username: body.username,
@@ -845,20 +774,19 @@ t.test('users.register', async (t) => {
       [registration('all'), refusal('error-blocked-username', "all is blocked and can't be used!")],
       [
         { ...registration(fresh()), pass: undefined },
-        refusal('invalid-params', "must have required property 'pass'"),
+        invalidParams("must have required property 'pass'"),
       ],
       [
         { ...registration(fresh()), roles: ['admin'] },
-        refusal('invalid-params', 'must NOT have additional properties'),
+        invalidParams('must NOT have additional properties'),
       ],
     ]
-    const auditId = await lastAuditId()
+    const audit = await auditFromNow(db)
     for (const [payload, expected] of cases) {
-      const response = await post(app, 'users.register', null, payload)
-      t.equal(response.statusCode, 400, JSON.stringify(payload))
-      t.same(response.json(), expected)
+      const response = await api(app, null).post('users.register', payload)
+      assertReply(t, response, 400, expected, JSON.stringify(payload))
     }
-    t.same(await auditRowsAfter(auditId), [])
+    await assertUnchanged(t, audit)
   })
 })
 
@@ -871,11 +799,11 @@ t.test('deleting an owner while the other owner leaves never orphans the group',
     const leaving = await createTestUser(db)
     const member = await createTestUser(db)
     const group = await createTestGroup(app, doomed, [leaving, member])
-    await setRoomRoles(group._id, leaving.id, ['owner'])
+    await setRoomRoles(db, group._id, leaving.id, ['owner'])
 
     const [deleted, left] = await Promise.all([
-      post(app, 'users.delete', boss, { userId: doomed.id }),
-      post(app, 'groups.leave', leaving, { roomId: group._id }),
+      api(app, boss).post('users.delete', { userId: doomed.id }),
+      api(app, leaving).post('groups.leave', { roomId: group._id }),
     ])
 
     t.same(
@@ -894,11 +822,11 @@ t.test('two admins deleting each other at once leave one admin', async (t) => {
   for (let round = 0; round < 10; round++) {
     const first = await admin()
     const second = await admin()
-    await onlyActiveAdmins(t, [first, second])
+    await onlyActiveAdmins(t, db, [first, second])
 
     const responses = await Promise.all([
-      post(app, 'users.delete', first, { userId: second.id }),
-      post(app, 'users.delete', second, { userId: first.id }),
+      api(app, first).post('users.delete', { userId: second.id }),
+      api(app, second).post('users.delete', { userId: first.id }),
     ])
 
     const statuses = responses.map((response) => response.statusCode).sort()

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import t from 'tap'
-import { buildApp, createTestUser, type TestUser, testDatabase } from '../../../helper.js'
+import { buildApp, createTestUser, testDatabase } from '../../../helper.js'
+import {
+  api,
+  assertReply,
+  ISO_TIMESTAMP,
+  invalidParams,
+  notLoggedIn,
+  refusal,
+} from '../../../support/api.js'
 
 const db = await testDatabase(t)
-
-const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 let counter = 0
 
@@ -21,15 +26,6 @@ function newUserBody(overrides: Record<string, unknown> = {}) {
     username,
     ...overrides,
   }
-}
-
-function createUser(app: FastifyInstance, actor: TestUser, payload: Record<string, unknown>) {
-  return app.inject({
-    method: 'POST',
-    url: '/api/v1/users.create',
-    headers: actor.headers,
-    payload,
-  })
 }
 
 async function usersNamed(username: string) {
@@ -48,16 +44,12 @@ async function usersWithEmail(email: string) {
     .execute()
 }
 
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
 t.test('an admin creates a user: 200 with the new user, who gets the user role', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody()
 
-  const response = await createUser(app, admin, body)
+  const response = await api(app, admin).post('users.create', body)
 
   t.equal(response.statusCode, 200)
   const result = response.json()
@@ -98,23 +90,20 @@ t.test('the created user can log in with the password given', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody()
-  const created = (await createUser(app, admin, body)).json().user
+  const created = (await api(app, admin).post('users.create', body)).json().user
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/login',
-    payload: { user: body.username, password: body.password },
+  const response = await api(app, null).post('login', {
+    user: body.username,
+    password: body.password,
   })
 
   t.equal(response.statusCode, 200)
   const { data } = response.json()
   t.equal(data.userId, created._id)
   t.same(data.me, created)
-  const me = await app.inject({
-    method: 'GET',
-    url: '/api/v1/me',
+  const me = await api(app, {
     headers: { 'x-user-id': data.userId, 'x-auth-token': data.authToken },
-  })
+  }).get('me')
   t.equal(me.statusCode, 200)
   t.equal(me.json().username, body.username)
 })
@@ -124,7 +113,7 @@ t.test('roles and active are honoured', async (t) => {
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ roles: ['bot', 'user'], active: false })
 
-  const response = await createUser(app, admin, body)
+  const response = await api(app, admin).post('users.create', body)
 
   t.equal(response.statusCode, 200)
   const { user } = response.json()
@@ -138,10 +127,9 @@ t.test('roles and active are honoured', async (t) => {
     .execute()
   t.same(roles, [{ role_id: 'bot' }, { role_id: 'user' }])
 
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/v1/login',
-    payload: { username: body.username, password: body.password },
+  const login = await api(app, null).post('login', {
+    username: body.username,
+    password: body.password,
   })
   t.equal(login.statusCode, 401, 'an inactive user cannot log in')
   t.equal(login.json().error, 'error-user-is-not-activated')
@@ -152,7 +140,7 @@ t.test('an admin can create another admin', async (t) => {
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ roles: ['admin'] })
 
-  const response = await createUser(app, admin, body)
+  const response = await api(app, admin).post('users.create', body)
 
   t.equal(response.statusCode, 200)
   t.same(response.json().user.roles, ['admin'])
@@ -163,10 +151,9 @@ t.test('a user without create-user: 400 error-action-not-allowed, nothing stored
   const user = await createTestUser(db)
   const body = newUserBody()
 
-  const response = await createUser(app, user, body)
+  const response = await api(app, user).post('users.create', body)
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('error-action-not-allowed', 'Adding user is not allowed'))
+  assertReply(t, response, 400, refusal('error-action-not-allowed', 'Adding user is not allowed'))
   t.same(await usersNamed(body.username), [])
 })
 
@@ -174,15 +161,9 @@ t.test('not logged in: 401, nothing stored', async (t) => {
   const app = await buildApp(t, db)
   const body = newUserBody()
 
-  const response = await app.inject({ method: 'POST', url: '/api/v1/users.create', payload: body })
+  const response = await api(app, null).post('users.create', body)
 
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), {
-    success: false,
-    status: 'error',
-    message: 'You must be logged in to do this.',
-    error: 'You must be logged in to do this.',
-  })
+  assertReply(t, response, 401, notLoggedIn)
   t.same(await usersNamed(body.username), [])
 })
 
@@ -192,11 +173,13 @@ t.test('a username outside [0-9a-zA-Z-_.]: error-input-is-not-a-valid-field', as
 
   for (const username of ['with space', 'émile', 'a@b', 'semi;colon', 'slash/name']) {
     const body = newUserBody({ username })
-    const response = await createUser(app, admin, body)
-    t.equal(response.statusCode, 400, username)
-    t.same(
-      response.json(),
+    const response = await api(app, admin).post('users.create', body)
+    assertReply(
+      t,
+      response,
+      400,
       refusal('error-input-is-not-a-valid-field', `${username} is not a valid username`),
+      username,
     )
     t.same(await usersWithEmail(body.email), [], 'nothing stored')
   }
@@ -208,11 +191,13 @@ t.test('the blocked usernames all and here: error-blocked-username', async (t) =
 
   for (const username of ['all', 'here', 'ALL', 'Here']) {
     const body = newUserBody({ username })
-    const response = await createUser(app, admin, body)
-    t.equal(response.statusCode, 400, username)
-    t.same(
-      response.json(),
+    const response = await api(app, admin).post('users.create', body)
+    assertReply(
+      t,
+      response,
+      400,
       refusal('error-blocked-username', `${username} is blocked and can't be used!`),
+      username,
     )
     t.same(await usersNamed(username), [], 'nothing stored')
   }
@@ -225,10 +210,9 @@ t.test('a taken username, in any case: error-field-unavailable', async (t) => {
   const taken = existing.username.toUpperCase()
   const body = newUserBody({ username: taken })
 
-  const response = await createUser(app, admin, body)
+  const response = await api(app, admin).post('users.create', body)
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('error-field-unavailable', `${taken} is already in use :(`))
+  assertReply(t, response, 400, refusal('error-field-unavailable', `${taken} is already in use :(`))
   t.same(await usersNamed(existing.username), [{ id: existing.id, username: existing.username }])
   t.same(await usersWithEmail(body.email), [])
 })
@@ -240,10 +224,9 @@ t.test('a taken email, in any case: error-field-unavailable', async (t) => {
   const email = `${existing.username}@EXAMPLE.COM`
   const body = newUserBody({ email })
 
-  const response = await createUser(app, admin, body)
+  const response = await api(app, admin).post('users.create', body)
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('error-field-unavailable', `${email} is already in use :(`))
+  assertReply(t, response, 400, refusal('error-field-unavailable', `${email} is already in use :(`))
   t.same(await usersNamed(body.username), [])
 })
 
@@ -251,12 +234,19 @@ t.test('a username created through the API is taken for the next create', async 
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const first = newUserBody()
-  t.equal((await createUser(app, admin, first)).statusCode, 200)
+  t.equal((await api(app, admin).post('users.create', first)).statusCode, 200)
 
-  const again = await createUser(app, admin, newUserBody({ username: first.username }))
+  const again = await api(app, admin).post(
+    'users.create',
+    newUserBody({ username: first.username }),
+  )
 
-  t.equal(again.statusCode, 400)
-  t.same(again.json(), refusal('error-field-unavailable', `${first.username} is already in use :(`))
+  assertReply(
+    t,
+    again,
+    400,
+    refusal('error-field-unavailable', `${first.username} is already in use :(`),
+  )
   t.equal((await usersNamed(first.username)).length, 1)
 })
 
@@ -266,9 +256,14 @@ t.test('an unknown role, or a room role, is refused and nothing is stored', asyn
 
   for (const role of ['superuser', 'owner']) {
     const body = newUserBody({ roles: ['user', role] })
-    const response = await createUser(app, admin, body)
-    t.equal(response.statusCode, 400, role)
-    t.same(response.json(), refusal('error-invalid-role', `Role ${role} does not exist`))
+    const response = await api(app, admin).post('users.create', body)
+    assertReply(
+      t,
+      response,
+      400,
+      refusal('error-invalid-role', `Role ${role} does not exist`),
+      role,
+    )
     t.same(await usersNamed(body.username), [])
   }
 })
@@ -280,13 +275,18 @@ t.test('a missing required field: 400 invalid-params, nothing stored', async (t)
   for (const field of ['email', 'name', 'password', 'username'] as const) {
     const body: Record<string, unknown> = newUserBody()
     delete body[field]
-    const response = await createUser(app, admin, body)
-    t.equal(response.statusCode, 400, field)
-    t.same(response.json(), {
-      success: false,
-      error: `must have required property '${field}' [invalid-params]`,
-      errorType: 'invalid-params',
-    })
+    const response = await api(app, admin).post('users.create', body)
+    assertReply(
+      t,
+      response,
+      400,
+      {
+        success: false,
+        error: `must have required property '${field}' [invalid-params]`,
+        errorType: 'invalid-params',
+      },
+      field,
+    )
     if (typeof body.username === 'string') t.same(await usersNamed(body.username), [])
     if (typeof body.email === 'string') t.same(await usersWithEmail(body.email), [])
   }
@@ -297,14 +297,9 @@ t.test('unknown keys: 400 invalid-params, nothing stored', async (t) => {
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ isAdmin: true })
 
-  const response = await createUser(app, admin, body)
+  const response = await api(app, admin).post('users.create', body)
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: 'must NOT have additional properties [invalid-params]',
-    errorType: 'invalid-params',
-  })
+  assertReply(t, response, 400, invalidParams('must NOT have additional properties'))
   t.same(await usersNamed(body.username), [])
 })
 
@@ -313,14 +308,9 @@ t.test('a malformed email: 400 invalid-params, nothing stored', async (t) => {
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ email: 'not-an-email' })
 
-  const response = await createUser(app, admin, body)
+  const response = await api(app, admin).post('users.create', body)
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: 'email must match format "email" [invalid-params]',
-    errorType: 'invalid-params',
-  })
+  assertReply(t, response, 400, invalidParams('email must match format "email"'))
   t.same(await usersNamed(body.username), [])
 })
 
@@ -334,13 +324,8 @@ t.test('wrong types are refused, not coerced: 400 invalid-params', async (t) => 
     [newUserBody({ name: 42 }), 'name must be string'],
   ]
   for (const [body, message] of cases) {
-    const response = await createUser(app, admin, body)
-    t.equal(response.statusCode, 400, message)
-    t.same(response.json(), {
-      success: false,
-      error: `${message} [invalid-params]`,
-      errorType: 'invalid-params',
-    })
+    const response = await api(app, admin).post('users.create', body)
+    assertReply(t, response, 400, invalidParams(message), message)
     t.same(await usersNamed(String(body.username)), [])
   }
 })

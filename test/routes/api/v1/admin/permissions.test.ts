@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import {
   buildApp,
@@ -6,47 +5,24 @@ import {
   createTestUser,
   groupName,
   storedGroup,
-  type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  editingNotAllowed,
+  ISO_TIMESTAMP,
+  invalidParams,
+  notLoggedIn,
+  refusal,
+  snapshot,
+  unauthorized,
+} from '../../../../support/api.js'
+import { auditFromNow } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
-
-const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
-}
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const UNAUTHORIZED = refusal(
-  'error-unauthorized',
-  'User does not have the permissions required for this action',
-)
-
-function listAll(app: FastifyInstance, user: TestUser | null, query: Record<string, string> = {}) {
-  return app.inject({
-    method: 'GET',
-    url: '/api/v1/permissions.listAll',
-    headers: user?.headers ?? {},
-    query,
-  })
-}
-
-function update(app: FastifyInstance, user: TestUser | null, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: '/api/v1/permissions.update',
-    headers: user?.headers ?? {},
-    payload,
-  })
-}
 
 /** Every permission as stored: id, sorted roles and update time. */
 async function storedPermissions() {
@@ -72,23 +48,6 @@ async function rolesOf(permission: string) {
   return rows.map((row) => row.role_id)
 }
 
-async function lastAuditId() {
-  const row = await db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .executeTakeFirst()
-  return Number(row?.id ?? 0)
-}
-
-async function auditRowsAfter(id: number) {
-  return db
-    .selectFrom('audit_log')
-    .select(['actor_id', 'actor_username', 'room_id', 'action', 'before', 'after'])
-    .where('id', '>', id)
-    .orderBy('id')
-    .execute()
-}
-
 /** Puts a permission's roles back after a test changed them. */
 function restoreAfter(t: Test, permission: string, roles: string[]) {
   t.teardown(async () => {
@@ -105,7 +64,7 @@ t.test('permissions.listAll: every permission with its roles, to any logged-in u
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const response = await listAll(app, user)
+  const response = await api(app, user).get('permissions.listAll')
 
   t.equal(response.statusCode, 200)
   const body = response.json()
@@ -140,9 +99,10 @@ t.test('permissions.listAll with updatedSince: only permissions changed after it
     .where('id', 'in', ['delete-p', 'set-leader'])
     .execute()
 
-  const since = await listAll(app, user, { updatedSince: '2021-01-01T00:00:00.000Z' })
-  t.equal(since.statusCode, 200)
-  t.same(since.json(), {
+  const since = await api(app, user).get('permissions.listAll', {
+    updatedSince: '2021-01-01T00:00:00.000Z',
+  })
+  assertReply(t, since, 200, {
     update: [
       { _id: 'delete-p', roles: ['admin', 'owner'], _updatedAt: '2021-06-01T12:00:00.123Z' },
       { _id: 'set-leader', roles: ['admin', 'owner'], _updatedAt: '2021-06-01T12:00:00.123Z' },
@@ -151,7 +111,9 @@ t.test('permissions.listAll with updatedSince: only permissions changed after it
     success: true,
   })
 
-  const atLastChange = await listAll(app, user, { updatedSince: '2021-06-01T12:00:00.123Z' })
+  const atLastChange = await api(app, user).get('permissions.listAll', {
+    updatedSince: '2021-06-01T12:00:00.123Z',
+  })
   t.same(atLastChange.json(), { update: [], remove: [], success: true }, 'strictly after')
 })
 
@@ -159,11 +121,14 @@ t.test('permissions.listAll: an updatedSince that is not a date is refused', asy
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const response = await listAll(app, user, { updatedSince: 'yesterday-ish' })
+  const response = await api(app, user).get('permissions.listAll', {
+    updatedSince: 'yesterday-ish',
+  })
 
-  t.equal(response.statusCode, 400)
-  t.same(
-    response.json(),
+  assertReply(
+    t,
+    response,
+    400,
     refusal(
       'error-roomId-param-invalid',
       'The "updatedSince" query parameter must be a valid date.',
@@ -173,16 +138,15 @@ t.test('permissions.listAll: an updatedSince that is not a date is refused', asy
 
 t.test('permissions.listAll and permissions.update: not logged in is 401', async (t) => {
   const app = await buildApp(t, db)
-  const before = await storedPermissions()
+  const permissions = await snapshot(storedPermissions)
 
-  const list = await listAll(app, null)
-  const change = await update(app, null, { permissions: [{ _id: 'edit-room', roles: [] }] })
+  const list = await api(app, null).get('permissions.listAll')
+  const change = await api(app, null).post('permissions.update', {
+    permissions: [{ _id: 'edit-room', roles: [] }],
+  })
 
-  t.equal(list.statusCode, 401)
-  t.same(list.json(), NOT_LOGGED_IN)
-  t.equal(change.statusCode, 401)
-  t.same(change.json(), NOT_LOGGED_IN)
-  t.same(await storedPermissions(), before)
+  assertReply(t, list, 401, notLoggedIn)
+  await assertRefused(t, change, 401, notLoggedIn, permissions)
 })
 
 t.test('permissions.update: an admin replaces the roles, with one audit row each', async (t) => {
@@ -190,10 +154,10 @@ t.test('permissions.update: an admin replaces the roles, with one audit row each
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   restoreAfter(t, 'set-leader', ['admin', 'owner'])
   restoreAfter(t, 'kick-user-from-any-p-room', [])
-  const before = await storedPermissions()
-  const auditId = await lastAuditId()
+  const permissions = await snapshot(storedPermissions)
+  const audit = await auditFromNow(db)
 
-  const response = await update(app, admin, {
+  const response = await api(app, admin).post('permissions.update', {
     permissions: [
       { _id: 'set-leader', roles: ['owner', 'moderator', 'admin'] },
       { _id: 'kick-user-from-any-p-room', roles: ['bot'] },
@@ -206,16 +170,16 @@ t.test('permissions.update: an admin replaces the roles, with one audit row each
   t.same(await rolesOf('set-leader'), ['admin', 'moderator', 'owner'])
   t.same(await rolesOf('kick-user-from-any-p-room'), ['bot'])
   for (const id of ['set-leader', 'kick-user-from-any-p-room']) {
-    const old = before.find((permission) => permission._id === id)
+    const old = permissions.before.find((permission) => permission._id === id)
     const now = after.find((permission) => permission._id === id)
     t.ok(new Date(now?._updatedAt ?? 0) > new Date(old?._updatedAt ?? 0), `${id}: _updatedAt moved`)
   }
-  const untouched = (list: typeof before) =>
+  const untouched = (list: typeof permissions.before) =>
     list.filter(
       (permission) => !['set-leader', 'kick-user-from-any-p-room'].includes(permission._id),
     )
-  t.same(untouched(after), untouched(before), 'the others are untouched')
-  t.same(await auditRowsAfter(auditId), [
+  t.same(untouched(after), untouched(permissions.before), 'the others are untouched')
+  t.same(await audit.read(), [
     {
       actor_id: admin.id,
       actor_username: admin.username,
@@ -242,7 +206,7 @@ t.test(
     const admin = await createTestUser(db, { roles: ['admin', 'user'] })
     restoreAfter(t, 'unarchive-room', ['admin'])
 
-    const response = await update(app, admin, {
+    const response = await api(app, admin).post('permissions.update', {
       permissions: [{ _id: 'unarchive-room', roles: [] }],
     })
 
@@ -254,24 +218,21 @@ t.test(
 t.test('permissions.update without access-permissions: 403, nothing changes', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db, { roles: ['user', 'bot'] })
-  const before = await storedPermissions()
-  const auditId = await lastAuditId()
+  const permissions = await snapshot(storedPermissions)
+  const audit = await auditFromNow(db)
 
-  const response = await update(app, user, {
+  const response = await api(app, user).post('permissions.update', {
     permissions: [{ _id: 'access-permissions', roles: ['admin', 'user'] }],
   })
 
-  t.equal(response.statusCode, 403)
-  t.same(response.json(), UNAUTHORIZED)
-  t.same(await storedPermissions(), before)
-  t.same(await auditRowsAfter(auditId), [])
+  await assertRefused(t, response, 403, unauthorized, permissions, audit)
 })
 
 t.test('permissions.update refusals leave every permission as it was', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const before = await storedPermissions()
-  const auditId = await lastAuditId()
+  const permissions = await snapshot(storedPermissions)
+  const audit = await auditFromNow(db)
 
   const cases: Array<[string, object, object]> = [
     [
@@ -301,18 +262,16 @@ t.test('permissions.update refusals leave every permission as it was', async (t)
     ],
   ]
   for (const [name, payload, expected] of cases) {
-    const response = await update(app, admin, payload)
-    t.equal(response.statusCode, 400, name)
-    t.same(response.json(), expected, name)
+    const response = await api(app, admin).post('permissions.update', payload)
+    assertReply(t, response, 400, expected, name)
   }
-  t.same(await storedPermissions(), before)
-  t.same(await auditRowsAfter(auditId), [])
+  await assertUnchanged(t, permissions, audit)
 })
 
 t.test('permissions.update: malformed bodies are 400 invalid-params', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const before = await storedPermissions()
+  const permissions = await snapshot(storedPermissions)
 
   const cases: Array<[object, string]> = [
     [{}, "must have required property 'permissions'"],
@@ -328,15 +287,10 @@ t.test('permissions.update: malformed bodies are 400 invalid-params', async (t) 
     ],
   ]
   for (const [payload, message] of cases) {
-    const response = await update(app, admin, payload)
-    t.equal(response.statusCode, 400, message)
-    t.same(response.json(), {
-      success: false,
-      error: `${message} [invalid-params]`,
-      errorType: 'invalid-params',
-    })
+    const response = await api(app, admin).post('permissions.update', payload)
+    assertReply(t, response, 400, invalidParams(message), message)
   }
-  t.same(await storedPermissions(), before)
+  await assertUnchanged(t, permissions)
 })
 
 t.test('a permission change holds from the next request, in every process', async (t) => {
@@ -349,26 +303,20 @@ t.test('a permission change holds from the next request, in every process', asyn
   const group = await createTestGroup(ownerProcess, owner, [member])
   restoreAfter(t, 'edit-room', ['admin', 'moderator', 'owner'])
   const rename = (name: string) =>
-    ownerProcess.inject({
-      method: 'POST',
-      url: '/api/v1/groups.rename',
-      headers: owner.headers,
-      payload: { roomId: group._id, name },
-    })
+    api(ownerProcess, owner).post('groups.rename', { roomId: group._id, name })
   const firstName = groupName('first')
   t.equal((await rename(firstName)).statusCode, 200, 'the owner may rename at first')
 
-  const taken = await update(adminProcess, admin, {
+  const taken = await api(adminProcess, admin).post('permissions.update', {
     permissions: [{ _id: 'edit-room', roles: ['admin', 'moderator'] }],
   })
   t.equal(taken.statusCode, 200)
 
   const refused = await rename(groupName('refused'))
-  t.equal(refused.statusCode, 400)
-  t.same(refused.json(), refusal('error-action-not-allowed', 'Editing room is not allowed'))
+  assertReply(t, refused, 400, editingNotAllowed)
   t.equal((await storedGroup(db, group._id)).room?.name, firstName, 'the name did not change')
 
-  const given = await update(adminProcess, admin, {
+  const given = await api(adminProcess, admin).post('permissions.update', {
     permissions: [{ _id: 'edit-room', roles: ['admin', 'moderator', 'owner'] }],
   })
   t.equal(given.statusCode, 200)

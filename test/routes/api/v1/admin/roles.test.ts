@@ -1,24 +1,19 @@
-import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
-import { buildApp, createTestUser, type TestUser, testDatabase } from '../../../../helper.js'
+import t from 'tap'
+import { buildApp, createTestUser, testDatabase } from '../../../../helper.js'
+import {
+  api,
+  assertReply,
+  assertUnchanged,
+  invalidParams,
+  invalidUser,
+  notLoggedIn,
+  refusal,
+  unauthorized,
+  userParamNotProvided,
+} from '../../../../support/api.js'
+import { auditFromNow, onlyActiveAdmins } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
-
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
-}
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const UNAUTHORIZED = refusal(
-  'error-unauthorized',
-  'User does not have the permissions required for this action',
-)
 
 const BOT_ROLE = {
   _id: 'bot',
@@ -30,15 +25,6 @@ const BOT_ROLE = {
 }
 const ADMIN_ROLE = { ...BOT_ROLE, _id: 'admin', name: 'admin', description: 'Administrator' }
 
-function post(app: FastifyInstance, endpoint: string, user: TestUser | null, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/${endpoint}`,
-    headers: user?.headers ?? {},
-    payload,
-  })
-}
-
 async function rolesOf(userId: string) {
   const rows = await db
     .selectFrom('user_roles')
@@ -49,54 +35,11 @@ async function rolesOf(userId: string) {
   return rows.map((row) => row.role_id)
 }
 
-async function lastAuditId() {
-  const row = await db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .executeTakeFirst()
-  return Number(row?.id ?? 0)
-}
-
-async function auditRowsAfter(id: number) {
-  return db
-    .selectFrom('audit_log')
-    .select(['actor_id', 'actor_username', 'room_id', 'action', 'before', 'after'])
-    .where('id', '>', id)
-    .orderBy('id')
-    .execute()
-}
-
-/** Leaves `keep` as the only active admins for the test, restoring the others afterwards. */
-async function onlyActiveAdmins(t: Test, keep: TestUser[]) {
-  const others = await db
-    .selectFrom('user_roles')
-    .innerJoin('users', 'users.id', 'user_roles.user_id')
-    .select('users.id')
-    .where('user_roles.role_id', '=', 'admin')
-    .where('users.active', '=', true)
-    .where(
-      'users.id',
-      'not in',
-      keep.map((user) => user.id),
-    )
-    .execute()
-  const ids = others.map((row) => row.id)
-  if (ids.length === 0) return
-  await db.updateTable('users').set({ active: false }).where('id', 'in', ids).execute()
-  t.teardown(async () => {
-    await db.updateTable('users').set({ active: true }).where('id', 'in', ids).execute()
-  })
-}
-
 t.test('roles.list: every role, to any logged-in user', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const response = await app.inject({
-    method: 'GET',
-    url: '/api/v1/roles.list',
-    headers: user.headers,
-  })
+  const response = await api(app, user).get('roles.list')
 
   t.equal(response.statusCode, 200)
   const stored = await db.selectFrom('roles').selectAll().orderBy('id').execute()
@@ -136,13 +79,11 @@ t.test('roles.*: not logged in is 401', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const list = await app.inject({ method: 'GET', url: '/api/v1/roles.list' })
-  t.equal(list.statusCode, 401)
-  t.same(list.json(), NOT_LOGGED_IN)
+  const list = await api(app, null).get('roles.list')
+  assertReply(t, list, 401, notLoggedIn)
   for (const endpoint of ['roles.addUserToRole', 'roles.removeUserFromRole']) {
-    const response = await post(app, endpoint, null, { roleId: 'bot', userId: user.id })
-    t.equal(response.statusCode, 401, endpoint)
-    t.same(response.json(), NOT_LOGGED_IN)
+    const response = await api(app, null).post(endpoint, { roleId: 'bot', userId: user.id })
+    assertReply(t, response, 401, notLoggedIn, endpoint)
   }
   t.same(await rolesOf(user.id), ['user'])
 })
@@ -151,17 +92,16 @@ t.test('roles.addUserToRole: an admin gives a global role, audited', async (t) =
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const user = await createTestUser(db)
-  const auditId = await lastAuditId()
+  const audit = await auditFromNow(db)
 
-  const response = await post(app, 'roles.addUserToRole', admin, {
+  const response = await api(app, admin).post('roles.addUserToRole', {
     roleId: 'bot',
     username: user.username,
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { role: BOT_ROLE, success: true })
+  assertReply(t, response, 200, { role: BOT_ROLE, success: true })
   t.same(await rolesOf(user.id), ['bot', 'user'])
-  t.same(await auditRowsAfter(auditId), [
+  t.same(await audit.read(), [
     {
       actor_id: admin.id,
       actor_username: admin.username,
@@ -178,13 +118,12 @@ t.test('roles.addUserToRole: by roleName and userId, also to a deactivated user'
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const user = await createTestUser(db, { active: false })
 
-  const response = await post(app, 'roles.addUserToRole', admin, {
+  const response = await api(app, admin).post('roles.addUserToRole', {
     roleName: 'admin',
     userId: user.id,
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { role: ADMIN_ROLE, success: true })
+  assertReply(t, response, 200, { role: ADMIN_ROLE, success: true })
   t.same(await rolesOf(user.id), ['admin', 'user'])
 })
 
@@ -192,35 +131,34 @@ t.test('roles.addUserToRole and removeUserFromRole need assign-roles: 403', asyn
   const app = await buildApp(t, db)
   const moderator = await createTestUser(db, { roles: ['user', 'bot'] })
   const user = await createTestUser(db, { roles: ['user', 'guest'] })
-  const auditId = await lastAuditId()
+  const audit = await auditFromNow(db)
 
-  const add = await post(app, 'roles.addUserToRole', moderator, {
+  const add = await api(app, moderator).post('roles.addUserToRole', {
     roleId: 'admin',
     userId: user.id,
   })
-  const remove = await post(app, 'roles.removeUserFromRole', moderator, {
+  const remove = await api(app, moderator).post('roles.removeUserFromRole', {
     roleId: 'guest',
     userId: user.id,
   })
-  const self = await post(app, 'roles.addUserToRole', moderator, {
+  const self = await api(app, moderator).post('roles.addUserToRole', {
     roleId: 'admin',
     userId: moderator.id,
   })
 
   for (const response of [add, remove, self]) {
-    t.equal(response.statusCode, 403)
-    t.same(response.json(), UNAUTHORIZED)
+    assertReply(t, response, 403, unauthorized)
   }
   t.same(await rolesOf(user.id), ['guest', 'user'])
   t.same(await rolesOf(moderator.id), ['bot', 'user'])
-  t.same(await auditRowsAfter(auditId), [])
+  await assertUnchanged(t, audit)
 })
 
 t.test('roles.addUserToRole refusals change nothing', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const user = await createTestUser(db)
-  const auditId = await lastAuditId()
+  const audit = await auditFromNow(db)
 
   const cases: Array<[string, object, object]> = [
     [
@@ -228,19 +166,8 @@ t.test('roles.addUserToRole refusals change nothing', async (t) => {
       { userId: user.id },
       refusal('error-invalid-role-properties', 'The parameter "roleId" or "roleName" is required'),
     ],
-    [
-      'no user',
-      { roleId: 'bot' },
-      refusal(
-        'error-user-param-not-provided',
-        'The required "userId" or "username" param was not provided',
-      ),
-    ],
-    [
-      'an unknown user',
-      { roleId: 'bot', username: 'nobody-here' },
-      refusal('error-invalid-user', 'Invalid user'),
-    ],
+    ['no user', { roleId: 'bot' }, userParamNotProvided],
+    ['an unknown user', { roleId: 'bot', username: 'nobody-here' }, invalidUser],
     [
       'an unknown role',
       { roleId: 'pilot', userId: user.id },
@@ -261,40 +188,33 @@ t.test('roles.addUserToRole refusals change nothing', async (t) => {
     ],
   ]
   for (const [name, payload, expected] of cases) {
-    const response = await post(app, 'roles.addUserToRole', admin, payload)
-    t.equal(response.statusCode, 400, name)
-    t.same(response.json(), expected, name)
+    const response = await api(app, admin).post('roles.addUserToRole', payload)
+    assertReply(t, response, 400, expected, name)
   }
-  const extra = await post(app, 'roles.addUserToRole', admin, {
+  const extra = await api(app, admin).post('roles.addUserToRole', {
     roleId: 'bot',
     userId: user.id,
     roomId: 'GENERAL',
   })
-  t.equal(extra.statusCode, 400)
-  t.same(extra.json(), {
-    success: false,
-    error: 'must NOT have additional properties [invalid-params]',
-    errorType: 'invalid-params',
-  })
+  assertReply(t, extra, 400, invalidParams('must NOT have additional properties'))
   t.same(await rolesOf(user.id), ['user'])
-  t.same(await auditRowsAfter(auditId), [])
+  await assertUnchanged(t, audit)
 })
 
 t.test('roles.removeUserFromRole: an admin takes a global role, audited', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const user = await createTestUser(db, { roles: ['bot', 'user'] })
-  const auditId = await lastAuditId()
+  const audit = await auditFromNow(db)
 
-  const response = await post(app, 'roles.removeUserFromRole', admin, {
+  const response = await api(app, admin).post('roles.removeUserFromRole', {
     roleId: 'bot',
     username: user.username.toUpperCase(),
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { role: BOT_ROLE, success: true })
+  assertReply(t, response, 200, { role: BOT_ROLE, success: true })
   t.same(await rolesOf(user.id), ['user'])
-  t.same(await auditRowsAfter(auditId), [
+  t.same(await audit.read(), [
     {
       actor_id: admin.id,
       actor_username: admin.username,
@@ -310,7 +230,7 @@ t.test('roles.removeUserFromRole refusals change nothing', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const user = await createTestUser(db)
-  const auditId = await lastAuditId()
+  const audit = await auditFromNow(db)
 
   const cases: Array<[string, object, object]> = [
     [
@@ -323,41 +243,37 @@ t.test('roles.removeUserFromRole refusals change nothing', async (t) => {
       { roleId: 'bot', userId: user.id },
       refusal('error-user-not-in-role', 'User is not in this role'),
     ],
-    [
-      'an unknown user',
-      { roleId: 'user', userId: 'no-such-id' },
-      refusal('error-invalid-user', 'Invalid user'),
-    ],
+    ['an unknown user', { roleId: 'user', userId: 'no-such-id' }, invalidUser],
   ]
   for (const [name, payload, expected] of cases) {
-    const response = await post(app, 'roles.removeUserFromRole', admin, payload)
-    t.equal(response.statusCode, 400, name)
-    t.same(response.json(), expected, name)
+    const response = await api(app, admin).post('roles.removeUserFromRole', payload)
+    assertReply(t, response, 400, expected, name)
   }
   t.same(await rolesOf(user.id), ['user'])
-  t.same(await auditRowsAfter(auditId), [])
+  await assertUnchanged(t, audit)
 })
 
 t.test('the last active admin keeps the admin role', async (t) => {
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const retired = await createTestUser(db, { roles: ['admin', 'user'], active: false })
-  await onlyActiveAdmins(t, [admin])
-  const auditId = await lastAuditId()
+  await onlyActiveAdmins(t, db, [admin])
+  const audit = await auditFromNow(db)
 
-  const self = await post(app, 'roles.removeUserFromRole', admin, {
+  const self = await api(app, admin).post('roles.removeUserFromRole', {
     roleId: 'admin',
     userId: admin.id,
   })
-  t.equal(self.statusCode, 400)
-  t.same(
-    self.json(),
+  assertReply(
+    t,
+    self,
+    400,
     refusal('error-action-not-allowed', 'Leaving the app without admins is not allowed'),
   )
   t.same(await rolesOf(admin.id), ['admin', 'user'])
-  t.same(await auditRowsAfter(auditId), [])
+  await assertUnchanged(t, audit)
 
-  const inactive = await post(app, 'roles.removeUserFromRole', admin, {
+  const inactive = await api(app, admin).post('roles.removeUserFromRole', {
     roleId: 'admin',
     userId: retired.id,
   })
@@ -365,17 +281,16 @@ t.test('the last active admin keeps the admin role', async (t) => {
   t.same(await rolesOf(retired.id), ['user'])
 
   const second = await createTestUser(db, { roles: ['admin', 'user'] })
-  const withAnother = await post(app, 'roles.removeUserFromRole', admin, {
+  const withAnother = await api(app, admin).post('roles.removeUserFromRole', {
     roleId: 'admin',
     userId: admin.id,
   })
   t.equal(withAnother.statusCode, 200, 'with another active admin, an admin may step down')
   t.same(await rolesOf(admin.id), ['user'])
 
-  const afterwards = await post(app, 'roles.addUserToRole', admin, {
+  const afterwards = await api(app, admin).post('roles.addUserToRole', {
     roleId: 'bot',
     userId: second.id,
   })
-  t.equal(afterwards.statusCode, 403, 'the role change holds from the next request')
-  t.same(afterwards.json(), UNAUTHORIZED)
+  assertReply(t, afterwards, 403, unauthorized, 'the role change holds from the next request')
 })

@@ -5,41 +5,27 @@ import {
   createTestGroup,
   createTestUser,
   groupName,
-  type TestUser,
+  loginChangesHeard,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  assertReply,
+  assertUnchanged,
+  ISO_TIMESTAMP,
+  invalidParams,
+  invalidSort,
+  notLoggedIn,
+  roomNotFound,
+  roomParamNotProvided,
+  snapshot,
+  unauthorized,
+} from '../../../../support/api.js'
+import { ownedGroup, setRoomRoles } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
 
-const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const roomNotFound = refusal(
-  'error-room-not-found',
-  'The required "roomId" or "roomName" param provided does not match any group',
-)
-const unauthorized = refusal(
-  'error-unauthorized',
-  'User does not have the permissions required for this action',
-)
-
 type App = Awaited<ReturnType<typeof buildApp>>
-
-function auditLog(app: App, user: TestUser, query: Record<string, string> = {}) {
-  return app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.auditLog',
-    headers: user.headers,
-    query,
-  })
-}
-
-function post(app: App, endpoint: string, user: TestUser, payload: object) {
-  return app.inject({ method: 'POST', url: `/api/v1/${endpoint}`, headers: user.headers, payload })
-}
 
 async function storedAuditIds(roomId?: string) {
   let query = db.selectFrom('audit_log').select('id').orderBy('id')
@@ -59,7 +45,7 @@ async function groupWithChanges(app: App) {
     ['groups.invite', { roomId: group._id, userId: guest.id }],
     ['groups.kick', { roomId: group._id, userId: guest.id }],
   ] as const) {
-    const response = await post(app, endpoint, owner, payload)
+    const response = await api(app, owner).post(endpoint, payload)
     if (response.statusCode !== 200) throw new Error(`${endpoint} failed: ${response.body}`)
   }
   return { owner, member, guest, group, oldName: group.name, newName }
@@ -70,7 +56,7 @@ t.test("an owner reads their group's log: oldest first, who, when, before and af
   const { owner, guest, group, oldName, newName } = await groupWithChanges(app)
   await createTestGroup(app, owner)
 
-  const response = await auditLog(app, owner, { roomId: group._id })
+  const response = await api(app, owner).get('groups.auditLog', { roomId: group._id })
   t.equal(response.statusCode, 200)
   const body = response.json()
   t.same(Object.keys(body).sort(), ['count', 'entries', 'offset', 'success', 'total'])
@@ -131,14 +117,12 @@ t.test("an owner reads their group's log: oldest first, who, when, before and af
     'times never go backwards',
   )
 
-  const byName = await auditLog(app, owner, { roomName: newName })
-  t.equal(byName.statusCode, 200)
-  t.same(byName.json(), body)
+  const byName = await api(app, owner).get('groups.auditLog', { roomName: newName })
+  assertReply(t, byName, 200, body)
 
   await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
-  const archived = await auditLog(app, owner, { roomId: group._id })
-  t.equal(archived.statusCode, 200, 'an archived group keeps its log readable')
-  t.same(archived.json(), body)
+  const archived = await api(app, owner).get('groups.auditLog', { roomId: group._id })
+  assertReply(t, archived, 200, body, 'an archived group keeps its log readable')
 })
 
 t.test('paging: offset, count cut to 100, newest first on request', async (t) => {
@@ -157,7 +141,7 @@ t.test('paging: offset, count cut to 100, newest first on request', async (t) =>
   }
   const ids = await storedAuditIds(group._id)
   const page = async (query: Record<string, string>) => {
-    const response = await auditLog(app, owner, { roomId: group._id, ...query })
+    const response = await api(app, owner).get('groups.auditLog', { roomId: group._id, ...query })
     t.equal(response.statusCode, 200, JSON.stringify(query))
     const body = response.json()
     return {
@@ -195,20 +179,15 @@ t.test('paging: offset, count cut to 100, newest first on request', async (t) =>
   })
 
   for (const sort of ['ts', '{"action":1}', '{"ts":2}', '[]']) {
-    const response = await auditLog(app, owner, { roomId: group._id, sort })
-    t.equal(response.statusCode, 400, sort)
-    t.same(
-      response.json(),
-      refusal('error-invalid-sort', `Invalid sort parameter provided: "${sort}"`),
-    )
+    const response = await api(app, owner).get('groups.auditLog', { roomId: group._id, sort })
+    assertReply(t, response, 400, invalidSort(sort), sort)
   }
   for (const [query, error] of [
     [{ count: '-1' }, 'count must be >= 0'],
     [{ offset: 'first' }, 'offset must be integer'],
   ] as const) {
-    const response = await auditLog(app, owner, { roomId: group._id, ...query })
-    t.equal(response.statusCode, 400, JSON.stringify(query))
-    t.same(response.json(), refusal('invalid-params', error))
+    const response = await api(app, owner).get('groups.auditLog', { roomId: group._id, ...query })
+    assertReply(t, response, 400, invalidParams(error), JSON.stringify(query))
   }
 })
 
@@ -216,13 +195,12 @@ t.test('view-room-administration: any group, a deleted one by roomId, the whole 
   const app = await buildApp(t, db)
   const admin = await createTestUser(db, { roles: ['admin'] })
   const { owner, group, newName } = await groupWithChanges(app)
-  const ownersView = (await auditLog(app, owner, { roomId: group._id })).json()
+  const ownersView = (await api(app, owner).get('groups.auditLog', { roomId: group._id })).json()
 
   const refs: Array<Record<string, string>> = [{ roomId: group._id }, { roomName: newName }]
   for (const ref of refs) {
-    const response = await auditLog(app, admin, ref)
-    t.equal(response.statusCode, 200, `not a member, by ${JSON.stringify(ref)}`)
-    t.same(response.json(), ownersView)
+    const response = await api(app, admin).get('groups.auditLog', ref)
+    assertReply(t, response, 200, ownersView, `not a member, by ${JSON.stringify(ref)}`)
   }
 
   await db.insertInto('roles').values({ id: 'auditor', scope: 'Users' }).execute()
@@ -230,10 +208,10 @@ t.test('view-room-administration: any group, a deleted one by roomId, the whole 
     .insertInto('permission_roles')
     .values({ permission_id: 'view-room-administration', role_id: 'auditor' })
     .execute()
+  await loginChangesHeard(db)
   const auditor = await createTestUser(db, { roles: ['user', 'auditor'] })
-  const byPermission = await auditLog(app, auditor, { roomId: group._id })
-  t.equal(byPermission.statusCode, 200, 'the permission is what counts, not the admin role')
-  t.same(byPermission.json(), ownersView)
+  const byPermission = await api(app, auditor).get('groups.auditLog', { roomId: group._id })
+  assertReply(t, byPermission, 200, ownersView, 'the permission is what counts, not the admin role')
 
   await insertAuditEntry(db, {
     actorId: null,
@@ -244,7 +222,10 @@ t.test('view-room-administration: any group, a deleted one by roomId, the whole 
     after: { permission: 'create-p', roles: ['admin'] },
   })
   const allIds = await storedAuditIds()
-  const everything = await auditLog(app, admin, { sort: '{"ts":-1}', count: '100' })
+  const everything = await api(app, admin).get('groups.auditLog', {
+    sort: '{"ts":-1}',
+    count: '100',
+  })
   t.equal(everything.statusCode, 200)
   const whole = everything.json()
   t.equal(whole.total, allIds.length, 'without a room: every entry')
@@ -263,18 +244,15 @@ t.test('view-room-administration: any group, a deleted one by roomId, the whole 
   })
 
   await db.deleteFrom('rooms').where('id', '=', group._id).execute()
-  const deleted = await auditLog(app, admin, { roomId: group._id })
-  t.equal(deleted.statusCode, 200, "a deleted group's log, by its roomId")
-  t.same(deleted.json(), ownersView)
-  const byOldName = await auditLog(app, admin, { roomName: newName })
-  t.equal(byOldName.statusCode, 400, 'a deleted group has no name any more')
-  t.same(byOldName.json(), roomNotFound)
-  const gone = await auditLog(app, owner, { roomId: group._id })
+  const deleted = await api(app, admin).get('groups.auditLog', { roomId: group._id })
+  assertReply(t, deleted, 200, ownersView, "a deleted group's log, by its roomId")
+  const byOldName = await api(app, admin).get('groups.auditLog', { roomName: newName })
+  assertReply(t, byOldName, 400, roomNotFound, 'a deleted group has no name any more')
+  const gone = await api(app, owner).get('groups.auditLog', { roomId: group._id })
   t.same(gone.json(), roomNotFound, 'its owners are gone with it')
 
-  const unknown = await auditLog(app, admin, { roomId: 'never-existed' })
-  t.equal(unknown.statusCode, 200)
-  t.same(unknown.json(), { entries: [], count: 0, offset: 0, total: 0, success: true })
+  const unknown = await api(app, admin).get('groups.auditLog', { roomId: 'never-existed' })
+  assertReply(t, unknown, 200, { entries: [], count: 0, offset: 0, total: 0, success: true })
 })
 
 t.test('refusals: members who are not owners, non-members, no room, not logged in', async (t) => {
@@ -284,12 +262,7 @@ t.test('refusals: members who are not owners, non-members, no room, not logged i
   const moderator = await createTestUser(db)
   const outsider = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member, moderator], groupName('audited'))
-  await db
-    .updateTable('room_members')
-    .set({ roles: ['moderator', 'leader'] })
-    .where('room_id', '=', group._id)
-    .where('user_id', '=', moderator.id)
-    .execute()
+  await setRoomRoles(db, group._id, moderator.id, ['moderator', 'leader'])
   const otherOwner = await createTestUser(db)
   await createTestGroup(app, otherOwner)
 
@@ -299,9 +272,8 @@ t.test('refusals: members who are not owners, non-members, no room, not logged i
   ] as const) {
     const refs: Array<Record<string, string>> = [{ roomId: group._id }, { roomName: group.name }]
     for (const ref of refs) {
-      const response = await auditLog(app, user, ref)
-      t.equal(response.statusCode, 403, `${label} ${JSON.stringify(ref)}`)
-      t.same(response.json(), unauthorized)
+      const response = await api(app, user).get('groups.auditLog', ref)
+      assertReply(t, response, 403, unauthorized, `${label} ${JSON.stringify(ref)}`)
     }
   }
 
@@ -316,50 +288,45 @@ t.test('refusals: members who are not owners, non-members, no room, not logged i
       { roomName: 'no-such-room' },
     ]
     for (const ref of refs) {
-      const response = await auditLog(app, user, ref)
-      t.equal(response.statusCode, 400, `${label} ${JSON.stringify(ref)}`)
-      t.same(response.json(), roomNotFound)
+      const response = await api(app, user).get('groups.auditLog', ref)
+      assertReply(t, response, 400, roomNotFound, `${label} ${JSON.stringify(ref)}`)
     }
   }
 
-  const noRoom = await auditLog(app, otherOwner)
-  t.equal(noRoom.statusCode, 400, 'only view-room-administration reads the whole log')
-  t.same(
-    noRoom.json(),
-    refusal('error-room-param-not-provided', 'The parameter "roomId" or "roomName" is required'),
+  const noRoom = await api(app, otherOwner).get('groups.auditLog')
+  assertReply(
+    t,
+    noRoom,
+    400,
+    roomParamNotProvided,
+    'only view-room-administration reads the whole log',
   )
 
-  const anonymous = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.auditLog',
-    query: { roomId: group._id },
-  })
-  t.equal(anonymous.statusCode, 401)
-  t.same(anonymous.json(), {
-    success: false,
-    status: 'error',
-    message: 'You must be logged in to do this.',
-    error: 'You must be logged in to do this.',
-  })
+  const anonymous = await api(app, null).get('groups.auditLog', { roomId: group._id })
+  assertReply(t, anonymous, 401, notLoggedIn)
 })
 
 t.test('a refused change leaves no audit entry, a reading none either', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
   const taken = await createTestGroup(app, owner)
-  const before = await storedAuditIds()
+  const audit = await snapshot(() => storedAuditIds())
 
-  const duplicate = await post(app, 'groups.rename', owner, { roomId: group._id, name: taken.name })
+  const duplicate = await api(app, owner).post('groups.rename', {
+    roomId: group._id,
+    name: taken.name,
+  })
   t.equal(duplicate.statusCode, 400)
-  const lastOwner = await post(app, 'groups.leave', owner, { roomId: group._id })
+  const lastOwner = await api(app, owner).post('groups.leave', { roomId: group._id })
   t.equal(lastOwner.statusCode, 400)
-  const notAllowed = await post(app, 'groups.rename', member, { roomId: group._id, name: 'x-y' })
+  const notAllowed = await api(app, member).post('groups.rename', {
+    roomId: group._id,
+    name: 'x-y',
+  })
   t.equal(notAllowed.statusCode, 400)
-  await auditLog(app, owner, { roomId: group._id })
+  await api(app, owner).get('groups.auditLog', { roomId: group._id })
 
-  t.same(await storedAuditIds(), before)
-  const response = await auditLog(app, owner, { roomId: group._id })
+  await assertUnchanged(t, audit)
+  const response = await api(app, owner).get('groups.auditLog', { roomId: group._id })
   t.equal(response.json().total, 1, 'only the creation')
 })

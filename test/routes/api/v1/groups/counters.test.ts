@@ -5,35 +5,22 @@ import {
   buildApp,
   createTestGroup,
   createTestUser,
+  loginChangesHeard,
   type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  archived,
+  assertReply,
+  notLoggedIn,
+  roomNotFound,
+  roomParamNotProvided,
+  unauthorized,
+} from '../../../../support/api.js'
+import { ownedGroup } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const roomNotFound = refusal(
-  'error-room-not-found',
-  'The required "roomId" or "roomName" param provided does not match any group',
-)
-const unauthorized = refusal(
-  'error-unauthorized',
-  'User does not have the permissions required for this action',
-)
-
-type App = Awaited<ReturnType<typeof buildApp>>
-
-function counters(app: App, user: TestUser, query: Record<string, string>) {
-  return app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.counters',
-    headers: user.headers,
-    query,
-  })
-}
 
 /** Messages at 2024-05-01T10:00:0N.123456Z for N = 1, 2, 3, counted in the group's `msgs`. */
 async function threeMessages(roomId: string, author: TestUser) {
@@ -94,9 +81,8 @@ t.test("a member's counters: unread since last read, newest message, active memb
   await threeMessages(group._id, owner)
   await setLastSeen(group._id, member, '2024-05-01T10:00:01.123456Z')
 
-  const byId = await counters(app, member, { roomId: group._id })
-  t.equal(byId.statusCode, 200)
-  t.same(byId.json(), {
+  const byId = await api(app, member).get('groups.counters', { roomId: group._id })
+  assertReply(t, byId, 200, {
     joined: true,
     members: 2,
     unreads: 2,
@@ -107,30 +93,34 @@ t.test("a member's counters: unread since last read, newest message, active memb
     success: true,
   })
 
-  const byName = await counters(app, member, { roomName: group.name })
+  const byName = await api(app, member).get('groups.counters', { roomName: group.name })
   t.same(byName.json(), byId.json())
 
-  const own = await counters(app, owner, { roomId: group._id, userId: '' })
-  t.equal(own.statusCode, 200, 'an empty userId means the caller')
-  t.same(own.json(), {
-    joined: true,
-    members: 2,
-    unreads: 0,
-    unreadsFrom: await lastSeenOf(group._id, owner),
-    msgs: 3,
-    latest: '2024-05-01T10:00:03.123Z',
-    userMentions: 0,
-    success: true,
-  })
+  const own = await api(app, owner).get('groups.counters', { roomId: group._id, userId: '' })
+  assertReply(
+    t,
+    own,
+    200,
+    {
+      joined: true,
+      members: 2,
+      unreads: 0,
+      unreadsFrom: await lastSeenOf(group._id, owner),
+      msgs: 3,
+      latest: '2024-05-01T10:00:03.123Z',
+      userMentions: 0,
+      success: true,
+    },
+    'an empty userId means the caller',
+  )
 })
 
 t.test('system messages written after the member last read the group are unread', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
-  const fresh = await counters(app, member, { roomId: group._id })
+  const info = await api(app, member).get('groups.info', { roomId: group._id })
+  const fresh = await api(app, member).get('groups.counters', { roomId: group._id })
   t.same(
     fresh.json(),
     {
@@ -139,37 +129,23 @@ t.test('system messages written after the member last read the group are unread'
       unreads: 0,
       unreadsFrom: await lastSeenOf(group._id, member),
       msgs: 0,
-      latest: (
-        await app.inject({
-          method: 'GET',
-          url: '/api/v1/groups.info',
-          headers: member.headers,
-          query: { roomId: group._id },
-        })
-      ).json().group._updatedAt,
+      latest: info.json().group._updatedAt,
       userMentions: 0,
       success: true,
     },
     "without messages, latest is the group's _updatedAt",
   )
 
-  const renamed = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.rename',
-    headers: owner.headers,
-    payload: { roomId: group._id, name: `${group.name}-x` },
+  const renamed = await api(app, owner).post('groups.rename', {
+    roomId: group._id,
+    name: `${group.name}-x`,
   })
   t.equal(renamed.statusCode, 200)
   const [renameMessage] = (
-    await app.inject({
-      method: 'GET',
-      url: '/api/v1/groups.history',
-      headers: member.headers,
-      query: { roomId: group._id },
-    })
+    await api(app, member).get('groups.history', { roomId: group._id })
   ).json().messages
 
-  const after = await counters(app, member, { roomId: group._id })
+  const after = await api(app, member).get('groups.counters', { roomId: group._id })
   t.same(after.json(), {
     joined: true,
     members: 2,
@@ -191,9 +167,11 @@ t.test("view-room-administration: another user's counters, in the group or not",
   await threeMessages(group._id, owner)
   await setLastSeen(group._id, owner, '2024-05-01T10:00:02.500Z')
 
-  const ofOwner = await counters(app, admin, { roomId: group._id, userId: owner.id })
-  t.equal(ofOwner.statusCode, 200)
-  t.same(ofOwner.json(), {
+  const ofOwner = await api(app, admin).get('groups.counters', {
+    roomId: group._id,
+    userId: owner.id,
+  })
+  assertReply(t, ofOwner, 200, {
     joined: true,
     members: 2,
     unreads: 1,
@@ -214,10 +192,15 @@ t.test("view-room-administration: another user's counters, in the group or not",
     userMentions: null,
     success: true,
   }
-  const ofOutsider = await counters(app, admin, { roomId: group._id, userId: outsider.id })
-  t.equal(ofOutsider.statusCode, 200)
-  t.same(ofOutsider.json(), notJoined, 'a user not in the group')
-  const ofNobody = await counters(app, admin, { roomId: group._id, userId: 'no-such-user' })
+  const ofOutsider = await api(app, admin).get('groups.counters', {
+    roomId: group._id,
+    userId: outsider.id,
+  })
+  assertReply(t, ofOutsider, 200, notJoined, 'a user not in the group')
+  const ofNobody = await api(app, admin).get('groups.counters', {
+    roomId: group._id,
+    userId: 'no-such-user',
+  })
   t.same(ofNobody.json(), notJoined, 'a user that does not exist')
 
   await db.insertInto('roles').values({ id: 'counters-viewer', scope: 'Users' }).execute()
@@ -225,11 +208,20 @@ t.test("view-room-administration: another user's counters, in the group or not",
     .insertInto('permission_roles')
     .values({ permission_id: 'view-room-administration', role_id: 'counters-viewer' })
     .execute()
+  await loginChangesHeard(db)
   const viewer = await createTestUser(db, { roles: ['user', 'counters-viewer'] })
   await db.insertInto('room_members').values({ room_id: group._id, user_id: viewer.id }).execute()
-  const byPermission = await counters(app, viewer, { roomId: group._id, userId: owner.id })
-  t.equal(byPermission.statusCode, 200, 'the permission is what counts, not the admin role')
-  t.same(byPermission.json(), { ...ofOwner.json(), members: 3 })
+  const byPermission = await api(app, viewer).get('groups.counters', {
+    roomId: group._id,
+    userId: owner.id,
+  })
+  assertReply(
+    t,
+    byPermission,
+    200,
+    { ...ofOwner.json(), members: 3 },
+    'the permission is what counts, not the admin role',
+  )
 })
 
 t.test('a member who closed the group is not joined', async (t) => {
@@ -246,9 +238,8 @@ t.test('a member who closed the group is not joined', async (t) => {
     .where('user_id', 'in', [member.id, admin.id])
     .execute()
 
-  const closed = await counters(app, member, { roomId: group._id })
-  t.equal(closed.statusCode, 200)
-  t.same(closed.json(), {
+  const closed = await api(app, member).get('groups.counters', { roomId: group._id })
+  assertReply(t, closed, 200, {
     joined: false,
     members: null,
     unreads: null,
@@ -259,7 +250,7 @@ t.test('a member who closed the group is not joined', async (t) => {
     success: true,
   })
 
-  const closedAdmin = await counters(app, admin, { roomId: group._id })
+  const closedAdmin = await api(app, admin).get('groups.counters', { roomId: group._id })
   t.same(
     closedAdmin.json(),
     {
@@ -286,9 +277,14 @@ t.test('refusals', async (t) => {
   const auditRows = await auditRowCount()
 
   for (const userId of [owner.id, member.id]) {
-    const response = await counters(app, member, { roomId: group._id, userId })
-    t.equal(response.statusCode, 403, "userId needs view-room-administration, even one's own")
-    t.same(response.json(), unauthorized)
+    const response = await api(app, member).get('groups.counters', { roomId: group._id, userId })
+    assertReply(
+      t,
+      response,
+      403,
+      unauthorized,
+      "userId needs view-room-administration, even one's own",
+    )
   }
 
   for (const [label, user] of [
@@ -302,42 +298,25 @@ t.test('refusals', async (t) => {
       { roomId: group._id, userId: member.id },
     ]
     for (const ref of refs) {
-      const response = await counters(app, user, ref)
-      t.equal(response.statusCode, 400, `${label} ${JSON.stringify(ref)}`)
-      t.same(response.json(), roomNotFound)
+      const response = await api(app, user).get('groups.counters', ref)
+      assertReply(t, response, 400, roomNotFound, `${label} ${JSON.stringify(ref)}`)
     }
   }
 
-  const noRoom = await counters(app, member, {})
-  t.equal(noRoom.statusCode, 400)
-  t.same(
-    noRoom.json(),
-    refusal('error-room-param-not-provided', 'The parameter "roomId" or "roomName" is required'),
-  )
+  const noRoom = await api(app, member).get('groups.counters', {})
+  assertReply(t, noRoom, 400, roomParamNotProvided)
 
-  const anonymous = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.counters',
-    query: { roomId: group._id },
-  })
-  t.equal(anonymous.statusCode, 401)
-  t.same(anonymous.json(), {
-    success: false,
-    status: 'error',
-    message: 'You must be logged in to do this.',
-    error: 'You must be logged in to do this.',
-  })
+  const anonymous = await api(app, null).get('groups.counters', { roomId: group._id })
+  assertReply(t, anonymous, 401, notLoggedIn)
 
   await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
-  const archived = refusal('error-room-archived', `The private group, ${group.name}, is archived`)
   const queries: Array<Record<string, string>> = [
     { roomId: group._id },
     { roomId: group._id, userId: owner.id },
   ]
   for (const query of queries) {
-    const response = await counters(app, member, query)
-    t.equal(response.statusCode, 400, `archived ${JSON.stringify(query)}`)
-    t.same(response.json(), archived)
+    const response = await api(app, member).get('groups.counters', query)
+    assertReply(t, response, 400, archived(group.name), `archived ${JSON.stringify(query)}`)
   }
 
   t.equal(await auditRowCount(), auditRows, 'reading counters writes no audit entry')

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import {
   buildApp,
@@ -8,26 +7,21 @@ import {
   type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  assertReply,
+  ISO_TIMESTAMP,
+  invalidParams,
+  notAllowed,
+  notLoggedIn,
+  plainFailure,
+  refusal,
+} from '../../../../support/api.js'
 
 const db = await testDatabase(t)
 
-const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
 function byUsername(a: { username: string }, b: { username: string }) {
   return a.username < b.username ? -1 : 1
-}
-
-function create(app: FastifyInstance, caller: TestUser, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: caller.headers,
-    payload,
-  })
 }
 
 async function auditRows(roomId: string) {
@@ -50,14 +44,9 @@ t.test('creates the group: 200 with the group, the creator its only owner', asyn
   const second = await createTestUser(db)
   const name = groupName()
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: owner.headers,
-    payload: {
-      name,
-      members: [first.username, 'no-such-user-anywhere', second.username, owner.username],
-    },
+  const response = await api(app, owner).post('groups.create', {
+    name,
+    members: [first.username, 'no-such-user-anywhere', second.username, owner.username],
   })
 
   t.equal(response.statusCode, 200)
@@ -116,12 +105,7 @@ t.test('a group without members has the creator alone', async (t) => {
   const owner = await createTestUser(db)
   const name = groupName()
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: owner.headers,
-    payload: { name },
-  })
+  const response = await api(app, owner).post('groups.create', { name })
 
   t.equal(response.statusCode, 200)
   t.match(response.json().group, { name, usernames: [owner.username], usersCount: 1, msgs: 0 })
@@ -133,11 +117,9 @@ t.test('readOnly makes the group read-only', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: owner.headers,
-    payload: { name: groupName(), readOnly: true },
+  const response = await api(app, owner).post('groups.create', {
+    name: groupName(),
+    readOnly: true,
   })
 
   t.equal(response.statusCode, 200)
@@ -151,14 +133,14 @@ t.test('a missing or blank name is refused with the plain message', async (t) =>
   const owner = await createTestUser(db)
 
   for (const payload of [{}, { members: [] }, { name: '' }, { name: '   ' }]) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/groups.create',
-      headers: owner.headers,
-      payload,
-    })
-    t.equal(response.statusCode, 400, JSON.stringify(payload))
-    t.same(response.json(), { success: false, error: 'Body param "name" is required' })
+    const response = await api(app, owner).post('groups.create', payload)
+    assertReply(
+      t,
+      response,
+      400,
+      plainFailure('Body param "name" is required'),
+      JSON.stringify(payload),
+    )
   }
   t.same(await roomsCreatedBy(owner), [])
 })
@@ -167,15 +149,9 @@ t.test('a name that is not a string is a schema error', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: owner.headers,
-    payload: { name: 123 },
-  })
+  const response = await api(app, owner).post('groups.create', { name: 123 })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('invalid-params', 'name must be string'))
+  assertReply(t, response, 400, invalidParams('name must be string'))
   t.same(await roomsCreatedBy(owner), [])
 })
 
@@ -184,14 +160,14 @@ t.test('a name breaking the naming rule: error-invalid-room-name', async (t) => 
   const owner = await createTestUser(db)
 
   for (const name of ['has space', 'bang!', 'slash/name']) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/groups.create',
-      headers: owner.headers,
-      payload: { name },
-    })
-    t.equal(response.statusCode, 400, name)
-    t.same(response.json(), refusal('error-invalid-room-name', `${name} is not a valid room name.`))
+    const response = await api(app, owner).post('groups.create', { name })
+    assertReply(
+      t,
+      response,
+      400,
+      refusal('error-invalid-room-name', `${name} is not a valid room name.`),
+      name,
+    )
   }
   t.same(await roomsCreatedBy(owner), [])
 })
@@ -201,24 +177,15 @@ t.test("another room's name: error-duplicate-channel-name", async (t) => {
   const first = await createTestUser(db)
   const second = await createTestUser(db)
   const name = groupName()
-  const created = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: first.headers,
-    payload: { name },
-  })
+  const created = await api(app, first).post('groups.create', { name })
   t.equal(created.statusCode, 200)
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: second.headers,
-    payload: { name, members: [first.username] },
-  })
+  const response = await api(app, second).post('groups.create', { name, members: [first.username] })
 
-  t.equal(response.statusCode, 400)
-  t.same(
-    response.json(),
+  assertReply(
+    t,
+    response,
+    400,
     refusal('error-duplicate-channel-name', `A channel with name '${name}' exists`),
   )
   t.same(await roomsCreatedBy(second), [])
@@ -231,16 +198,12 @@ t.test("a user's username as the name: error-duplicate-handle", async (t) => {
   const owner = await createTestUser(db)
   const other = await createTestUser(db)
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: owner.headers,
-    payload: { name: other.username },
-  })
+  const response = await api(app, owner).post('groups.create', { name: other.username })
 
-  t.equal(response.statusCode, 400)
-  t.same(
-    response.json(),
+  assertReply(
+    t,
+    response,
+    400,
     refusal('error-duplicate-handle', `A user with the username '${other.username}' exists`),
   )
   t.same(await roomsCreatedBy(owner), [])
@@ -250,15 +213,9 @@ t.test('a user without create-p (a guest): error-not-allowed', async (t) => {
   const app = await buildApp(t, db)
   const guest = await createTestUser(db, { roles: ['guest'] })
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: guest.headers,
-    payload: { name: groupName() },
-  })
+  const response = await api(app, guest).post('groups.create', { name: groupName() })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('error-not-allowed', 'Not allowed'))
+  assertReply(t, response, 400, notAllowed)
   t.same(await roomsCreatedBy(guest), [])
 })
 
@@ -267,20 +224,10 @@ t.test('not logged in: 401 and nothing created', async (t) => {
   const user = await createTestUser(db)
   const name = groupName()
 
-  for (const headers of [{}, { ...user.headers, 'x-auth-token': 'not-the-token' }]) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/groups.create',
-      headers,
-      payload: { name },
-    })
-    t.equal(response.statusCode, 401)
-    t.same(response.json(), {
-      success: false,
-      status: 'error',
-      message: 'You must be logged in to do this.',
-      error: 'You must be logged in to do this.',
-    })
+  const callers = [null, { headers: { ...user.headers, 'x-auth-token': 'not-the-token' } }]
+  for (const caller of callers) {
+    const response = await api(app, caller).post('groups.create', { name })
+    assertReply(t, response, 401, notLoggedIn)
   }
   const room = await db.selectFrom('rooms').select('id').where('name', '=', name).executeTakeFirst()
   t.equal(room, undefined)
@@ -295,7 +242,7 @@ t.test(
     const second = await createTestUser(db)
     const name = groupName()
 
-    const response = await create(app, creator, {
+    const response = await api(app, creator).post('groups.create', {
       name,
       members: ['no-such-user-anywhere', second.username, first.username],
       excludeSelf: true,
@@ -329,60 +276,43 @@ t.test(
       },
     ])
 
-    const info = await app.inject({
-      method: 'GET',
-      url: '/api/v1/groups.info',
-      headers: creator.headers,
-      query: { roomId: group._id },
-    })
+    const info = await api(app, creator).get('groups.info', { roomId: group._id })
     t.equal(info.statusCode, 400, 'the creator is not a member')
     t.equal(info.json().errorType, 'error-room-not-found')
   },
 )
 
-t.test('excludeSelf with the creator listed in members: the creator joins as owner', async (t) => {
-  const app = await buildApp(t, db)
-  const creator = await createTestUser(db)
-  const member = await createTestUser(db)
+const creatorKept: Array<[string, boolean, (creator: TestUser, member: TestUser) => string[]]> = [
+  [
+    'excludeSelf with the creator listed in members: the creator joins as owner',
+    true,
+    (creator, member) => [member.username, creator.username],
+  ],
+  ['excludeSelf false keeps the creator as owner', false, (_, member) => [member.username]],
+]
+for (const [name, excludeSelf, members] of creatorKept) {
+  t.test(name, async (t) => {
+    const app = await buildApp(t, db)
+    const creator = await createTestUser(db)
+    const member = await createTestUser(db)
 
-  const response = await create(app, creator, {
-    name: groupName(),
-    members: [member.username, creator.username],
-    excludeSelf: true,
+    const response = await api(app, creator).post('groups.create', {
+      name: groupName(),
+      members: members(creator, member),
+      excludeSelf,
+    })
+
+    t.equal(response.statusCode, 200)
+    const stored = await storedGroup(db, response.json().group._id)
+    t.same(
+      [...stored.members].sort(byUsername),
+      [
+        { username: creator.username, roles: ['owner'] },
+        { username: member.username, roles: [] },
+      ].sort(byUsername),
+    )
   })
-
-  t.equal(response.statusCode, 200)
-  const stored = await storedGroup(db, response.json().group._id)
-  t.same(
-    [...stored.members].sort(byUsername),
-    [
-      { username: creator.username, roles: ['owner'] },
-      { username: member.username, roles: [] },
-    ].sort(byUsername),
-  )
-})
-
-t.test('excludeSelf false keeps the creator as owner', async (t) => {
-  const app = await buildApp(t, db)
-  const creator = await createTestUser(db)
-  const member = await createTestUser(db)
-
-  const response = await create(app, creator, {
-    name: groupName(),
-    members: [member.username],
-    excludeSelf: false,
-  })
-
-  t.equal(response.statusCode, 200)
-  const stored = await storedGroup(db, response.json().group._id)
-  t.same(
-    [...stored.members].sort(byUsername),
-    [
-      { username: creator.username, roles: ['owner'] },
-      { username: member.username, roles: [] },
-    ].sort(byUsername),
-  )
-})
+}
 
 t.test('excludeSelf without a valid member: error-invalid-members, nothing created', async (t) => {
   const app = await buildApp(t, db)
@@ -390,14 +320,20 @@ t.test('excludeSelf without a valid member: error-invalid-members, nothing creat
   const inactive = await createTestUser(db, { active: false })
 
   for (const members of [undefined, [], ['no-such-user-anywhere', inactive.username]]) {
-    const response = await create(app, creator, { name: groupName(), members, excludeSelf: true })
-    t.equal(response.statusCode, 400, JSON.stringify(members))
-    t.same(
-      response.json(),
+    const response = await api(app, creator).post('groups.create', {
+      name: groupName(),
+      members,
+      excludeSelf: true,
+    })
+    assertReply(
+      t,
+      response,
+      400,
       refusal(
         'error-invalid-members',
         'With excludeSelf, members must name at least one valid user to own the group',
       ),
+      JSON.stringify(members),
     )
   }
   t.same(await roomsCreatedBy(creator), [])
@@ -415,19 +351,14 @@ t.test('customFields are stored and shown on the group', async (t) => {
   const customFields = { team: 'blue', level: 3, tags: ['a', 'b'], nested: { on: true } }
   const name = groupName()
 
-  const response = await create(app, owner, { name, customFields })
+  const response = await api(app, owner).post('groups.create', { name, customFields })
 
   t.equal(response.statusCode, 200)
   const { group } = response.json()
   t.same(group.customFields, customFields)
   const stored = await storedGroup(db, group._id)
   t.same(stored.room?.custom_fields, customFields)
-  const info = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: owner.headers,
-    query: { roomId: group._id },
-  })
+  const info = await api(app, owner).get('groups.info', { roomId: group._id })
   t.same(info.json().group.customFields, customFields)
   t.same(await auditRows(group._id), [
     {
@@ -451,7 +382,7 @@ t.test('extraData sets topic, description, announcement, readOnly and customFiel
     customFields: { from: 'extraData' },
   }
 
-  const response = await create(app, owner, { name, extraData })
+  const response = await api(app, owner).post('groups.create', { name, extraData })
 
   t.equal(response.statusCode, 200)
   const { group } = response.json()
@@ -495,7 +426,7 @@ t.test('top-level readOnly and customFields win over extraData', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
 
-  const response = await create(app, owner, {
+  const response = await api(app, owner).post('groups.create', {
     name: groupName(),
     readOnly: false,
     customFields: { from: 'body' },
@@ -513,7 +444,11 @@ t.test('empty customFields leave the group without customFields', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
 
-  const response = await create(app, owner, { name: groupName(), customFields: {}, extraData: {} })
+  const response = await api(app, owner).post('groups.create', {
+    name: groupName(),
+    customFields: {},
+    extraData: {},
+  })
 
   t.equal(response.statusCode, 200)
   t.notOk('customFields' in response.json().group)
@@ -543,9 +478,11 @@ t.test(
       ],
       [{ excludeSelf: 'yes' }, 'excludeSelf must be boolean'],
     ] as const) {
-      const response = await create(app, owner, { name: groupName(), ...payload })
-      t.equal(response.statusCode, 400, message)
-      t.same(response.json(), refusal('invalid-params', message))
+      const response = await api(app, owner).post('groups.create', {
+        name: groupName(),
+        ...payload,
+      })
+      assertReply(t, response, 400, invalidParams(message), message)
     }
     t.same(await roomsCreatedBy(owner), [])
   },

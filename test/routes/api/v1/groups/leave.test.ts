@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { randomId } from '../../../../../domain/ids.js'
 import {
@@ -7,24 +6,43 @@ import {
   createTestUser,
   groupName,
   storedGroup,
-  type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  ISO_TIMESTAMP,
+  invalidParams,
+  notAllowed,
+  notLoggedIn,
+  refusal,
+  roomNotFound,
+  roomParamNotProvided,
+  snapshotGroup,
+  withoutLogin,
+} from '../../../../support/api.js'
+import {
+  A_WHILE_AGO,
+  backdate,
+  ownedGroup,
+  setRoomRoles,
+  usersNamed,
+} from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
 
+const lastOwner = refusal(
+  'error-you-are-last-owner',
+  'You are the last owner. Please set new owner before leaving the room.',
+)
+
 t.test('a member leaves: 200 with the group as it is afterwards', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.leave',
-    headers: member.headers,
-    payload: { roomId: group._id },
-  })
+  const response = await api(app, member).post('groups.leave', { roomId: group._id })
 
   t.equal(response.statusCode, 200)
   const body = response.json()
@@ -42,8 +60,8 @@ t.test('a member leaves: 200 with the group as it is afterwards', async (t) => {
     ro: false,
     sysMes: true,
   })
-  t.match(body.group.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-  t.match(body.group._updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  t.match(body.group.ts, ISO_TIMESTAMP)
+  t.match(body.group._updatedAt, ISO_TIMESTAMP)
 
   const stored = await storedGroup(db, group._id)
   t.same(stored.members, [{ username: owner.username, roles: ['owner'] }])
@@ -54,182 +72,70 @@ t.test('a member leaves: 200 with the group as it is afterwards', async (t) => {
   t.equal(stored.room?.users_count, 1)
 })
 
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
+for (const [name, caller] of Object.entries(withoutLogin)) {
+  t.test(`${name}: 401, nothing changes`, async (t) => {
+    const app = await buildApp(t, db)
+    const { owner, member, group, stored } = await ownedGroup(app, db)
+
+    const response = await api(app, caller(member, owner)).post('groups.leave', {
+      roomId: group._id,
+    })
+
+    await assertRefused(t, response, 401, notLoggedIn, stored)
+  })
 }
-const ROOM_NOT_FOUND = {
-  success: false,
-  error:
-    'The required "roomId" or "roomName" param provided does not match any group [error-room-not-found]',
-  errorType: 'error-room-not-found',
-}
-const ROOM_PARAM_NOT_PROVIDED = {
-  success: false,
-  error: 'The parameter "roomId" or "roomName" is required [error-room-param-not-provided]',
-  errorType: 'error-room-param-not-provided',
-}
-const LAST_OWNER = {
-  success: false,
-  error:
-    'You are the last owner. Please set new owner before leaving the room. [error-you-are-last-owner]',
-  errorType: 'error-you-are-last-owner',
-}
-const A_WHILE_AGO = new Date('2020-01-01T00:00:00.000Z')
-
-function leave(app: FastifyInstance, headers: Record<string, string>, payload: object) {
-  return app.inject({ method: 'POST', url: '/api/v1/groups.leave', headers, payload })
-}
-
-/** Users whose usernames sort in the order given, whatever the database collation. */
-async function usersNamed(...prefixes: string[]) {
-  const suffix = randomId().slice(0, 6).toLowerCase()
-  const users: TestUser[] = []
-  for (const prefix of prefixes)
-    users.push(await createTestUser(db, { username: `${prefix}-${suffix}` }))
-  return users
-}
-
-async function setRoomRoles(roomId: string, userId: string, roles: string[]) {
-  await db
-    .updateTable('room_members')
-    .set({ roles })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute()
-}
-
-async function backdate(roomId: string) {
-  await db.updateTable('rooms').set({ updated_at: A_WHILE_AGO }).where('id', '=', roomId).execute()
-}
-
-async function storedRoom(roomId: string) {
-  const { room } = await storedGroup(db, roomId)
-  if (!room) throw new Error(`room ${roomId} is gone`)
-  return room
-}
-
-t.test('without auth headers: 401, nothing changes', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
-
-  const response = await leave(app, {}, { roomId: group._id })
-
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
-  t.same(await storedGroup(db, group._id), before)
-})
-
-t.test('with an unknown token: 401, nothing changes', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
-
-  const response = await leave(
-    app,
-    { 'x-user-id': member.id, 'x-auth-token': 'not-a-token-anyone-was-given' },
-    { roomId: group._id },
-  )
-
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
-  t.same(await storedGroup(db, group._id), before)
-})
-
-t.test("with another user's token: 401, nothing changes", async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
-
-  const response = await leave(
-    app,
-    { 'x-user-id': member.id, 'x-auth-token': owner.headers['x-auth-token'] },
-    { roomId: group._id },
-  )
-
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
-  t.same(await storedGroup(db, group._id), before)
-})
 
 t.test('with a logged-out token: 401, nothing changes', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const logout = await app.inject({
-    method: 'POST',
-    url: '/api/v1/logout',
-    headers: member.headers,
-  })
+  const { member, group } = await ownedGroup(app, db)
+  const logout = await api(app, member).post('logout')
   t.equal(logout.statusCode, 200)
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await leave(app, member.headers, { roomId: group._id })
+  const response = await api(app, member).post('groups.leave', { roomId: group._id })
 
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 401, notLoggedIn, stored)
 })
 
 t.test('no roomId or roomName: error-room-param-not-provided', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const { member, stored } = await ownedGroup(app, db)
 
   for (const payload of [{}, { roomId: '' }, { roomName: '' }, { roomId: '', roomName: '' }]) {
-    const response = await leave(app, member.headers, payload)
-    t.equal(response.statusCode, 400, JSON.stringify(payload))
-    t.same(response.json(), ROOM_PARAM_NOT_PROVIDED, JSON.stringify(payload))
+    const response = await api(app, member).post('groups.leave', payload)
+    assertReply(t, response, 400, roomParamNotProvided, JSON.stringify(payload))
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('an unknown roomId: error-room-not-found', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const response = await leave(app, user.headers, { roomId: randomId() })
+  const response = await api(app, user).post('groups.leave', { roomId: randomId() })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), ROOM_NOT_FOUND)
+  assertReply(t, response, 400, roomNotFound)
 })
 
 t.test('an unknown roomName: error-room-not-found', async (t) => {
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
 
-  const response = await leave(app, user.headers, { roomName: groupName('missing') })
+  const response = await api(app, user).post('groups.leave', { roomName: groupName('missing') })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), ROOM_NOT_FOUND)
+  assertReply(t, response, 400, roomNotFound)
 })
 
 t.test('a group the caller is not in answers like a missing one, by id and by name', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
+  const { group, stored } = await ownedGroup(app, db)
   const outsider = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
 
   for (const payload of [{ roomId: group._id }, { roomName: group.name }]) {
-    const response = await leave(app, outsider.headers, payload)
-    t.equal(response.statusCode, 400, JSON.stringify(payload))
-    t.same(response.json(), ROOM_NOT_FOUND, JSON.stringify(payload))
+    const response = await api(app, outsider).post('groups.leave', payload)
+    assertReply(t, response, 400, roomNotFound, JSON.stringify(payload))
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('a global admin who is not a member gets error-room-not-found too', async (t) => {
@@ -237,22 +143,18 @@ t.test('a global admin who is not a member gets error-room-not-found too', async
   const owner = await createTestUser(db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
   const group = await createTestGroup(app, owner)
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await leave(app, admin.headers, { roomId: group._id })
+  const response = await api(app, admin).post('groups.leave', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), ROOM_NOT_FOUND)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, roomNotFound, stored)
 })
 
 t.test('a member leaves by roomName', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
-  const response = await leave(app, member.headers, { roomName: group.name })
+  const response = await api(app, member).post('groups.leave', { roomName: group.name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group._id, group._id)
@@ -266,79 +168,72 @@ t.test('a member leaves by roomName', async (t) => {
 
 t.test('roomId wins over roomName when both are sent', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const byId = await createTestGroup(app, owner, [member])
+  const { owner, member, group: byId } = await ownedGroup(app, db)
   const byName = await createTestGroup(app, owner, [member])
-  const byNameBefore = await storedGroup(db, byName._id)
+  const byNameStored = await snapshotGroup(db, byName._id)
 
-  const response = await leave(app, member.headers, { roomId: byId._id, roomName: byName.name })
+  const response = await api(app, member).post('groups.leave', {
+    roomId: byId._id,
+    roomName: byName.name,
+  })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group._id, byId._id)
   t.same((await storedGroup(db, byId._id)).members, [
     { username: owner.username, roles: ['owner'] },
   ])
-  t.same(await storedGroup(db, byName._id), byNameBefore)
+  await assertUnchanged(t, byNameStored)
 })
 
 t.test('an unknown roomId is not rescued by a valid roomName', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const { member, group, stored } = await ownedGroup(app, db)
 
-  const response = await leave(app, member.headers, { roomId: randomId(), roomName: group.name })
+  const response = await api(app, member).post('groups.leave', {
+    roomId: randomId(),
+    roomName: group.name,
+  })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), ROOM_NOT_FOUND)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, roomNotFound, stored)
 })
 
 t.test('the last owner cannot leave while others stay', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const { owner, group, stored } = await ownedGroup(app, db)
 
-  const response = await leave(app, owner.headers, { roomId: group._id })
+  const response = await api(app, owner).post('groups.leave', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), LAST_OWNER)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, lastOwner, stored)
 })
 
 t.test('the last owner cannot leave when they are the only member', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
   const group = await createTestGroup(app, owner)
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await leave(app, owner.headers, { roomId: group._id })
+  const response = await api(app, owner).post('groups.leave', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), LAST_OWNER)
-  t.same(before.members, [{ username: owner.username, roles: ['owner'] }])
-  t.same(await storedGroup(db, group._id), before)
+  t.same(stored.before.members, [{ username: owner.username, roles: ['owner'] }])
+  await assertRefused(t, response, 400, lastOwner, stored)
 })
 
 t.test(
   'an owner leaves when another owner stays: 200, the roles go with the membership',
   async (t) => {
     const app = await buildApp(t, db)
-    const [creator, coOwner, member] = await usersNamed('ann', 'bob', 'cid')
+    const [creator, coOwner, member] = await usersNamed(db, 'ann', 'bob', 'cid')
     if (!creator || !coOwner || !member) throw new Error('users not created')
     const group = await createTestGroup(app, creator, [coOwner, member])
-    await setRoomRoles(group._id, coOwner.id, ['owner'])
-    await setRoomRoles(group._id, creator.id, ['owner', 'moderator'])
-    await backdate(group._id)
+    await setRoomRoles(db, group._id, coOwner.id, ['owner'])
+    await setRoomRoles(db, group._id, creator.id, ['owner', 'moderator'])
+    await backdate(db, group._id)
 
-    const response = await leave(app, creator.headers, { roomId: group._id })
+    const response = await api(app, creator).post('groups.leave', { roomId: group._id })
 
     t.equal(response.statusCode, 200)
-    const room = await storedRoom(group._id)
+    const stored = await storedGroup(db, group._id)
+    if (!stored.room) throw new Error(`room ${group._id} is gone`)
     t.same(response.json(), {
       group: {
         _id: group._id,
@@ -349,15 +244,14 @@ t.test(
         msgs: 1,
         usersCount: 2,
         u: { _id: creator.id, username: creator.username },
-        ts: room.created_at.toISOString(),
+        ts: stored.room.created_at.toISOString(),
         ro: false,
         sysMes: true,
-        _updatedAt: room.updated_at.toISOString(),
+        _updatedAt: stored.room.updated_at.toISOString(),
       },
       success: true,
     })
-    t.ok(room.updated_at > A_WHILE_AGO, '_updatedAt moved forward')
-    const stored = await storedGroup(db, group._id)
+    t.ok(stored.room.updated_at > A_WHILE_AGO, '_updatedAt moved forward')
     t.same(stored.members, [
       { username: coOwner.username, roles: ['owner'] },
       { username: member.username, roles: [] },
@@ -365,7 +259,7 @@ t.test(
     t.same(stored.messages, [
       { type: 'ul', msg: creator.username, username: creator.username, role: null },
     ])
-    t.equal(stored.room?.users_count, 2)
+    t.equal(stored.room.users_count, 2)
   },
 )
 
@@ -374,22 +268,16 @@ t.test('a user whose global roles lack leave-p gets error-not-allowed', async (t
   const owner = await createTestUser(db)
   const guest = await createTestUser(db, { roles: ['guest'] })
   const group = await createTestGroup(app, owner, [guest])
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
   t.same(
-    before.members.map((m) => m.username).sort(),
+    stored.before.members.map((m) => m.username).sort(),
     [owner.username, guest.username].sort(),
     'the guest is a member',
   )
 
-  const response = await leave(app, guest.headers, { roomId: group._id })
+  const response = await api(app, guest).post('groups.leave', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: 'Not allowed [error-not-allowed]',
-    errorType: 'error-not-allowed',
-  })
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, notAllowed, stored)
 })
 
 t.test('a bot, whose global role grants leave-p without the user role, can leave', async (t) => {
@@ -398,7 +286,7 @@ t.test('a bot, whose global role grants leave-p without the user role, can leave
   const bot = await createTestUser(db, { roles: ['bot'] })
   const group = await createTestGroup(app, owner, [bot])
 
-  const response = await leave(app, bot.headers, { roomId: group._id })
+  const response = await api(app, bot).post('groups.leave', { roomId: group._id })
 
   t.equal(response.statusCode, 200)
   t.same(response.json().group.usernames, [owner.username])
@@ -406,29 +294,23 @@ t.test('a bot, whose global role grants leave-p without the user role, can leave
 
 t.test('leaving twice: the second call is error-room-not-found and changes nothing', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { member, group } = await ownedGroup(app, db)
 
-  const first = await leave(app, member.headers, { roomId: group._id })
+  const first = await api(app, member).post('groups.leave', { roomId: group._id })
   t.equal(first.statusCode, 200)
-  const afterFirst = await storedGroup(db, group._id)
+  const afterFirst = await snapshotGroup(db, group._id)
 
-  const second = await leave(app, member.headers, { roomId: group._id })
+  const second = await api(app, member).post('groups.leave', { roomId: group._id })
 
-  t.equal(second.statusCode, 400)
-  t.same(second.json(), ROOM_NOT_FOUND)
-  t.same(await storedGroup(db, group._id), afterFirst)
-  t.equal(afterFirst.room?.msgs, 1)
+  await assertRefused(t, second, 400, roomNotFound, afterFirst)
+  t.equal(afterFirst.before.room?.msgs, 1)
 })
 
 t.test('the body is exactly {group, success} with the documented group keys', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { member, group } = await ownedGroup(app, db)
 
-  const response = await leave(app, member.headers, { roomId: group._id })
+  const response = await api(app, member).post('groups.leave', { roomId: group._id })
 
   t.equal(response.statusCode, 200)
   t.match(response.headers['content-type'], /^application\/json/)
@@ -453,18 +335,18 @@ t.test('the body is exactly {group, success} with the documented group keys', as
 
 t.test("u stays the creator after the creator's ownership changes", async (t) => {
   const app = await buildApp(t, db)
-  const [creator, heir, member] = await usersNamed('ann', 'bob', 'cid')
+  const [creator, heir, member] = await usersNamed(db, 'ann', 'bob', 'cid')
   if (!creator || !heir || !member) throw new Error('users not created')
   const group = await createTestGroup(app, creator, [heir, member])
-  await setRoomRoles(group._id, creator.id, [])
-  await setRoomRoles(group._id, heir.id, ['owner'])
+  await setRoomRoles(db, group._id, creator.id, [])
+  await setRoomRoles(db, group._id, heir.id, ['owner'])
 
-  const memberLeaves = await leave(app, member.headers, { roomId: group._id })
+  const memberLeaves = await api(app, member).post('groups.leave', { roomId: group._id })
   t.equal(memberLeaves.statusCode, 200)
   t.same(memberLeaves.json().group.u, { _id: creator.id, username: creator.username })
   t.same(memberLeaves.json().group.usernames, [creator.username, heir.username])
 
-  const creatorLeaves = await leave(app, creator.headers, { roomId: group._id })
+  const creatorLeaves = await api(app, creator).post('groups.leave', { roomId: group._id })
   t.equal(creatorLeaves.statusCode, 200)
   t.same(creatorLeaves.json().group.u, { _id: creator.id, username: creator.username })
   t.same(creatorLeaves.json().group.usernames, [heir.username])
@@ -479,62 +361,52 @@ t.test("u stays the creator after the creator's ownership changes", async (t) =>
 
 t.test('unknown body keys: 400 invalid-params, nothing changes', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const { owner, member, group, stored } = await ownedGroup(app, db)
 
-  const response = await leave(app, member.headers, { roomId: group._id, userId: owner.id })
-
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: 'must NOT have additional properties [invalid-params]',
-    errorType: 'invalid-params',
+  const response = await api(app, member).post('groups.leave', {
+    roomId: group._id,
+    userId: owner.id,
   })
-  t.same(await storedGroup(db, group._id), before)
+
+  await assertRefused(
+    t,
+    response,
+    400,
+    invalidParams('must NOT have additional properties'),
+    stored,
+  )
 })
 
 t.test('wrong types: 400 invalid-params, nothing changes', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const { member, group, stored } = await ownedGroup(app, db)
 
-  const cases: Array<[unknown, string]> = [
-    [{ roomId: 42 }, 'roomId must be string [invalid-params]'],
-    [{ roomId: [group._id] }, 'roomId must be string [invalid-params]'],
-    [{ roomName: { name: group.name } }, 'roomName must be string [invalid-params]'],
-    [[group._id], 'must be object [invalid-params]'],
+  const cases: Array<[object, string]> = [
+    [{ roomId: 42 }, 'roomId must be string'],
+    [{ roomId: [group._id] }, 'roomId must be string'],
+    [{ roomName: { name: group.name } }, 'roomName must be string'],
+    [[group._id], 'must be object'],
   ]
-  for (const [payload, error] of cases) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/groups.leave',
-      headers: { ...member.headers, 'content-type': 'application/json' },
-      payload: JSON.stringify(payload),
-    })
-    t.equal(response.statusCode, 400, JSON.stringify(payload))
-    t.same(response.json(), { success: false, error, errorType: 'invalid-params' })
+  for (const [payload, reason] of cases) {
+    const response = await api(app, member).post('groups.leave', payload)
+    assertReply(t, response, 400, invalidParams(reason), JSON.stringify(payload))
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('a read-only group can still be left', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
   const member = await createTestUser(db)
-  const created = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: owner.headers,
-    payload: { name: groupName('ro'), members: [member.username], readOnly: true },
+  const created = await api(app, owner).post('groups.create', {
+    name: groupName('ro'),
+    members: [member.username],
+    readOnly: true,
   })
   t.equal(created.statusCode, 200)
   const group = created.json().group
 
-  const response = await leave(app, member.headers, { roomId: group._id })
+  const response = await api(app, member).post('groups.leave', { roomId: group._id })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.ro, true)
@@ -551,9 +423,9 @@ t.test('an emptied group stays: the last member who is not an owner leaves', asy
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
   const group = await createTestGroup(app, owner)
-  await setRoomRoles(group._id, owner.id, [])
+  await setRoomRoles(db, group._id, owner.id, [])
 
-  const response = await leave(app, owner.headers, { roomId: group._id })
+  const response = await api(app, owner).post('groups.leave', { roomId: group._id })
 
   t.equal(response.statusCode, 200)
   t.same(response.json().group.usernames, [])

@@ -9,32 +9,27 @@ import {
   type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  archived,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  notAllowed,
+  notAuthorized,
+  notLoggedIn,
+  plainFailure,
+  refusal,
+  roomNotFound,
+  roomParamNotProvided,
+  type Snapshot,
+  snapshot,
+  snapshotGroup,
+} from '../../../../support/api.js'
+import { setRoomRoles } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
 
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
-}
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const ROOM_NOT_FOUND = refusal(
-  'error-room-not-found',
-  'The required "roomId" or "roomName" param provided does not match any group',
-)
-const ROOM_PARAM_NOT_PROVIDED = refusal(
-  'error-room-param-not-provided',
-  'The parameter "roomId" or "roomName" is required',
-)
-const NOT_AUTHORIZED = refusal('error-not-authorized', 'Not authorized')
-const NOT_ALLOWED = refusal('error-not-allowed', 'Not allowed')
-const archived = (name: string) =>
-  refusal('error-room-archived', `The private group, ${name}, is archived`)
 const notArchived = (name: string) =>
   refusal('error-room-not-archived', `The private group, ${name}, is not archived`)
 
@@ -46,31 +41,8 @@ const endpoints = [
   'groups.close',
 ]
 
-function post(app: FastifyInstance, endpoint: string, user: TestUser | null, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/${endpoint}`,
-    headers: user?.headers ?? {},
-    payload,
-  })
-}
-
-function groupInfo(app: FastifyInstance, user: TestUser, roomId: string) {
-  return app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: user.headers,
-    query: { roomId },
-  })
-}
-
 async function listedGroups(app: FastifyInstance, user: TestUser) {
-  const response = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: user.headers,
-  })
-  const body = response.json()
+  const body = (await api(app, user).get('groups.list')).json()
   return { ids: body.groups.map((group: { _id: string }) => group._id), total: body.total }
 }
 
@@ -93,43 +65,51 @@ async function memberOpen(roomId: string, userId: string) {
   return row?.open
 }
 
-/** An owner, a plain member, a global admin who is a member, and their group. */
+/**
+ * An owner, a plain member, a global admin who is a member, and their group; with snapshots
+ * of the group and of its audit rows.
+ */
 async function ownedGroup(app: FastifyInstance) {
   const owner = await createTestUser(db)
   const member = await createTestUser(db)
   const admin = await createTestUser(db, { roles: ['admin'] })
   const group = await createTestGroup(app, owner, [member, admin])
-  return { owner, member, admin, group, audit: await auditRows(group._id) }
+  return { owner, member, admin, group, ...(await snapshots(group._id)) }
+}
+
+async function snapshots(roomId: string) {
+  return {
+    stored: await snapshotGroup(db, roomId),
+    audit: await snapshot(() => auditRows(roomId)),
+  }
 }
 
 async function archivedGroup(app: FastifyInstance) {
   const setup = await ownedGroup(app)
-  const response = await post(app, 'groups.archive', setup.owner, { roomId: setup.group._id })
+  const response = await api(app, setup.owner).post('groups.archive', { roomId: setup.group._id })
   if (response.statusCode !== 200) throw new Error(`not archived: ${response.body}`)
-  return { ...setup, audit: await auditRows(setup.group._id) }
+  return { ...setup, ...(await snapshots(setup.group._id)) }
 }
 
-/** The audit rows written since the group was set up. */
-async function newAuditRows(setup: { group: { _id: string }; audit: unknown[] }) {
-  return (await auditRows(setup.group._id)).slice(setup.audit.length)
+/** The audit rows written since the snapshot was taken. */
+async function newAuditRows<T>(audit: Snapshot<T[]>) {
+  return (await audit.read()).slice(audit.before.length)
 }
 
 t.test('groups.archive: the owner archives; a system message and an audit row', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, member, group } = setup
+  const { owner, member, group, audit } = await ownedGroup(app)
 
-  const response = await post(app, 'groups.archive', owner, { roomId: group._id })
+  const response = await api(app, owner).post('groups.archive', { roomId: group._id })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
+  assertReply(t, response, 200, { success: true })
   const stored = await storedGroup(db, group._id)
   t.equal(stored.room?.archived, true)
   t.equal(stored.room?.msgs, 1)
   t.same(stored.messages, [
     { type: 'room-archived', msg: '', username: owner.username, role: null },
   ])
-  t.same(await newAuditRows(setup), [
+  t.same(await newAuditRows(audit), [
     {
       action: 'groups.archive',
       actor_id: owner.id,
@@ -139,7 +119,7 @@ t.test('groups.archive: the owner archives; a system message and an audit row', 
       after: { archived: true },
     },
   ])
-  const info = await groupInfo(app, member, group._id)
+  const info = await api(app, member).get('groups.info', { roomId: group._id })
   t.equal(info.statusCode, 200, 'members still see an archived group')
   t.match(info.json().group, { archived: true, msgs: 1 })
 })
@@ -148,56 +128,40 @@ t.test('groups.archive: by roomName, and by a global admin who is a member', asy
   const app = await buildApp(t, db)
   const { admin, group } = await ownedGroup(app)
 
-  const response = await post(app, 'groups.archive', admin, { roomName: group.name })
+  const response = await api(app, admin).post('groups.archive', { roomName: group.name })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
+  assertReply(t, response, 200, { success: true })
   t.equal((await storedGroup(db, group._id)).room?.archived, true)
 })
 
 t.test('groups.archive: an archived group is refused with error-room-archived', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await archivedGroup(app)
-  const before = await storedGroup(db, setup.group._id)
+  const { owner, group, stored, audit } = await archivedGroup(app)
 
-  const response = await post(app, 'groups.archive', setup.owner, { roomId: setup.group._id })
+  const response = await api(app, owner).post('groups.archive', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), archived(setup.group.name))
-  t.same(await storedGroup(db, setup.group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertRefused(t, response, 400, archived(group.name), stored, audit)
 })
 
 t.test('groups.archive: members without archive-room are not authorized', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { member, group } = setup
+  const { owner, member, group } = await ownedGroup(app)
   const moderator = await createTestUser(db)
-  await post(app, 'groups.invite', setup.owner, { roomId: group._id, userId: moderator.id })
-  await db
-    .updateTable('room_members')
-    .set({ roles: ['moderator'] })
-    .where('room_id', '=', group._id)
-    .where('user_id', '=', moderator.id)
-    .execute()
-  const before = await storedGroup(db, group._id)
-  const auditBefore = await auditRows(group._id)
+  await api(app, owner).post('groups.invite', { roomId: group._id, userId: moderator.id })
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
+  const { stored, audit } = await snapshots(group._id)
 
   for (const user of [member, moderator]) {
-    const response = await post(app, 'groups.archive', user, { roomId: group._id })
-    t.equal(response.statusCode, 400)
-    t.same(response.json(), NOT_AUTHORIZED)
+    const response = await api(app, user).post('groups.archive', { roomId: group._id })
+    assertReply(t, response, 400, notAuthorized)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditRows(group._id), auditBefore)
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('an archived group refuses leave, rename and invite', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await archivedGroup(app)
-  const { owner, member, group } = setup
+  const { owner, member, group, stored, audit } = await archivedGroup(app)
   const newcomer = await createTestUser(db)
-  const before = await storedGroup(db, group._id)
 
   const attempts: Array<[string, TestUser, object]> = [
     ['groups.leave', member, {}],
@@ -205,33 +169,29 @@ t.test('an archived group refuses leave, rename and invite', async (t) => {
     ['groups.invite', owner, { userId: newcomer.id }],
   ]
   for (const [endpoint, user, body] of attempts) {
-    const response = await post(app, endpoint, user, { roomId: group._id, ...body })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(response.json(), archived(group.name), endpoint)
+    const response = await api(app, user).post(endpoint, { roomId: group._id, ...body })
+    assertReply(t, response, 400, archived(group.name), endpoint)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('groups.unarchive: an admin member unarchives; message and audit row', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await archivedGroup(app)
-  const { admin, member, group } = setup
+  const { owner, admin, member, group, audit } = await archivedGroup(app)
 
-  const response = await post(app, 'groups.unarchive', admin, { roomId: group._id })
+  const response = await api(app, admin).post('groups.unarchive', { roomId: group._id })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
+  assertReply(t, response, 200, { success: true })
   const stored = await storedGroup(db, group._id)
   t.equal(stored.room?.archived, false)
   t.same(
     stored.messages.map((m) => [m.type, m.msg, m.username]),
     [
-      ['room-archived', '', setup.owner.username],
+      ['room-archived', '', owner.username],
       ['room-unarchived', '', admin.username],
     ],
   )
-  t.same(await newAuditRows(setup), [
+  t.same(await newAuditRows(audit), [
     {
       action: 'groups.unarchive',
       actor_id: admin.id,
@@ -241,54 +201,45 @@ t.test('groups.unarchive: an admin member unarchives; message and audit row', as
       after: { archived: false },
     },
   ])
-  const info = (await groupInfo(app, member, group._id)).json().group
+  const info = (await api(app, member).get('groups.info', { roomId: group._id })).json().group
   t.notOk('archived' in info)
 
-  const leave = await post(app, 'groups.leave', member, { roomId: group._id })
+  const leave = await api(app, member).post('groups.leave', { roomId: group._id })
   t.equal(leave.statusCode, 200, 'an unarchived group can be left again')
 })
 
 t.test('groups.unarchive: the owner lacks unarchive-room by default', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await archivedGroup(app)
-  const before = await storedGroup(db, setup.group._id)
+  const { owner, member, group, stored, audit } = await archivedGroup(app)
 
-  for (const user of [setup.owner, setup.member]) {
-    const response = await post(app, 'groups.unarchive', user, { roomId: setup.group._id })
-    t.equal(response.statusCode, 400)
-    t.same(response.json(), NOT_AUTHORIZED)
+  for (const user of [owner, member]) {
+    const response = await api(app, user).post('groups.unarchive', { roomId: group._id })
+    assertReply(t, response, 400, notAuthorized)
   }
-  t.same(await storedGroup(db, setup.group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('groups.unarchive: a group that is not archived is refused', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const before = await storedGroup(db, setup.group._id)
+  const { admin, group, stored, audit } = await ownedGroup(app)
 
-  const response = await post(app, 'groups.unarchive', setup.admin, { roomId: setup.group._id })
+  const response = await api(app, admin).post('groups.unarchive', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), notArchived(setup.group.name))
-  t.same(await storedGroup(db, setup.group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertRefused(t, response, 400, notArchived(group.name), stored, audit)
 })
 
 t.test('groups.delete: the owner deletes the group, its members and messages', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, member, admin, group } = setup
-  await post(app, 'groups.setTopic', owner, { roomId: group._id, topic: 'soon gone' })
+  const { owner, member, admin, group, audit } = await ownedGroup(app)
+  await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: 'soon gone' })
   const members = (await storedGroup(db, group._id)).members.length
 
-  const response = await post(app, 'groups.delete', owner, { roomId: group._id })
+  const response = await api(app, owner).post('groups.delete', { roomId: group._id })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
+  assertReply(t, response, 200, { success: true })
   t.equal(members, 3)
   t.same(await storedGroup(db, group._id), { room: undefined, members: [], messages: [] })
-  const [deleted] = (await auditRows(group._id)).slice(setup.audit.length + 1)
+  const [deleted] = (await auditRows(group._id)).slice(audit.before.length + 1)
   const before = deleted?.before as { name: string; members: string[] } | undefined
   t.match(deleted, {
     action: 'groups.delete',
@@ -302,66 +253,58 @@ t.test('groups.delete: the owner deletes the group, its members and messages', a
     [...(before?.members ?? [])].sort(),
     [owner.username, member.username, admin.username].sort(),
   )
-  const info = await groupInfo(app, owner, group._id)
-  t.equal(info.statusCode, 400)
-  t.same(info.json(), ROOM_NOT_FOUND)
+  const info = await api(app, owner).get('groups.info', { roomId: group._id })
+  assertReply(t, info, 400, roomNotFound)
   t.notOk((await listedGroups(app, member)).ids.includes(group._id))
 })
 
 t.test('groups.delete: an admin member may delete, an archived group too', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await archivedGroup(app)
+  const { admin, group, audit } = await archivedGroup(app)
 
-  const response = await post(app, 'groups.delete', setup.admin, { roomName: setup.group.name })
+  const response = await api(app, admin).post('groups.delete', { roomName: group.name })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
-  t.equal((await storedGroup(db, setup.group._id)).room, undefined)
+  assertReply(t, response, 200, { success: true })
+  t.equal((await storedGroup(db, group._id)).room, undefined)
   t.same(
-    (await newAuditRows(setup)).map((row) => [row.action, row.actor_username]),
-    [['groups.delete', setup.admin.username]],
+    (await newAuditRows(audit)).map((row) => [row.action, row.actor_username]),
+    [['groups.delete', admin.username]],
   )
 })
 
 t.test('groups.delete: a member without delete-p is not allowed', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const before = await storedGroup(db, setup.group._id)
+  const { member, group, stored, audit } = await ownedGroup(app)
 
-  const response = await post(app, 'groups.delete', setup.member, { roomId: setup.group._id })
+  const response = await api(app, member).post('groups.delete', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), NOT_ALLOWED)
-  t.same(await storedGroup(db, setup.group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertRefused(t, response, 400, notAllowed, stored, audit)
 })
 
 t.test('groups.close and groups.open: one member hides, then shows the group', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, member, group } = setup
+  const { owner, member, group, audit } = await ownedGroup(app)
   const other = await createTestGroup(app, member)
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
   const listed = await listedGroups(app, member)
   t.same([...listed.ids].sort(), [group._id, other._id].sort())
 
-  const close = await post(app, 'groups.close', member, { roomId: group._id })
+  const close = await api(app, member).post('groups.close', { roomId: group._id })
 
-  t.equal(close.statusCode, 200)
-  t.same(close.json(), { success: true })
+  assertReply(t, close, 200, { success: true })
   t.equal(await memberOpen(group._id, member.id), false)
   t.same(await listedGroups(app, member), { ids: [other._id], total: 1 })
   t.same((await listedGroups(app, owner)).ids, [group._id], "others' lists are unchanged")
-  t.equal((await groupInfo(app, member, group._id)).statusCode, 200, 'still a member')
+  const info = await api(app, member).get('groups.info', { roomId: group._id })
+  t.equal(info.statusCode, 200, 'still a member')
 
-  const open = await post(app, 'groups.open', member, { roomName: group.name })
+  const open = await api(app, member).post('groups.open', { roomName: group.name })
 
-  t.equal(open.statusCode, 200)
-  t.same(open.json(), { success: true })
+  assertReply(t, open, 200, { success: true })
   t.equal(await memberOpen(group._id, member.id), true)
   t.same((await listedGroups(app, member)).total, 2)
-  t.same(await storedGroup(db, group._id), before, 'the group itself is untouched')
-  t.same(await newAuditRows(setup), [
+  await assertUnchanged(t, stored)
+  t.same(await newAuditRows(audit), [
     {
       action: 'groups.close',
       actor_id: member.id,
@@ -383,56 +326,54 @@ t.test('groups.close and groups.open: one member hides, then shows the group', a
 
 t.test('groups.open and groups.close: no change is a plain failure', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { member, group } = setup
+  const { member, group } = await ownedGroup(app)
 
-  const open = await post(app, 'groups.open', member, { roomId: group._id })
-  t.equal(open.statusCode, 400)
-  t.same(open.json(), {
-    success: false,
-    error: `The private group, ${group.name}, is already open for the sender`,
-  })
+  const open = await api(app, member).post('groups.open', { roomId: group._id })
+  assertReply(
+    t,
+    open,
+    400,
+    plainFailure(`The private group, ${group.name}, is already open for the sender`),
+  )
 
-  await post(app, 'groups.close', member, { roomId: group._id })
-  const auditBefore = await auditRows(group._id)
-  const close = await post(app, 'groups.close', member, { roomId: group._id })
-  t.equal(close.statusCode, 400)
-  t.same(close.json(), {
-    success: false,
-    error: `The private group, ${group.name}, is already closed to the sender`,
-  })
+  await api(app, member).post('groups.close', { roomId: group._id })
+  const audit = await snapshot(() => auditRows(group._id))
+  const close = await api(app, member).post('groups.close', { roomId: group._id })
+  assertReply(
+    t,
+    close,
+    400,
+    plainFailure(`The private group, ${group.name}, is already closed to the sender`),
+  )
   t.equal(await memberOpen(group._id, member.id), false)
-  t.same(await auditRows(group._id), auditBefore)
+  await assertUnchanged(t, audit)
 })
 
 t.test('groups.close and groups.open work on an archived group', async (t) => {
   const app = await buildApp(t, db)
   const { member, group } = await archivedGroup(app)
 
-  const close = await post(app, 'groups.close', member, { roomId: group._id })
+  const close = await api(app, member).post('groups.close', { roomId: group._id })
   t.equal(close.statusCode, 200)
   t.notOk((await listedGroups(app, member)).ids.includes(group._id))
-  const open = await post(app, 'groups.open', member, { roomId: group._id })
+  const open = await api(app, member).post('groups.open', { roomId: group._id })
   t.equal(open.statusCode, 200)
   t.ok((await listedGroups(app, member)).ids.includes(group._id))
 })
 
 t.test('every lifecycle endpoint: a non-member, even a global admin, gets not found', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
+  const { group, stored, audit } = await ownedGroup(app)
   const outsider = await createTestUser(db)
   const admin = await createTestUser(db, { roles: ['admin'] })
-  const before = await storedGroup(db, setup.group._id)
 
   for (const user of [outsider, admin]) {
     for (const endpoint of endpoints) {
-      const response = await post(app, endpoint, user, { roomId: setup.group._id })
-      t.equal(response.statusCode, 400, endpoint)
-      t.same(response.json(), ROOM_NOT_FOUND, endpoint)
+      const response = await api(app, user).post(endpoint, { roomId: group._id })
+      assertReply(t, response, 400, roomNotFound, endpoint)
     }
   }
-  t.same(await storedGroup(db, setup.group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('every lifecycle endpoint: an unknown group, none named, an unknown field', async (t) => {
@@ -440,15 +381,13 @@ t.test('every lifecycle endpoint: an unknown group, none named, an unknown field
   const { owner, group } = await ownedGroup(app)
 
   for (const endpoint of endpoints) {
-    const unknown = await post(app, endpoint, owner, { roomName: 'no-such-group' })
-    t.equal(unknown.statusCode, 400, endpoint)
-    t.same(unknown.json(), ROOM_NOT_FOUND, endpoint)
+    const unknown = await api(app, owner).post(endpoint, { roomName: 'no-such-group' })
+    assertReply(t, unknown, 400, roomNotFound, endpoint)
 
-    const unnamed = await post(app, endpoint, owner, {})
-    t.equal(unnamed.statusCode, 400, endpoint)
-    t.same(unnamed.json(), ROOM_PARAM_NOT_PROVIDED, endpoint)
+    const unnamed = await api(app, owner).post(endpoint, {})
+    assertReply(t, unnamed, 400, roomParamNotProvided, endpoint)
 
-    const extra = await post(app, endpoint, owner, { roomId: group._id, force: true })
+    const extra = await api(app, owner).post(endpoint, { roomId: group._id, force: true })
     t.equal(extra.statusCode, 400, endpoint)
     t.match(extra.json(), { success: false, errorType: 'invalid-params' }, endpoint)
   }
@@ -457,13 +396,11 @@ t.test('every lifecycle endpoint: an unknown group, none named, an unknown field
 
 t.test('every lifecycle endpoint: not logged in is 401', async (t) => {
   const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const before = await storedGroup(db, setup.group._id)
+  const { group, stored } = await ownedGroup(app)
 
   for (const endpoint of endpoints) {
-    const response = await post(app, endpoint, null, { roomId: setup.group._id })
-    t.equal(response.statusCode, 401, endpoint)
-    t.same(response.json(), NOT_LOGGED_IN, endpoint)
+    const response = await api(app, null).post(endpoint, { roomId: group._id })
+    assertReply(t, response, 401, notLoggedIn, endpoint)
   }
-  t.same(await storedGroup(db, setup.group._id), before)
+  await assertUnchanged(t, stored)
 })

@@ -1,54 +1,36 @@
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import {
   buildApp,
   createTestGroup,
   createTestUser,
+  loginChangesHeard,
   storedGroup,
-  type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  archived,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  invalidParams,
+  invalidUser,
+  notAllowed,
+  notLoggedIn,
+  refusal,
+  roomNotFound,
+  roomParamNotProvided,
+  snapshotGroup,
+  userParamNotProvided,
+} from '../../../../support/api.js'
+import { auditAfterCreate, ownedGroup, setRoomRoles } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
 
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const notAllowed = refusal('error-not-allowed', 'Not allowed')
-const invalidUser = refusal('error-invalid-user', 'Invalid user')
 const emptyInviteList = refusal(
   'error-empty-invite-list',
   'Cannot invite if no valid users are provided',
 )
-const userParamNotProvided = refusal(
-  'error-user-param-not-provided',
-  'The required "userId" or "username" param was not provided',
-)
-const roomNotFound = refusal(
-  'error-room-not-found',
-  'The required "roomId" or "roomName" param provided does not match any group',
-)
-
-function post(app: FastifyInstance, endpoint: string, caller: TestUser, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/${endpoint}`,
-    headers: caller.headers,
-    payload,
-  })
-}
-
-/** The audit rows of a group after its creation, oldest first. */
-async function auditAfterCreate(roomId: string) {
-  return db
-    .selectFrom('audit_log')
-    .select(['actor_username', 'action', 'before', 'after'])
-    .where('room_id', '=', roomId)
-    .where('action', '!=', 'groups.create')
-    .orderBy('id')
-    .execute()
-}
 
 let grantCounter = 0
 
@@ -61,16 +43,8 @@ async function roleGranting(permission: string) {
     .insertInto('permission_roles')
     .values({ permission_id: permission, role_id: role })
     .execute()
+  await loginChangesHeard(db)
   return role
-}
-
-async function makeModerator(roomId: string, user: TestUser) {
-  await db
-    .updateTable('room_members')
-    .set({ roles: ['moderator'] })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .execute()
 }
 
 t.test('groups.invite by userId: 200 with the new member, an au message', async (t) => {
@@ -80,7 +54,7 @@ t.test('groups.invite by userId: 200 with the new member, an au message', async 
   const newcomer = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member])
 
-  const response = await post(app, 'groups.invite', owner, {
+  const response = await api(app, owner).post('groups.invite', {
     roomId: group._id,
     userId: newcomer.id,
   })
@@ -120,7 +94,7 @@ t.test('groups.invite by userId: 200 with the new member, an au message', async 
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 3)
-  t.same(await auditAfterCreate(group._id), [
+  t.same(await auditAfterCreate(db, group._id), [
     {
       actor_username: owner.username,
       action: 'groups.invite',
@@ -129,20 +103,10 @@ t.test('groups.invite by userId: 200 with the new member, an au message', async 
     },
   ])
 
-  const info = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: newcomer.headers,
-    query: { roomId: group._id },
-  })
+  const info = await api(app, newcomer).get('groups.info', { roomId: group._id })
   t.equal(info.statusCode, 200, 'the new member can see the group')
 
-  const history = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.history',
-    headers: newcomer.headers,
-    query: { roomId: group._id },
-  })
+  const history = await api(app, newcomer).get('groups.history', { roomId: group._id })
   t.match(history.json().messages, [
     { t: 'au', msg: newcomer.username, u: { _id: owner.id, username: owner.username } },
   ])
@@ -154,7 +118,7 @@ t.test('groups.invite by username and by roomName', async (t) => {
   const newcomer = await createTestUser(db)
   const group = await createTestGroup(app, owner)
 
-  const response = await post(app, 'groups.invite', owner, {
+  const response = await api(app, owner).post('groups.invite', {
     roomName: group.name,
     username: newcomer.username,
   })
@@ -171,27 +135,19 @@ t.test('groups.invite by username and by roomName', async (t) => {
 
 t.test('inviting a member again changes nothing', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const info = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: owner.headers,
-    query: { roomId: group._id },
-  })
-  const before = await storedGroup(db, group._id)
+  const { owner, member, group } = await ownedGroup(app, db)
+  const info = await api(app, owner).get('groups.info', { roomId: group._id })
+  const stored = await snapshotGroup(db, group._id)
 
   for (const user of [member, owner]) {
-    const response = await post(app, 'groups.invite', owner, {
+    const response = await api(app, owner).post('groups.invite', {
       roomId: group._id,
       userId: user.id,
     })
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), info.json(), 'the group as it was')
+    assertReply(t, response, 200, info.json(), 'the group as it was')
   }
-  t.same(await storedGroup(db, group._id), before, 'no message, same counts and roles')
-  t.same(await auditAfterCreate(group._id), [], 'no audit row')
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [], 'no audit row')
 })
 
 t.test('a plain member cannot invite: error-not-allowed', async (t) => {
@@ -200,16 +156,14 @@ t.test('a plain member cannot invite: error-not-allowed', async (t) => {
   const member = await createTestUser(db)
   const newcomer = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await post(app, 'groups.invite', member, {
+  const response = await api(app, member).post('groups.invite', {
     roomId: group._id,
     userId: newcomer.id,
   })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), notAllowed)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, notAllowed, stored)
 })
 
 t.test('a moderator and a global admin who is a member can invite', async (t) => {
@@ -220,14 +174,14 @@ t.test('a moderator and a global admin who is a member can invite', async (t) =>
   const first = await createTestUser(db)
   const second = await createTestUser(db)
   const group = await createTestGroup(app, owner, [moderator, admin])
-  await makeModerator(group._id, moderator)
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
 
-  const byModerator = await post(app, 'groups.invite', moderator, {
+  const byModerator = await api(app, moderator).post('groups.invite', {
     roomId: group._id,
     userId: first.id,
   })
   t.equal(byModerator.statusCode, 200)
-  const byAdmin = await post(app, 'groups.invite', admin, {
+  const byAdmin = await api(app, admin).post('groups.invite', {
     roomId: group._id,
     username: second.username,
   })
@@ -246,7 +200,7 @@ t.test('inviting only unknown or deactivated users: error-empty-invite-list', as
   const owner = await createTestUser(db)
   const inactive = await createTestUser(db, { active: false })
   const group = await createTestGroup(app, owner)
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
   for (const user of [
     { userId: 'no-such-user' },
@@ -256,20 +210,16 @@ t.test('inviting only unknown or deactivated users: error-empty-invite-list', as
     { usernames: ['no-such-user', inactive.username] },
     { userIds: [], usernames: ['no-such-user'] },
   ]) {
-    const response = await post(app, 'groups.invite', owner, { roomId: group._id, ...user })
-    t.equal(response.statusCode, 400, JSON.stringify(user))
-    t.same(response.json(), emptyInviteList)
+    const response = await api(app, owner).post('groups.invite', { roomId: group._id, ...user })
+    assertReply(t, response, 400, emptyInviteList, JSON.stringify(user))
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditAfterCreate(group._id), [], 'no audit row')
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [], 'no audit row')
 })
 
 t.test('invite and kick without a user: error-user-param-not-provided', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const { owner, group, stored } = await ownedGroup(app, db)
 
   for (const endpoint of ['groups.invite', 'groups.kick']) {
     for (const payload of [
@@ -279,12 +229,11 @@ t.test('invite and kick without a user: error-user-param-not-provided', async (t
         ? [{ roomId: group._id, userIds: [], usernames: [''] }]
         : []),
     ]) {
-      const response = await post(app, endpoint, owner, payload)
-      t.equal(response.statusCode, 400, `${endpoint} ${JSON.stringify(payload)}`)
-      t.same(response.json(), userParamNotProvided)
+      const response = await api(app, owner).post(endpoint, payload)
+      assertReply(t, response, 400, userParamNotProvided, `${endpoint} ${JSON.stringify(payload)}`)
     }
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('invite and kick without a room: error-room-param-not-provided', async (t) => {
@@ -293,54 +242,34 @@ t.test('invite and kick without a room: error-room-param-not-provided', async (t
   const member = await createTestUser(db)
 
   for (const endpoint of ['groups.invite', 'groups.kick']) {
-    const response = await post(app, endpoint, owner, { userId: member.id })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(
-      response.json(),
-      refusal('error-room-param-not-provided', 'The parameter "roomId" or "roomName" is required'),
-    )
+    const response = await api(app, owner).post(endpoint, { userId: member.id })
+    assertReply(t, response, 400, roomParamNotProvided, endpoint)
   }
 })
 
 t.test('invite and kick reject unknown body fields', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
   for (const endpoint of ['groups.invite', 'groups.kick']) {
-    const response = await post(app, endpoint, owner, {
+    const response = await api(app, owner).post(endpoint, {
       roomId: group._id,
       userId: member.id,
       extra: true,
     })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(response.json(), refusal('invalid-params', 'must NOT have additional properties'))
+    assertReply(t, response, 400, invalidParams('must NOT have additional properties'), endpoint)
   }
 })
 
 t.test('invite and kick when not logged in: 401', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+  const { member, group, stored } = await ownedGroup(app, db)
 
   for (const endpoint of ['groups.invite', 'groups.kick']) {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/api/v1/${endpoint}`,
-      payload: { roomId: group._id, userId: member.id },
-    })
-    t.equal(response.statusCode, 401, endpoint)
-    t.same(response.json(), {
-      success: false,
-      status: 'error',
-      message: 'You must be logged in to do this.',
-      error: 'You must be logged in to do this.',
-    })
+    const response = await api(app, null).post(endpoint, { roomId: group._id, userId: member.id })
+    assertReply(t, response, 401, notLoggedIn, endpoint)
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('groups.kick: 200, an ru message, and the user loses access', async (t) => {
@@ -350,10 +279,12 @@ t.test('groups.kick: 200, an ru message, and the user loses access', async (t) =
   const other = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member, other])
 
-  const response = await post(app, 'groups.kick', owner, { roomId: group._id, userId: member.id })
+  const response = await api(app, owner).post('groups.kick', {
+    roomId: group._id,
+    userId: member.id,
+  })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
+  assertReply(t, response, 200, { success: true })
 
   const stored = await storedGroup(db, group._id)
   t.notOk(
@@ -366,7 +297,7 @@ t.test('groups.kick: 200, an ru message, and the user loses access', async (t) =
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 2)
-  t.same(await auditAfterCreate(group._id), [
+  t.same(await auditAfterCreate(db, group._id), [
     {
       actor_username: owner.username,
       action: 'groups.kick',
@@ -375,28 +306,13 @@ t.test('groups.kick: 200, an ru message, and the user loses access', async (t) =
     },
   ])
 
-  const info = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: member.headers,
-    query: { roomId: group._id },
-  })
-  t.equal(info.statusCode, 400)
-  t.same(info.json(), roomNotFound)
+  const info = await api(app, member).get('groups.info', { roomId: group._id })
+  assertReply(t, info, 400, roomNotFound)
 
-  const list = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: member.headers,
-  })
+  const list = await api(app, member).get('groups.list')
   t.same(list.json(), { groups: [], count: 0, offset: 0, total: 0, success: true })
 
-  const history = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.history',
-    headers: owner.headers,
-    query: { roomId: group._id },
-  })
+  const history = await api(app, owner).get('groups.history', { roomId: group._id })
   t.match(history.json().messages, [
     { t: 'ru', msg: member.username, u: { _id: owner.id, username: owner.username } },
   ])
@@ -408,15 +324,14 @@ t.test('groups.kick by username and roomName; a moderator may kick', async (t) =
   const moderator = await createTestUser(db)
   const member = await createTestUser(db)
   const group = await createTestGroup(app, owner, [moderator, member])
-  await makeModerator(group._id, moderator)
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
 
-  const response = await post(app, 'groups.kick', moderator, {
+  const response = await api(app, moderator).post('groups.kick', {
     roomName: group.name,
     username: member.username,
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
+  assertReply(t, response, 200, { success: true })
   const stored = await storedGroup(db, group._id)
   t.same(stored.messages, [
     { type: 'ru', msg: member.username, username: moderator.username, role: null },
@@ -430,39 +345,42 @@ t.test('the last owner cannot be kicked: error-you-are-last-owner', async (t) =>
   const moderator = await createTestUser(db)
   const admin = await createTestUser(db, { roles: ['admin'] })
   const group = await createTestGroup(app, owner, [moderator, admin])
-  await makeModerator(group._id, moderator)
-  const before = await storedGroup(db, group._id)
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
+  const stored = await snapshotGroup(db, group._id)
 
   for (const caller of [moderator, admin, owner]) {
-    const response = await post(app, 'groups.kick', caller, {
+    const response = await api(app, caller).post('groups.kick', {
       roomId: group._id,
       userId: owner.id,
     })
-    t.equal(response.statusCode, 400, caller.username)
-    t.same(
-      response.json(),
+    assertReply(
+      t,
+      response,
+      400,
       refusal(
         'error-you-are-last-owner',
         'You are the last owner. Please set new owner before leaving the room.',
       ),
+      caller.username,
     )
   }
-  t.same(await storedGroup(db, group._id), before, 'the owner stays')
-  t.same(await auditAfterCreate(group._id), [], 'no audit row')
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [], 'no audit row')
 })
 
 t.test('an owner who is not the last one can be kicked', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const coOwner = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [coOwner])
-  const promoted = await post(app, 'groups.addOwner', owner, {
+  const { owner, member: coOwner, group } = await ownedGroup(app, db)
+  const promoted = await api(app, owner).post('groups.addOwner', {
     roomId: group._id,
     userId: coOwner.id,
   })
   t.equal(promoted.statusCode, 200)
 
-  const response = await post(app, 'groups.kick', coOwner, { roomId: group._id, userId: owner.id })
+  const response = await api(app, coOwner).post('groups.kick', {
+    roomId: group._id,
+    userId: owner.id,
+  })
 
   t.equal(response.statusCode, 200)
   const stored = await storedGroup(db, group._id)
@@ -474,16 +392,20 @@ t.test('kicking someone who is not in the group: error-user-not-in-room', async 
   const owner = await createTestUser(db)
   const outsider = await createTestUser(db)
   const group = await createTestGroup(app, owner)
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await post(app, 'groups.kick', owner, {
+  const response = await api(app, owner).post('groups.kick', {
     roomId: group._id,
     userId: outsider.id,
   })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('error-user-not-in-room', 'User is not in this room'))
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(
+    t,
+    response,
+    400,
+    refusal('error-user-not-in-room', 'User is not in this room'),
+    stored,
+  )
 })
 
 t.test('kicking an unknown user: error-invalid-user', async (t) => {
@@ -491,13 +413,12 @@ t.test('kicking an unknown user: error-invalid-user', async (t) => {
   const owner = await createTestUser(db)
   const group = await createTestGroup(app, owner)
 
-  const response = await post(app, 'groups.kick', owner, {
+  const response = await api(app, owner).post('groups.kick', {
     roomId: group._id,
     username: 'no-such-user',
   })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), invalidUser)
+  assertReply(t, response, 400, invalidUser)
 })
 
 t.test('a plain member cannot kick: error-not-allowed', async (t) => {
@@ -506,17 +427,16 @@ t.test('a plain member cannot kick: error-not-allowed', async (t) => {
   const member = await createTestUser(db)
   const other = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member, other])
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
   for (const target of [other, owner]) {
-    const response = await post(app, 'groups.kick', member, {
+    const response = await api(app, member).post('groups.kick', {
       roomId: group._id,
       userId: target.id,
     })
-    t.equal(response.statusCode, 400, target.username)
-    t.same(response.json(), notAllowed)
+    assertReply(t, response, 400, notAllowed, target.username)
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('groups.invite with userIds and usernames adds each new user once', async (t) => {
@@ -529,7 +449,7 @@ t.test('groups.invite with userIds and usernames adds each new user once', async
   const inactive = await createTestUser(db, { active: false })
   const group = await createTestGroup(app, owner, [member])
 
-  const response = await post(app, 'groups.invite', owner, {
+  const response = await api(app, owner).post('groups.invite', {
     roomId: group._id,
     userId: first.id,
     userIds: [second.id, 'no-such-user', member.id, first.id],
@@ -554,7 +474,7 @@ t.test('groups.invite with userIds and usernames adds each new user once', async
   ])
   t.equal(stored.room?.users_count, 5)
   t.same(
-    await auditAfterCreate(group._id),
+    await auditAfterCreate(db, group._id),
     [first, second, third].map((user) => ({
       actor_username: owner.username,
       action: 'groups.invite',
@@ -571,7 +491,7 @@ t.test('groups.invite with a usernames list only, by roomName', async (t) => {
   const second = await createTestUser(db)
   const group = await createTestGroup(app, owner)
 
-  const response = await post(app, 'groups.invite', owner, {
+  const response = await api(app, owner).post('groups.invite', {
     roomName: group.name,
     usernames: [second.username, first.username],
   })
@@ -587,7 +507,7 @@ t.test('groups.invite with a usernames list only, by roomName', async (t) => {
     [second.username, first.username],
   )
   t.same(
-    (await auditAfterCreate(group._id)).map((row) => row.after),
+    (await auditAfterCreate(db, group._id)).map((row) => row.after),
     [{ member: second.username }, { member: first.username }],
   )
 })
@@ -605,11 +525,10 @@ t.test('invite lists must be arrays of strings, at most 1000 long', async (t) =>
       'usernames must NOT have more than 1000 items',
     ],
   ] as const) {
-    const response = await post(app, 'groups.invite', owner, { roomId: group._id, ...payload })
-    t.equal(response.statusCode, 400, message)
-    t.same(response.json(), refusal('invalid-params', message))
+    const response = await api(app, owner).post('groups.invite', { roomId: group._id, ...payload })
+    assertReply(t, response, 400, invalidParams(message), message)
   }
-  t.same(await auditAfterCreate(group._id), [])
+  t.same(await auditAfterCreate(db, group._id), [])
 })
 
 t.test('invite and kick in an archived group: error-room-archived', async (t) => {
@@ -619,21 +538,17 @@ t.test('invite and kick in an archived group: error-room-archived', async (t) =>
   const newcomer = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member])
   await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
   for (const [endpoint, user] of [
     ['groups.invite', newcomer],
     ['groups.kick', member],
   ] as const) {
-    const response = await post(app, endpoint, owner, { roomId: group._id, userId: user.id })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(
-      response.json(),
-      refusal('error-room-archived', `The private group, ${group.name}, is archived`),
-    )
+    const response = await api(app, owner).post(endpoint, { roomId: group._id, userId: user.id })
+    assertReply(t, response, 400, archived(group.name), endpoint)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditAfterCreate(group._id), [])
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [])
 })
 
 t.test(
@@ -645,7 +560,7 @@ t.test(
     const outsider = await createTestUser(db)
     const admin = await createTestUser(db, { roles: ['admin'] })
     const group = await createTestGroup(app, owner, [member])
-    const before = await storedGroup(db, group._id)
+    const stored = await snapshotGroup(db, group._id)
 
     for (const caller of [outsider, admin]) {
       for (const [endpoint, payload] of [
@@ -653,13 +568,12 @@ t.test(
         ['groups.invite', { roomName: group.name, usernames: [outsider.username] }],
         ['groups.kick', { roomId: group._id, userId: member.id }],
       ] as const) {
-        const response = await post(app, endpoint, caller, payload)
-        t.equal(response.statusCode, 400, `${endpoint} by ${caller.username}`)
-        t.same(response.json(), roomNotFound)
+        const response = await api(app, caller).post(endpoint, payload)
+        assertReply(t, response, 400, roomNotFound, `${endpoint} by ${caller.username}`)
       }
     }
-    t.same(await storedGroup(db, group._id), before)
-    t.same(await auditAfterCreate(group._id), [])
+    await assertUnchanged(t, stored)
+    t.same(await auditAfterCreate(db, group._id), [])
   },
 )
 
@@ -672,14 +586,13 @@ t.test('add-user-to-any-p-room lets a non-member invite; others still get not-fo
   const newcomer = await createTestUser(db)
   const group = await createTestGroup(app, owner)
 
-  const unknown = await post(app, 'groups.invite', manager, {
+  const unknown = await api(app, manager).post('groups.invite', {
     roomName: 'no-such-group',
     userId: newcomer.id,
   })
-  t.equal(unknown.statusCode, 400)
-  t.same(unknown.json(), roomNotFound, 'an unknown group is still not found')
+  assertReply(t, unknown, 400, roomNotFound, 'an unknown group is still not found')
 
-  const response = await post(app, 'groups.invite', manager, {
+  const response = await api(app, manager).post('groups.invite', {
     roomName: group.name,
     usernames: [newcomer.username],
   })
@@ -691,7 +604,7 @@ t.test('add-user-to-any-p-room lets a non-member invite; others still get not-fo
     { type: 'au', msg: newcomer.username, username: manager.username, role: null },
   ])
   t.equal(stored.room?.users_count, 2)
-  t.same(await auditAfterCreate(group._id), [
+  t.same(await auditAfterCreate(db, group._id), [
     {
       actor_username: manager.username,
       action: 'groups.invite',
@@ -700,9 +613,11 @@ t.test('add-user-to-any-p-room lets a non-member invite; others still get not-fo
     },
   ])
 
-  const kick = await post(app, 'groups.kick', manager, { roomId: group._id, userId: newcomer.id })
-  t.equal(kick.statusCode, 400)
-  t.same(kick.json(), roomNotFound, 'inviting anywhere does not grant kicking anywhere')
+  const kick = await api(app, manager).post('groups.kick', {
+    roomId: group._id,
+    userId: newcomer.id,
+  })
+  assertReply(t, kick, 400, roomNotFound, 'inviting anywhere does not grant kicking anywhere')
 })
 
 t.test('add-user-to-any-p-room lets a member without room roles invite', async (t) => {
@@ -714,7 +629,7 @@ t.test('add-user-to-any-p-room lets a member without room roles invite', async (
   const newcomer = await createTestUser(db)
   const group = await createTestGroup(app, owner, [manager])
 
-  const response = await post(app, 'groups.invite', manager, {
+  const response = await api(app, manager).post('groups.invite', {
     roomId: group._id,
     userId: newcomer.id,
   })
@@ -733,35 +648,38 @@ t.test('kick-user-from-any-p-room lets a non-member kick, under the last-owner r
   })
   const group = await createTestGroup(app, owner, [member])
 
-  const lastOwner = await post(app, 'groups.kick', remover, {
+  const lastOwner = await api(app, remover).post('groups.kick', {
     roomId: group._id,
     userId: owner.id,
   })
-  t.equal(lastOwner.statusCode, 400)
-  t.same(
-    lastOwner.json(),
+  assertReply(
+    t,
+    lastOwner,
+    400,
     refusal(
       'error-you-are-last-owner',
       'You are the last owner. Please set new owner before leaving the room.',
     ),
   )
-  const notIn = await post(app, 'groups.kick', remover, { roomId: group._id, userId: outsider.id })
+  const notIn = await api(app, remover).post('groups.kick', {
+    roomId: group._id,
+    userId: outsider.id,
+  })
   t.same(notIn.json(), refusal('error-user-not-in-room', 'User is not in this room'))
 
-  const response = await post(app, 'groups.kick', remover, {
+  const response = await api(app, remover).post('groups.kick', {
     roomName: group.name,
     username: member.username,
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
+  assertReply(t, response, 200, { success: true })
   const stored = await storedGroup(db, group._id)
   t.same(stored.members, [{ username: owner.username, roles: ['owner'] }])
   t.same(stored.messages, [
     { type: 'ru', msg: member.username, username: remover.username, role: null },
   ])
   t.equal(stored.room?.users_count, 1)
-  t.same(await auditAfterCreate(group._id), [
+  t.same(await auditAfterCreate(db, group._id), [
     {
       actor_username: remover.username,
       action: 'groups.kick',
@@ -770,7 +688,7 @@ t.test('kick-user-from-any-p-room lets a non-member kick, under the last-owner r
     },
   ])
 
-  const invite = await post(app, 'groups.invite', remover, {
+  const invite = await api(app, remover).post('groups.invite', {
     roomId: group._id,
     userId: member.id,
   })
@@ -786,7 +704,7 @@ t.test('kick-user-from-any-p-room lets a member without room roles kick', async 
   })
   const group = await createTestGroup(app, owner, [member, remover])
 
-  const response = await post(app, 'groups.kick', remover, {
+  const response = await api(app, remover).post('groups.kick', {
     roomId: group._id,
     userId: member.id,
   })

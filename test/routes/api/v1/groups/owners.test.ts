@@ -1,76 +1,44 @@
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import {
   buildApp,
   createTestGroup,
   createTestUser,
   storedGroup,
-  type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  invalidUser,
+  notAllowed,
+  notLoggedIn,
+  refusal,
+  snapshotGroup,
+  userParamNotProvided,
+} from '../../../../support/api.js'
+import {
+  auditAfterCreate,
+  ownedGroup,
+  setRoomRoles,
+  storedRoomRoles,
+} from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
 
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const notAllowed = refusal('error-not-allowed', 'Not allowed')
-
-function post(app: FastifyInstance, endpoint: string, caller: TestUser, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/${endpoint}`,
-    headers: caller.headers,
-    payload,
-  })
-}
-
-async function rolesOf(roomId: string, user: TestUser) {
-  const row = await db
-    .selectFrom('room_members')
-    .select('roles')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst()
-  return row?.roles
-}
-
-async function setRoles(roomId: string, user: TestUser, roles: string[]) {
-  await db
-    .updateTable('room_members')
-    .set({ roles })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .execute()
-}
-
-/** The audit rows of a group after its creation, oldest first. */
-async function auditAfterCreate(roomId: string) {
-  return db
-    .selectFrom('audit_log')
-    .select(['actor_username', 'action', 'before', 'after'])
-    .where('room_id', '=', roomId)
-    .where('action', '!=', 'groups.create')
-    .orderBy('id')
-    .execute()
-}
-
 t.test('groups.addOwner: 200, the role stored, a subscription-role-added message', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
-  const response = await post(app, 'groups.addOwner', owner, {
+  const response = await api(app, owner).post('groups.addOwner', {
     roomId: group._id,
     userId: member.id,
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
-  t.same(await rolesOf(group._id, member), ['owner'])
-  t.same(await rolesOf(group._id, owner), ['owner'])
+  assertReply(t, response, 200, { success: true })
+  t.same(await storedRoomRoles(db, group._id, member.id), ['owner'])
+  t.same(await storedRoomRoles(db, group._id, owner.id), ['owner'])
   const stored = await storedGroup(db, group._id)
   t.same(stored.messages, [
     {
@@ -82,7 +50,7 @@ t.test('groups.addOwner: 200, the role stored, a subscription-role-added message
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 2)
-  t.same(await auditAfterCreate(group._id), [
+  t.same(await auditAfterCreate(db, group._id), [
     {
       actor_username: owner.username,
       action: 'groups.addOwner',
@@ -91,12 +59,7 @@ t.test('groups.addOwner: 200, the role stored, a subscription-role-added message
     },
   ])
 
-  const history = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.history',
-    headers: member.headers,
-    query: { roomId: group._id },
-  })
+  const history = await api(app, member).get('groups.history', { roomId: group._id })
   const [message] = history.json().messages
   t.same(message, {
     _id: message._id,
@@ -113,19 +76,16 @@ t.test('groups.addOwner: 200, the role stored, a subscription-role-added message
 
 t.test('groups.addOwner by username and roomName keeps other room roles', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const moderator = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [moderator])
-  await setRoles(group._id, moderator, ['moderator'])
+  const { owner, member: moderator, group } = await ownedGroup(app, db)
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
 
-  const response = await post(app, 'groups.addOwner', owner, {
+  const response = await api(app, owner).post('groups.addOwner', {
     roomName: group.name,
     username: moderator.username,
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
-  t.same(await rolesOf(group._id, moderator), ['moderator', 'owner'])
+  assertReply(t, response, 200, { success: true })
+  t.same(await storedRoomRoles(db, group._id, moderator.id), ['moderator', 'owner'])
 })
 
 t.test('a global admin who is a member can add an owner', async (t) => {
@@ -135,13 +95,13 @@ t.test('a global admin who is a member can add an owner', async (t) => {
   const member = await createTestUser(db)
   const group = await createTestGroup(app, owner, [admin, member])
 
-  const response = await post(app, 'groups.addOwner', admin, {
+  const response = await api(app, admin).post('groups.addOwner', {
     roomId: group._id,
     userId: member.id,
   })
 
   t.equal(response.statusCode, 200)
-  t.same(await rolesOf(group._id, member), ['owner'])
+  t.same(await storedRoomRoles(db, group._id, member.id), ['owner'])
   const stored = await storedGroup(db, group._id)
   t.same(stored.messages, [
     {
@@ -153,40 +113,19 @@ t.test('a global admin who is a member can add an owner', async (t) => {
   ])
 })
 
-t.test('groups.addOwner on an owner: error-user-already-owner', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
-
-  const response = await post(app, 'groups.addOwner', owner, {
-    roomId: group._id,
-    userId: owner.id,
-  })
-
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('error-user-already-owner', 'User is already an owner'))
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditAfterCreate(group._id), [], 'no audit row')
-})
-
 t.test('groups.removeOwner: 200, the role gone, a subscription-role-removed message', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const coOwner = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [coOwner])
-  await setRoles(group._id, coOwner, ['moderator', 'owner'])
+  const { owner, member: coOwner, group } = await ownedGroup(app, db)
+  await setRoomRoles(db, group._id, coOwner.id, ['moderator', 'owner'])
 
-  const response = await post(app, 'groups.removeOwner', owner, {
+  const response = await api(app, owner).post('groups.removeOwner', {
     roomId: group._id,
     userId: coOwner.id,
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { success: true })
-  t.same(await rolesOf(group._id, coOwner), ['moderator'], 'other room roles stay')
-  t.same(await rolesOf(group._id, owner), ['owner'])
+  assertReply(t, response, 200, { success: true })
+  t.same(await storedRoomRoles(db, group._id, coOwner.id), ['moderator'], 'other room roles stay')
+  t.same(await storedRoomRoles(db, group._id, owner.id), ['owner'])
   const stored = await storedGroup(db, group._id)
   t.same(stored.messages, [
     {
@@ -198,7 +137,7 @@ t.test('groups.removeOwner: 200, the role gone, a subscription-role-removed mess
   ])
   t.equal(stored.room?.msgs, 1)
   t.equal(stored.room?.users_count, 2)
-  t.same(await auditAfterCreate(group._id), [
+  t.same(await auditAfterCreate(db, group._id), [
     {
       actor_username: owner.username,
       action: 'groups.removeOwner',
@@ -210,16 +149,14 @@ t.test('groups.removeOwner: 200, the role gone, a subscription-role-removed mess
 
 t.test('an owner may give up the role while another owner remains', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const coOwner = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [coOwner])
+  const { owner, member: coOwner, group } = await ownedGroup(app, db)
   t.equal(
-    (await post(app, 'groups.addOwner', owner, { roomId: group._id, userId: coOwner.id }))
+    (await api(app, owner).post('groups.addOwner', { roomId: group._id, userId: coOwner.id }))
       .statusCode,
     200,
   )
 
-  const response = await post(app, 'groups.removeOwner', owner, {
+  const response = await api(app, owner).post('groups.removeOwner', {
     roomName: group.name,
     username: owner.username,
   })
@@ -239,48 +176,62 @@ t.test('an owner may give up the role while another owner remains', async (t) =>
   )
 })
 
-t.test('groups.removeOwner on a member who is no owner: error-user-not-owner', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  const before = await storedGroup(db, group._id)
+const noRoleChange: Array<[string, string, 'owner' | 'member', object]> = [
+  [
+    'groups.addOwner on an owner: error-user-already-owner',
+    'groups.addOwner',
+    'owner',
+    refusal('error-user-already-owner', 'User is already an owner'),
+  ],
+  [
+    'groups.removeOwner on a member who is no owner: error-user-not-owner',
+    'groups.removeOwner',
+    'member',
+    refusal('error-user-not-owner', 'User is not an owner'),
+  ],
+]
+for (const [name, endpoint, target, refused] of noRoleChange) {
+  t.test(name, async (t) => {
+    const app = await buildApp(t, db)
+    const setup = await ownedGroup(app, db)
+    const { owner, group, stored } = setup
 
-  const response = await post(app, 'groups.removeOwner', owner, {
-    roomId: group._id,
-    userId: member.id,
+    const response = await api(app, owner).post(endpoint, {
+      roomId: group._id,
+      userId: setup[target].id,
+    })
+
+    await assertRefused(t, response, 400, refused, stored)
+    t.same(await auditAfterCreate(db, group._id), [], 'no audit row')
   })
-
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), refusal('error-user-not-owner', 'User is not an owner'))
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditAfterCreate(group._id), [], 'no audit row')
-})
+}
 
 t.test('the last owner cannot be removed: error-remove-last-owner', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
   const admin = await createTestUser(db, { roles: ['admin'] })
   const group = await createTestGroup(app, owner, [admin])
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
   for (const caller of [owner, admin]) {
-    const response = await post(app, 'groups.removeOwner', caller, {
+    const response = await api(app, caller).post('groups.removeOwner', {
       roomId: group._id,
       userId: owner.id,
     })
-    t.equal(response.statusCode, 400, caller.username)
-    t.same(
-      response.json(),
+    assertReply(
+      t,
+      response,
+      400,
       refusal(
         'error-remove-last-owner',
         'This is the last owner. Please set a new owner before removing this one.',
       ),
+      caller.username,
     )
   }
-  t.same(await rolesOf(group._id, owner), ['owner'], 'the owner stays owner')
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditAfterCreate(group._id), [], 'no audit row')
+  t.same(await storedRoomRoles(db, group._id, owner.id), ['owner'], 'the owner stays owner')
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [], 'no audit row')
 })
 
 t.test('a target outside the group: error-user-not-in-room', async (t) => {
@@ -288,14 +239,22 @@ t.test('a target outside the group: error-user-not-in-room', async (t) => {
   const owner = await createTestUser(db)
   const outsider = await createTestUser(db)
   const group = await createTestGroup(app, owner)
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
   for (const endpoint of ['groups.addOwner', 'groups.removeOwner']) {
-    const response = await post(app, endpoint, owner, { roomId: group._id, userId: outsider.id })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(response.json(), refusal('error-user-not-in-room', 'User is not in this room'))
+    const response = await api(app, owner).post(endpoint, {
+      roomId: group._id,
+      userId: outsider.id,
+    })
+    assertReply(
+      t,
+      response,
+      400,
+      refusal('error-user-not-in-room', 'User is not in this room'),
+      endpoint,
+    )
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('an unknown or missing target user', async (t) => {
@@ -304,22 +263,14 @@ t.test('an unknown or missing target user', async (t) => {
   const group = await createTestGroup(app, owner)
 
   for (const endpoint of ['groups.addOwner', 'groups.removeOwner']) {
-    const unknown = await post(app, endpoint, owner, {
+    const unknown = await api(app, owner).post(endpoint, {
       roomId: group._id,
       username: 'no-such-user',
     })
-    t.equal(unknown.statusCode, 400, endpoint)
-    t.same(unknown.json(), refusal('error-invalid-user', 'Invalid user'))
+    assertReply(t, unknown, 400, invalidUser, endpoint)
 
-    const missing = await post(app, endpoint, owner, { roomId: group._id })
-    t.equal(missing.statusCode, 400, endpoint)
-    t.same(
-      missing.json(),
-      refusal(
-        'error-user-param-not-provided',
-        'The required "userId" or "username" param was not provided',
-      ),
-    )
+    const missing = await api(app, owner).post(endpoint, { roomId: group._id })
+    assertReply(t, missing, 400, userParamNotProvided, endpoint)
   }
 })
 
@@ -329,69 +280,56 @@ t.test('a plain member or a moderator cannot change owners: error-not-allowed', 
   const member = await createTestUser(db)
   const moderator = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member, moderator])
-  await setRoles(group._id, moderator, ['moderator'])
-  const before = await storedGroup(db, group._id)
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
+  const stored = await snapshotGroup(db, group._id)
 
   for (const caller of [member, moderator]) {
-    const add = await post(app, 'groups.addOwner', caller, {
+    const add = await api(app, caller).post('groups.addOwner', {
       roomId: group._id,
       userId: caller.id,
     })
-    t.equal(add.statusCode, 400, `addOwner by ${caller.username}`)
-    t.same(add.json(), notAllowed)
+    assertReply(t, add, 400, notAllowed, `addOwner by ${caller.username}`)
 
-    const remove = await post(app, 'groups.removeOwner', caller, {
+    const remove = await api(app, caller).post('groups.removeOwner', {
       roomId: group._id,
       userId: owner.id,
     })
-    t.equal(remove.statusCode, 400, `removeOwner by ${caller.username}`)
-    t.same(remove.json(), notAllowed)
+    assertReply(t, remove, 400, notAllowed, `removeOwner by ${caller.username}`)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditAfterCreate(group._id), [], 'no audit row')
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [], 'no audit row')
 })
 
 t.test('addOwner and removeOwner when not logged in: 401', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
+  const stolenToken = { 'x-user-id': member.id, 'x-auth-token': owner.headers['x-auth-token'] }
   for (const endpoint of ['groups.addOwner', 'groups.removeOwner']) {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/api/v1/${endpoint}`,
-      headers: { 'x-user-id': member.id, 'x-auth-token': owner.headers['x-auth-token'] },
-      payload: { roomId: group._id, userId: member.id },
+    const response = await api(app, { headers: stolenToken }).post(endpoint, {
+      roomId: group._id,
+      userId: member.id,
     })
-    t.equal(response.statusCode, 401, endpoint)
-    t.same(response.json(), {
-      success: false,
-      status: 'error',
-      message: 'You must be logged in to do this.',
-      error: 'You must be logged in to do this.',
-    })
+    assertReply(t, response, 401, notLoggedIn, endpoint)
   }
-  t.same(await rolesOf(group._id, member), [])
+  t.same(await storedRoomRoles(db, group._id, member.id), [])
 })
 
 t.test('after addOwner the previous sole owner can leave', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
-  const refused = await post(app, 'groups.leave', owner, { roomId: group._id })
+  const refused = await api(app, owner).post('groups.leave', { roomId: group._id })
   t.equal(refused.statusCode, 400)
   t.equal(refused.json().errorType, 'error-you-are-last-owner')
 
-  const promoted = await post(app, 'groups.addOwner', owner, {
+  const promoted = await api(app, owner).post('groups.addOwner', {
     roomId: group._id,
     userId: member.id,
   })
   t.equal(promoted.statusCode, 200)
 
-  const left = await post(app, 'groups.leave', owner, { roomId: group._id })
+  const left = await api(app, owner).post('groups.leave', { roomId: group._id })
   t.equal(left.statusCode, 200)
   t.same(left.json().group.usernames, [member.username])
   const stored = await storedGroup(db, group._id)

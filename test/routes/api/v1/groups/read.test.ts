@@ -6,41 +6,30 @@ import {
   createTestGroup,
   createTestUser,
   groupName,
-  storedGroup,
+  loginChangesHeard,
   type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  archived,
+  assertReply,
+  assertUnchanged,
+  ISO_TIMESTAMP,
+  invalidParams,
+  invalidQuery,
+  invalidSort,
+  notLoggedIn,
+  roomNotFound,
+  roomParamNotProvided,
+  snapshotGroup,
+  unauthorized,
+} from '../../../../support/api.js'
+import { ownedGroup } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
 
-const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const roomNotFound = refusal(
-  'error-room-not-found',
-  'The required "roomId" or "roomName" param provided does not match any group',
-)
-const roomParamNotProvided = refusal(
-  'error-room-param-not-provided',
-  'The parameter "roomId" or "roomName" is required',
-)
-const unauthorized = refusal(
-  'error-unauthorized',
-  'User does not have the permissions required for this action',
-)
-const invalidSort = (raw: string) =>
-  refusal('error-invalid-sort', `Invalid sort parameter provided: "${raw}"`)
-const invalidQuery = (raw: string) =>
-  refusal('error-invalid-query', `Invalid query parameter provided: "${raw}"`)
-
 type App = Awaited<ReturnType<typeof buildApp>>
-
-function get(app: App, endpoint: string, user: TestUser, query: Record<string, string> = {}) {
-  return app.inject({ method: 'GET', url: `/api/v1/${endpoint}`, headers: user.headers, query })
-}
 
 /** `count` plain messages by `author`, one second apart from 2024-01-01T00:00:00Z. */
 async function insertTextMessages(roomId: string, author: TestUser, count: number) {
@@ -107,6 +96,7 @@ async function userWithPermission(permission: string) {
     .insertInto('permission_roles')
     .values({ permission_id: permission, role_id: role })
     .execute()
+  await loginChangesHeard(db)
   return createTestUser(db, { roles: ['user', role] })
 }
 
@@ -120,23 +110,17 @@ async function auditRowCount() {
 
 /** A group's body as groups.list shows it: groups.info's, without the usernames. */
 async function summaryOf(app: App, member: TestUser, roomId: string) {
-  const { usernames: _, ...summary } = (await get(app, 'groups.info', member, { roomId })).json()
-    .group
+  const { usernames: _, ...summary } = (
+    await api(app, member).get('groups.info', { roomId })
+  ).json().group
   return summary
 }
 
 t.test('groups.info: a member gets the group by roomId or roomName', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
-  const byId = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: member.headers,
-    query: { roomId: group._id },
-  })
+  const byId = await api(app, member).get('groups.info', { roomId: group._id })
   t.equal(byId.statusCode, 200)
   const body = byId.json()
   t.same(Object.keys(body).sort(), ['group', 'success'])
@@ -159,14 +143,8 @@ t.test('groups.info: a member gets the group by roomId or roomName', async (t) =
     _updatedAt: body.group._updatedAt,
   })
 
-  const byName = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: owner.headers,
-    query: { roomName: group.name },
-  })
-  t.equal(byName.statusCode, 200)
-  t.same(byName.json(), body)
+  const byName = await api(app, owner).get('groups.info', { roomName: group.name })
+  assertReply(t, byName, 200, body)
 })
 
 t.test('groups.info: roomId wins over roomName', async (t) => {
@@ -175,11 +153,9 @@ t.test('groups.info: roomId wins over roomName', async (t) => {
   const first = await createTestGroup(app, owner)
   const second = await createTestGroup(app, owner)
 
-  const response = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: owner.headers,
-    query: { roomId: first._id, roomName: second.name },
+  const response = await api(app, owner).get('groups.info', {
+    roomId: first._id,
+    roomName: second.name,
   })
 
   t.equal(response.statusCode, 200)
@@ -193,12 +169,7 @@ t.test('groups.info: a global admin who is a member sees the group', async (t) =
   const admin = await createTestUser(db, { roles: ['admin'] })
   const group = await createTestGroup(app, owner, [admin])
 
-  const response = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: admin.headers,
-    query: { roomId: group._id },
-  })
+  const response = await api(app, admin).get('groups.info', { roomId: group._id })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group._id, group._id)
@@ -216,13 +187,8 @@ t.test('info, members, history, messages and counters without a room parameter',
     'groups.messages',
     'groups.counters',
   ]) {
-    const response = await app.inject({
-      method: 'GET',
-      url: `/api/v1/${endpoint}`,
-      headers: owner.headers,
-    })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(response.json(), roomParamNotProvided, endpoint)
+    const response = await api(app, owner).get(endpoint)
+    assertReply(t, response, 400, roomParamNotProvided, endpoint)
   }
 })
 
@@ -235,7 +201,7 @@ t.test(
     const outsider = await createTestUser(db)
     const admin = await createTestUser(db, { roles: ['admin'] })
     const group = await createTestGroup(app, owner, [member])
-    const before = await storedGroup(db, group._id)
+    const stored = await snapshotGroup(db, group._id)
 
     const endpoints: Array<{
       method: 'GET' | 'POST'
@@ -267,20 +233,17 @@ t.test(
       for (const { label, user } of callers) {
         for (const ref of refs) {
           const params = { ...ref, ...extra }
-          const response = await app.inject({
-            method,
-            url: `/api/v1/${endpoint}`,
-            headers: user.headers,
-            ...(method === 'GET' ? { query: params } : { payload: params }),
-          })
+          const response =
+            method === 'GET'
+              ? await api(app, user).get(endpoint, params)
+              : await api(app, user).post(endpoint, params)
           const what = `${endpoint} by ${label} with ${JSON.stringify(ref)}`
-          t.equal(response.statusCode, 400, what)
-          t.same(response.json(), roomNotFound, what)
+          assertReply(t, response, 400, roomNotFound, what)
         }
       }
     }
 
-    t.same(await storedGroup(db, group._id), before, 'the group is unchanged')
+    await assertUnchanged(t, stored)
   },
 )
 
@@ -298,18 +261,8 @@ t.test('not logged in: 401 from every reading endpoint', async (t) => {
     'groups.messages',
     'groups.counters',
   ]) {
-    const response = await app.inject({
-      method: 'GET',
-      url: `/api/v1/${endpoint}`,
-      query: { roomId: group._id },
-    })
-    t.equal(response.statusCode, 401, endpoint)
-    t.same(response.json(), {
-      success: false,
-      status: 'error',
-      message: 'You must be logged in to do this.',
-      error: 'You must be logged in to do this.',
-    })
+    const response = await api(app, null).get(endpoint, { roomId: group._id })
+    assertReply(t, response, 401, notLoggedIn, endpoint)
   }
 })
 
@@ -322,11 +275,7 @@ t.test("groups.list: the caller's groups only, sorted by name, paged", async (t)
   await createTestGroup(app, other, [], groupName('alpha'))
   const alpha = await createTestGroup(app, user, [other], groupName('alpha'))
 
-  const all = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: user.headers,
-  })
+  const all = await api(app, user).get('groups.list')
 
   t.equal(all.statusCode, 200)
   const body = all.json()
@@ -361,12 +310,7 @@ t.test("groups.list: the caller's groups only, sorted by name, paged", async (t)
     _updatedAt: first._updatedAt,
   })
 
-  const page = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: user.headers,
-    query: { offset: '1', count: '1' },
-  })
+  const page = await api(app, user).get('groups.list', { offset: '1', count: '1' })
   t.equal(page.statusCode, 200)
   const paged = page.json()
   t.same(
@@ -382,28 +326,17 @@ t.test("groups.list: the caller's groups only, sorted by name, paged", async (t)
     },
   )
 
-  const past = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: user.headers,
-    query: { offset: '5' },
-  })
-  t.equal(past.statusCode, 200)
-  t.same(past.json(), { groups: [], count: 0, offset: 5, total: 3, success: true })
+  const past = await api(app, user).get('groups.list', { offset: '5' })
+  assertReply(t, past, 200, { groups: [], count: 0, offset: 5, total: 3, success: true })
 })
 
 t.test('groups.list: a user in no group gets an empty list', async (t) => {
   const app = await buildApp(t, db)
   const loner = await createTestUser(db)
 
-  const response = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: loner.headers,
-  })
+  const response = await api(app, loner).get('groups.list')
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { groups: [], count: 0, offset: 0, total: 0, success: true })
+  assertReply(t, response, 200, { groups: [], count: 0, offset: 0, total: 0, success: true })
 })
 
 t.test('list, listAll, members and messages: bad paging is invalid-params', async (t) => {
@@ -420,14 +353,8 @@ t.test('list, listAll, members and messages: bad paging is invalid-params', asyn
   ]
   for (const endpoint of ['groups.list', 'groups.listAll', 'groups.members', 'groups.messages']) {
     for (const { query, error } of cases) {
-      const response = await app.inject({
-        method: 'GET',
-        url: `/api/v1/${endpoint}`,
-        headers: owner.headers,
-        query: { roomId: group._id, ...query },
-      })
-      t.equal(response.statusCode, 400, `${endpoint} ${JSON.stringify(query)}`)
-      t.same(response.json(), refusal('invalid-params', error))
+      const response = await api(app, owner).get(endpoint, { roomId: group._id, ...query })
+      assertReply(t, response, 400, invalidParams(error), `${endpoint} ${JSON.stringify(query)}`)
     }
   }
 })
@@ -450,14 +377,8 @@ t.test('groups.members: members by username, paged, with the total', async (t) =
   })
   const [d, b, c] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]]
 
-  const all = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.members',
-    headers: c.headers,
-    query: { roomId: group._id },
-  })
-  t.equal(all.statusCode, 200)
-  t.same(all.json(), {
+  const all = await api(app, c).get('groups.members', { roomId: group._id })
+  assertReply(t, all, 200, {
     members: [
       item(owner.username, owner.id),
       item(b.username, b.id),
@@ -470,14 +391,12 @@ t.test('groups.members: members by username, paged, with the total', async (t) =
     success: true,
   })
 
-  const page = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.members',
-    headers: owner.headers,
-    query: { roomName: group.name, offset: '1', count: '2' },
+  const page = await api(app, owner).get('groups.members', {
+    roomName: group.name,
+    offset: '1',
+    count: '2',
   })
-  t.equal(page.statusCode, 200)
-  t.same(page.json(), {
+  assertReply(t, page, 200, {
     members: [item(b.username, b.id), item(c.username, c.id)],
     count: 2,
     offset: 1,
@@ -497,12 +416,7 @@ async function groupWithHistory(app: Awaited<ReturnType<typeof buildApp>>) {
     ['groups.invite', second],
     ['groups.kick', first],
   ] as const) {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/api/v1/${endpoint}`,
-      headers: owner.headers,
-      payload: { roomId: group._id, userId: user.id },
-    })
+    const response = await api(app, owner).post(endpoint, { roomId: group._id, userId: user.id })
     if (response.statusCode !== 200) throw new Error(`${endpoint} failed: ${response.body}`)
   }
   const stored = await db
@@ -534,12 +448,7 @@ t.test('groups.history: system messages, newest first, in the API shape', async 
   const app = await buildApp(t, db)
   const { owner, first, second, group, ids } = await groupWithHistory(app)
 
-  const response = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.history',
-    headers: second.headers,
-    query: { roomId: group._id },
-  })
+  const response = await api(app, second).get('groups.history', { roomId: group._id })
 
   t.equal(response.statusCode, 200)
   const u = { _id: owner.id, username: owner.username }
@@ -608,12 +517,7 @@ t.test('groups.history: count, offset and the latest/oldest window', async (t) =
     { query: { oldest: '2024-05-01T10:00:03.500Z' }, expected: [] },
   ]
   for (const { query, expected } of cases) {
-    const response = await app.inject({
-      method: 'GET',
-      url: '/api/v1/groups.history',
-      headers: owner.headers,
-      query: { roomId: group._id, ...query },
-    })
+    const response = await api(app, owner).get('groups.history', { roomId: group._id, ...query })
     t.equal(response.statusCode, 200, JSON.stringify(query))
     t.same(
       response.json().messages.map((message: { _id: string }) => message._id),
@@ -629,12 +533,7 @@ t.test('groups.history: 20 messages by default, above 100 cut to 100', async (t)
   const group = await createTestGroup(app, owner)
   await insertTextMessages(group._id, owner, 105)
 
-  const byDefault = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.history',
-    headers: owner.headers,
-    query: { roomId: group._id },
-  })
+  const byDefault = await api(app, owner).get('groups.history', { roomId: group._id })
   t.equal(byDefault.statusCode, 200)
   const messages = byDefault.json().messages
   t.equal(messages.length, 20)
@@ -643,12 +542,7 @@ t.test('groups.history: 20 messages by default, above 100 cut to 100', async (t)
   t.same(Object.keys(messages[0]).sort(), ['_id', '_updatedAt', 'msg', 'rid', 'ts', 'u'])
 
   for (const count of ['100', '101', '5000']) {
-    const capped = await app.inject({
-      method: 'GET',
-      url: '/api/v1/groups.history',
-      headers: owner.headers,
-      query: { roomId: group._id, count },
-    })
+    const capped = await api(app, owner).get('groups.history', { roomId: group._id, count })
     t.equal(capped.statusCode, 200, `count=${count}`)
     const page = capped.json().messages
     t.equal(page.length, 100, `count=${count}`)
@@ -660,14 +554,8 @@ t.test('groups.history: 20 messages by default, above 100 cut to 100', async (t)
     { query: { latest: 'yesterday' }, error: 'latest must match format "date-time"' },
     { query: { inclusive: 'maybe' }, error: 'inclusive must be boolean' },
   ]) {
-    const response = await app.inject({
-      method: 'GET',
-      url: '/api/v1/groups.history',
-      headers: owner.headers,
-      query: { roomId: group._id, ...query },
-    })
-    t.equal(response.statusCode, 400, JSON.stringify(query))
-    t.same(response.json(), refusal('invalid-params', error))
+    const response = await api(app, owner).get('groups.history', { roomId: group._id, ...query })
+    assertReply(t, response, 400, invalidParams(error), JSON.stringify(query))
   }
 })
 
@@ -700,7 +588,7 @@ t.test('count above 100 is cut to 100 on list, listAll, members and messages', a
   }
   for (const { endpoint, key, query } of lists) {
     for (const count of ['100', '101', '100000']) {
-      const response = await get(app, endpoint, admin, { ...query, count })
+      const response = await api(app, admin).get(endpoint, { ...query, count })
       const what = `${endpoint} count=${count}`
       t.equal(response.statusCode, 200, what)
       const body = response.json()
@@ -711,7 +599,7 @@ t.test('count above 100 is cut to 100 on list, listAll, members and messages', a
         what,
       )
     }
-    const byDefault = (await get(app, endpoint, admin, query)).json()
+    const byDefault = (await api(app, admin).get(endpoint, query)).json()
     t.equal(byDefault[key].length, 50, `${endpoint} shows 50 by default`)
     t.equal(byDefault.count, 50)
   }
@@ -727,7 +615,7 @@ t.test('groups.list: sort by any group field, most significant first', async (t)
     { name: `${prefix}-c`, msgs: 5 },
   ])
   const names = async (sort?: string) => {
-    const response = await get(app, 'groups.list', user, sort === undefined ? {} : { sort })
+    const response = await api(app, user).get('groups.list', sort === undefined ? {} : { sort })
     t.equal(response.statusCode, 200, sort ?? 'no sort')
     return response.json().groups.map((group: { name: string }) => group.name)
   }
@@ -755,7 +643,7 @@ t.test('groups.members: sort by username or name', async (t) => {
   await db.updateTable('users').set({ name: 'Zed' }).where('id', '=', owner.id).execute()
   await db.updateTable('users').set({ name: 'Anna' }).where('id', '=', c.id).execute()
   const usernames = async (sort: string) => {
-    const response = await get(app, 'groups.members', b, { roomId: group._id, sort })
+    const response = await api(app, b).get('groups.members', { roomId: group._id, sort })
     t.equal(response.statusCode, 200, sort)
     return response.json().members.map((member: { username: string }) => member.username)
   }
@@ -792,9 +680,8 @@ t.test('a sort that is not a JSON object of known fields to 1 or -1 is refused',
   ]
   for (const { endpoint, query, raws } of cases) {
     for (const sort of raws) {
-      const response = await get(app, endpoint, admin, { ...query, sort })
-      t.equal(response.statusCode, 400, `${endpoint} ${sort}`)
-      t.same(response.json(), invalidSort(sort), `${endpoint} ${sort}`)
+      const response = await api(app, admin).get(endpoint, { ...query, sort })
+      assertReply(t, response, 400, invalidSort(sort), `${endpoint} ${sort}`)
     }
   }
 })
@@ -817,9 +704,8 @@ t.test(
     const ours = JSON.stringify({ name: { $regex: `^${prefix}-` } })
     const auditRows = await auditRowCount()
 
-    const filtered = await get(app, 'groups.listAll', admin, { query: ours })
-    t.equal(filtered.statusCode, 200)
-    t.same(filtered.json(), {
+    const filtered = await api(app, admin).get('groups.listAll', { query: ours })
+    assertReply(t, filtered, 200, {
       groups: [summaryA, summaryB, summaryC],
       offset: 0,
       count: 3,
@@ -827,7 +713,7 @@ t.test(
       success: true,
     })
 
-    const everything = await get(app, 'groups.listAll', admin, { count: '100' })
+    const everything = await api(app, admin).get('groups.listAll', { count: '100' })
     t.equal(everything.statusCode, 200)
     const stored = await db
       .selectFrom('rooms')
@@ -842,7 +728,7 @@ t.test(
       'by name',
     )
 
-    const page = await get(app, 'groups.listAll', admin, {
+    const page = await api(app, admin).get('groups.listAll', {
       query: ours,
       offset: '1',
       count: '1',
@@ -851,9 +737,14 @@ t.test(
     t.same(page.json(), { groups: [summaryB], offset: 1, count: 1, total: 3, success: true })
 
     const custodian = await userWithPermission('view-room-administration')
-    const byPermission = await get(app, 'groups.listAll', custodian, { query: ours })
-    t.equal(byPermission.statusCode, 200, 'the permission is what counts, not the admin role')
-    t.same(byPermission.json(), filtered.json())
+    const byPermission = await api(app, custodian).get('groups.listAll', { query: ours })
+    assertReply(
+      t,
+      byPermission,
+      200,
+      filtered.json(),
+      'the permission is what counts, not the admin role',
+    )
 
     t.equal(await auditRowCount(), auditRows, 'reading writes no audit entry')
   },
@@ -869,7 +760,7 @@ t.test('groups.listAll: query by name or fname, equal or by regular expression',
     { name: `${prefix}-gamma` },
   ])
   const names = async (query: object) => {
-    const response = await get(app, 'groups.listAll', admin, { query: JSON.stringify(query) })
+    const response = await api(app, admin).get('groups.listAll', { query: JSON.stringify(query) })
     t.equal(response.statusCode, 200, JSON.stringify(query))
     const body = response.json()
     t.equal(body.total, body.groups.length)
@@ -895,12 +786,16 @@ t.test('groups.listAll: refusals', async (t) => {
   await createTestGroup(app, user)
   const auditRows = await auditRowCount()
 
-  const plain = await get(app, 'groups.listAll', user)
-  t.equal(plain.statusCode, 403, 'an owner of groups still needs view-room-administration')
-  t.same(plain.json(), unauthorized)
-  const withQuery = await get(app, 'groups.listAll', user, { query: 'not json', sort: 'x' })
-  t.equal(withQuery.statusCode, 403, 'the permission is checked first')
-  t.same(withQuery.json(), unauthorized)
+  const plain = await api(app, user).get('groups.listAll')
+  assertReply(
+    t,
+    plain,
+    403,
+    unauthorized,
+    'an owner of groups still needs view-room-administration',
+  )
+  const withQuery = await api(app, user).get('groups.listAll', { query: 'not json', sort: 'x' })
+  assertReply(t, withQuery, 403, unauthorized, 'the permission is checked first')
 
   for (const query of [
     'name',
@@ -919,9 +814,8 @@ t.test('groups.listAll: refusals', async (t) => {
     '{"name":"a\\u0000b"}',
     '{"$or":[{"name":"a"}]}',
   ]) {
-    const response = await get(app, 'groups.listAll', admin, { query })
-    t.equal(response.statusCode, 400, query)
-    t.same(response.json(), invalidQuery(query), query)
+    const response = await api(app, admin).get('groups.listAll', { query })
+    assertReply(t, response, 400, invalidQuery(query), query)
   }
   t.equal(await auditRowCount(), auditRows, 'refusals write no audit entry')
 })
@@ -944,9 +838,8 @@ t.test('groups.messages: a member pages through messages, newest first', async (
   const addedSecond = message(ids.addedSecond, second.username, 'au', 2)
   const addedFirst = message(ids.addedFirst, first.username, 'au', 1)
 
-  const all = await get(app, 'groups.messages', second, { roomId: group._id })
-  t.equal(all.statusCode, 200)
-  t.same(all.json(), {
+  const all = await api(app, second).get('groups.messages', { roomId: group._id })
+  assertReply(t, all, 200, {
     messages: [removedFirst, addedSecond, addedFirst],
     count: 3,
     offset: 0,
@@ -954,25 +847,25 @@ t.test('groups.messages: a member pages through messages, newest first', async (
     success: true,
   })
 
-  const byName = await get(app, 'groups.messages', owner, {
+  const byName = await api(app, owner).get('groups.messages', {
     roomName: group.name,
     offset: '1',
     count: '1',
   })
   t.same(byName.json(), { messages: [addedSecond], count: 1, offset: 1, total: 3, success: true })
 
-  const oldestFirst = await get(app, 'groups.messages', owner, {
+  const oldestFirst = await api(app, owner).get('groups.messages', {
     roomId: group._id,
     sort: '{"ts":1}',
   })
   t.same(oldestFirst.json().messages, [addedFirst, addedSecond, removedFirst])
-  const byUpdate = await get(app, 'groups.messages', owner, {
+  const byUpdate = await api(app, owner).get('groups.messages', {
     roomId: group._id,
     sort: '{"_updatedAt":-1}',
   })
   t.same(byUpdate.json().messages, [removedFirst, addedSecond, addedFirst])
 
-  const past = await get(app, 'groups.messages', owner, { roomId: group._id, offset: '3' })
+  const past = await api(app, owner).get('groups.messages', { roomId: group._id, offset: '3' })
   t.same(past.json(), { messages: [], count: 0, offset: 3, total: 3, success: true })
 })
 
@@ -980,7 +873,7 @@ t.test('groups.messages: query by text, type and author', async (t) => {
   const app = await buildApp(t, db)
   const { owner, first, second, group, ids } = await groupWithHistory(app)
   const found = async (query: object) => {
-    const response = await get(app, 'groups.messages', owner, {
+    const response = await api(app, owner).get('groups.messages', {
       roomId: group._id,
       query: JSON.stringify(query),
     })
@@ -1009,9 +902,8 @@ t.test('groups.messages: query by text, type and author', async (t) => {
     '{"t":{"$in":["au"]}}',
     '{"msg":{"$regex":"["}}',
   ]) {
-    const response = await get(app, 'groups.messages', owner, { roomId: group._id, query })
-    t.equal(response.statusCode, 400, query)
-    t.same(response.json(), invalidQuery(query), query)
+    const response = await api(app, owner).get('groups.messages', { roomId: group._id, query })
+    assertReply(t, response, 400, invalidQuery(query), query)
   }
 })
 
@@ -1019,26 +911,22 @@ t.test(
   'an archived group: members and messages refused, info and history still read',
   async (t) => {
     const app = await buildApp(t, db)
-    const owner = await createTestUser(db)
-    const member = await createTestUser(db)
-    const group = await createTestGroup(app, owner, [member])
+    const { owner, member, group } = await ownedGroup(app, db)
     await insertTextMessages(group._id, owner, 1)
     await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
-    const archived = refusal('error-room-archived', `The private group, ${group.name}, is archived`)
 
     for (const endpoint of ['groups.members', 'groups.messages']) {
-      const response = await get(app, endpoint, member, { roomId: group._id })
-      t.equal(response.statusCode, 400, endpoint)
-      t.same(response.json(), archived, endpoint)
+      const response = await api(app, member).get(endpoint, { roomId: group._id })
+      assertReply(t, response, 400, archived(group.name), endpoint)
     }
-    const info = await get(app, 'groups.info', member, { roomId: group._id })
+    const info = await api(app, member).get('groups.info', { roomId: group._id })
     t.equal(info.statusCode, 200)
     t.equal(info.json().group.archived, true)
-    const history = await get(app, 'groups.history', member, { roomId: group._id })
+    const history = await api(app, member).get('groups.history', { roomId: group._id })
     t.equal(history.statusCode, 200)
     t.equal(history.json().messages.length, 1)
     const outsider = await createTestUser(db)
-    const hidden = await get(app, 'groups.messages', outsider, { roomId: group._id })
+    const hidden = await api(app, outsider).get('groups.messages', { roomId: group._id })
     t.same(hidden.json(), roomNotFound, 'a non-member still learns nothing')
   },
 )

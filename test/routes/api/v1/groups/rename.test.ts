@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { randomId } from '../../../../../domain/ids.js'
 import {
@@ -7,164 +6,85 @@ import {
   createTestUser,
   groupName,
   storedGroup,
-  type TestUser,
   testConfig,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  editingNotAllowed,
+  invalidParams,
+  notLoggedIn,
+  plainFailure,
+  refusal,
+  roomNotFound,
+  roomParamNotProvided,
+  snapshotGroup,
+  withoutLogin,
+} from '../../../../support/api.js'
+import {
+  A_WHILE_AGO,
+  backdate,
+  ownedGroup,
+  setRoomRoles,
+  usersNamed,
+} from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
 
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
+const nameRequired = plainFailure('The bodyParam "name" is required')
+const invalidName = (name: string) =>
+  refusal('error-invalid-room-name', `${name} is not a valid room name.`)
+const duplicateName = (name: string) =>
+  refusal('error-duplicate-channel-name', `A channel with name '${name}' exists`)
+
+for (const [name, caller] of Object.entries(withoutLogin)) {
+  t.test(`${name}: 401, nothing changes`, async (t) => {
+    const app = await buildApp(t, db)
+    const { owner, member, group, stored } = await ownedGroup(app, db)
+
+    const response = await api(app, caller(owner, member)).post('groups.rename', {
+      roomId: group._id,
+      name: groupName('new'),
+    })
+
+    await assertRefused(t, response, 401, notLoggedIn, stored)
+  })
 }
-const NAME_REQUIRED = { success: false, error: 'The bodyParam "name" is required' }
-const ROOM_NOT_FOUND = {
-  success: false,
-  error:
-    'The required "roomId" or "roomName" param provided does not match any group [error-room-not-found]',
-  errorType: 'error-room-not-found',
-}
-const ROOM_PARAM_NOT_PROVIDED = {
-  success: false,
-  error: 'The parameter "roomId" or "roomName" is required [error-room-param-not-provided]',
-  errorType: 'error-room-param-not-provided',
-}
-const EDITING_NOT_ALLOWED = {
-  success: false,
-  error: 'Editing room is not allowed [error-action-not-allowed]',
-  errorType: 'error-action-not-allowed',
-}
-const A_WHILE_AGO = new Date('2020-01-01T00:00:00.000Z')
-
-const invalidName = (name: string) => ({
-  success: false,
-  error: `${name} is not a valid room name. [error-invalid-room-name]`,
-  errorType: 'error-invalid-room-name',
-})
-const duplicateName = (name: string) => ({
-  success: false,
-  error: `A channel with name '${name}' exists [error-duplicate-channel-name]`,
-  errorType: 'error-duplicate-channel-name',
-})
-
-function rename(app: FastifyInstance, headers: Record<string, string>, payload: object) {
-  return app.inject({ method: 'POST', url: '/api/v1/groups.rename', headers, payload })
-}
-
-function groupInfo(app: FastifyInstance, user: TestUser, query: Record<string, string>) {
-  return app.inject({ method: 'GET', url: '/api/v1/groups.info', headers: user.headers, query })
-}
-
-/** Users whose usernames sort in the order given, whatever the database collation. */
-async function usersNamed(...prefixes: string[]) {
-  const suffix = randomId().slice(0, 6).toLowerCase()
-  const users: TestUser[] = []
-  for (const prefix of prefixes) {
-    users.push(await createTestUser(db, { username: `${prefix}-${suffix}` }))
-  }
-  return users
-}
-
-async function setRoomRoles(roomId: string, userId: string, roles: string[]) {
-  await db
-    .updateTable('room_members')
-    .set({ roles })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute()
-}
-
-async function backdate(roomId: string) {
-  await db.updateTable('rooms').set({ updated_at: A_WHILE_AGO }).where('id', '=', roomId).execute()
-}
-
-/** An owner, a plain member and their group. */
-async function ownedGroup(app: FastifyInstance) {
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  return { owner, member, group, before: await storedGroup(db, group._id) }
-}
-
-t.test('without auth headers: 401, nothing changes', async (t) => {
-  const app = await buildApp(t, db)
-  const { group, before } = await ownedGroup(app)
-
-  const response = await rename(app, {}, { roomId: group._id, name: groupName('new') })
-
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
-  t.same(await storedGroup(db, group._id), before)
-})
-
-t.test('with an unknown token: 401, nothing changes', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group, before } = await ownedGroup(app)
-
-  const response = await rename(
-    app,
-    { 'x-user-id': owner.id, 'x-auth-token': 'not-a-token-anyone-was-given' },
-    { roomId: group._id, name: groupName('new') },
-  )
-
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
-  t.same(await storedGroup(db, group._id), before)
-})
-
-t.test("with another user's token: 401, nothing changes", async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, member, group, before } = await ownedGroup(app)
-
-  const response = await rename(
-    app,
-    { 'x-user-id': owner.id, 'x-auth-token': member.headers['x-auth-token'] },
-    { roomId: group._id, name: groupName('new') },
-  )
-
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
-  t.same(await storedGroup(db, group._id), before)
-})
 
 t.test('not logged in is answered before a missing name', async (t) => {
   const app = await buildApp(t, db)
 
-  const response = await rename(app, {}, {})
+  const response = await api(app, null).post('groups.rename', {})
 
-  t.equal(response.statusCode, 401)
-  t.same(response.json(), NOT_LOGGED_IN)
+  assertReply(t, response, 401, notLoggedIn)
 })
 
 t.test('a missing name: the plain bodyParam message, without errorType', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group, before } = await ownedGroup(app)
+  const { owner, group, stored } = await ownedGroup(app, db)
 
-  const response = await rename(app, owner.headers, { roomId: group._id })
+  const response = await api(app, owner).post('groups.rename', { roomId: group._id })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), NAME_REQUIRED)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, nameRequired, stored)
 })
 
 t.test('an empty or blank name: the plain bodyParam message, without errorType', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group, before } = await ownedGroup(app)
+  const { owner, group, stored } = await ownedGroup(app, db)
 
   for (const name of ['', ' ', '   ', '\t\n']) {
-    const response = await rename(app, owner.headers, { roomId: group._id, name })
-    t.equal(response.statusCode, 400, JSON.stringify(name))
-    t.same(response.json(), NAME_REQUIRED, JSON.stringify(name))
+    const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
+    assertReply(t, response, 400, nameRequired, JSON.stringify(name))
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('the name is checked before the room parameter and the room', async (t) => {
   const app = await buildApp(t, db)
-  const { group } = await ownedGroup(app)
+  const { group } = await ownedGroup(app, db)
   const outsider = await createTestUser(db)
 
   const payloads = [
@@ -176,23 +96,21 @@ t.test('the name is checked before the room parameter and the room', async (t) =
     { roomName: groupName('missing'), name: '' },
   ]
   for (const payload of payloads) {
-    const response = await rename(app, outsider.headers, payload)
-    t.equal(response.statusCode, 400, JSON.stringify(payload))
-    t.same(response.json(), NAME_REQUIRED, JSON.stringify(payload))
+    const response = await api(app, outsider).post('groups.rename', payload)
+    assertReply(t, response, 400, nameRequired, JSON.stringify(payload))
   }
 })
 
 t.test('no roomId or roomName: error-room-param-not-provided', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group, before } = await ownedGroup(app)
+  const { owner, stored } = await ownedGroup(app, db)
   const name = groupName('new')
 
   for (const payload of [{ name }, { name, roomId: '' }, { name, roomName: '' }]) {
-    const response = await rename(app, owner.headers, payload)
-    t.equal(response.statusCode, 400, JSON.stringify(payload))
-    t.same(response.json(), ROOM_PARAM_NOT_PROVIDED, JSON.stringify(payload))
+    const response = await api(app, owner).post('groups.rename', payload)
+    assertReply(t, response, 400, roomParamNotProvided, JSON.stringify(payload))
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('an unknown roomId or roomName: error-room-not-found', async (t) => {
@@ -200,80 +118,83 @@ t.test('an unknown roomId or roomName: error-room-not-found', async (t) => {
   const user = await createTestUser(db)
 
   for (const ref of [{ roomId: randomId() }, { roomName: groupName('missing') }]) {
-    const response = await rename(app, user.headers, { ...ref, name: groupName('new') })
-    t.equal(response.statusCode, 400, JSON.stringify(ref))
-    t.same(response.json(), ROOM_NOT_FOUND, JSON.stringify(ref))
+    const response = await api(app, user).post('groups.rename', { ...ref, name: groupName('new') })
+    assertReply(t, response, 400, roomNotFound, JSON.stringify(ref))
   }
 })
 
 t.test('a group the caller is not in answers like a missing one', async (t) => {
   const app = await buildApp(t, db)
-  const { group, before } = await ownedGroup(app)
+  const { group, stored } = await ownedGroup(app, db)
   const outsider = await createTestUser(db)
 
   for (const ref of [{ roomId: group._id }, { roomName: group.name }]) {
-    const response = await rename(app, outsider.headers, { ...ref, name: groupName('new') })
-    t.equal(response.statusCode, 400, JSON.stringify(ref))
-    t.same(response.json(), ROOM_NOT_FOUND, JSON.stringify(ref))
+    const response = await api(app, outsider).post('groups.rename', {
+      ...ref,
+      name: groupName('new'),
+    })
+    assertReply(t, response, 400, roomNotFound, JSON.stringify(ref))
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('a global admin who is not a member gets error-room-not-found', async (t) => {
   const app = await buildApp(t, db)
-  const { group, before } = await ownedGroup(app)
+  const { group, stored } = await ownedGroup(app, db)
   const admin = await createTestUser(db, { roles: ['admin', 'user'] })
 
-  const response = await rename(app, admin.headers, { roomId: group._id, name: groupName('new') })
+  const response = await api(app, admin).post('groups.rename', {
+    roomId: group._id,
+    name: groupName('new'),
+  })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), ROOM_NOT_FOUND)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, roomNotFound, stored)
 })
 
 t.test('a plain member has no edit-room: error-action-not-allowed', async (t) => {
   const app = await buildApp(t, db)
-  const { member, group, before } = await ownedGroup(app)
+  const { member, group, stored } = await ownedGroup(app, db)
 
-  const response = await rename(app, member.headers, { roomId: group._id, name: groupName('new') })
+  const response = await api(app, member).post('groups.rename', {
+    roomId: group._id,
+    name: groupName('new'),
+  })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), EDITING_NOT_ALLOWED)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, editingNotAllowed, stored)
 })
 
 t.test('a leader has no edit-room either', async (t) => {
   const app = await buildApp(t, db)
-  const { member, group } = await ownedGroup(app)
-  await setRoomRoles(group._id, member.id, ['leader'])
-  const before = await storedGroup(db, group._id)
+  const { member, group } = await ownedGroup(app, db)
+  await setRoomRoles(db, group._id, member.id, ['leader'])
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await rename(app, member.headers, { roomId: group._id, name: groupName('new') })
+  const response = await api(app, member).post('groups.rename', {
+    roomId: group._id,
+    name: groupName('new'),
+  })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), EDITING_NOT_ALLOWED)
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, editingNotAllowed, stored)
 })
 
 t.test('the edit-room check comes before the name checks', async (t) => {
   const app = await buildApp(t, db)
-  const { member, group, before } = await ownedGroup(app)
+  const { member, group, stored } = await ownedGroup(app, db)
 
   for (const name of ['not valid', group.name]) {
-    const response = await rename(app, member.headers, { roomId: group._id, name })
-    t.equal(response.statusCode, 400, name)
-    t.same(response.json(), EDITING_NOT_ALLOWED, name)
+    const response = await api(app, member).post('groups.rename', { roomId: group._id, name })
+    assertReply(t, response, 400, editingNotAllowed, name)
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('a moderator can rename', async (t) => {
   const app = await buildApp(t, db)
-  const { member: moderator, group } = await ownedGroup(app)
-  await setRoomRoles(group._id, moderator.id, ['moderator'])
+  const { member: moderator, group } = await ownedGroup(app, db)
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
   const name = groupName('by-moderator')
 
-  const response = await rename(app, moderator.headers, { roomId: group._id, name })
+  const response = await api(app, moderator).post('groups.rename', { roomId: group._id, name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.name, name)
@@ -289,7 +210,7 @@ t.test('a global admin who is a plain member can rename', async (t) => {
   const group = await createTestGroup(app, owner, [admin])
   const name = groupName('by-admin')
 
-  const response = await rename(app, admin.headers, { roomId: group._id, name })
+  const response = await api(app, admin).post('groups.rename', { roomId: group._id, name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.name, name)
@@ -312,71 +233,75 @@ for (const name of [
 ]) {
   t.test(`an invalid name (${JSON.stringify(name)}): error-invalid-room-name`, async (t) => {
     const app = await buildApp(t, db)
-    const { owner, group, before } = await ownedGroup(app)
+    const { owner, group, stored } = await ownedGroup(app, db)
 
-    const response = await rename(app, owner.headers, { roomId: group._id, name })
+    const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
 
-    t.equal(response.statusCode, 400)
-    t.same(response.json(), invalidName(name))
-    t.same(await storedGroup(db, group._id), before)
+    await assertRefused(t, response, 400, invalidName(name), stored)
   })
 }
 
 t.test("the group's current name: error-duplicate-channel-name", async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group, before } = await ownedGroup(app)
+  const { owner, group, stored } = await ownedGroup(app, db)
 
-  const response = await rename(app, owner.headers, { roomId: group._id, name: group.name })
+  const response = await api(app, owner).post('groups.rename', {
+    roomId: group._id,
+    name: group.name,
+  })
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), duplicateName(group.name))
-  t.same(await storedGroup(db, group._id), before)
+  await assertRefused(t, response, 400, duplicateName(group.name), stored)
 })
 
 t.test(
   "another group's name: error-duplicate-channel-name, also one the caller is not in",
   async (t) => {
     const app = await buildApp(t, db)
-    const { owner, group, before } = await ownedGroup(app)
+    const { owner, group, stored } = await ownedGroup(app, db)
     const ownOther = await createTestGroup(app, owner)
     const stranger = await createTestUser(db)
     const strangers = await createTestGroup(app, stranger)
 
     for (const taken of [ownOther.name, strangers.name]) {
-      const response = await rename(app, owner.headers, { roomId: group._id, name: taken })
-      t.equal(response.statusCode, 400, taken)
-      t.same(response.json(), duplicateName(taken), taken)
+      const response = await api(app, owner).post('groups.rename', {
+        roomId: group._id,
+        name: taken,
+      })
+      assertReply(t, response, 400, duplicateName(taken), taken)
     }
-    t.same(await storedGroup(db, group._id), before)
+    await assertUnchanged(t, stored)
   },
 )
 
 t.test('a username: error-duplicate-handle', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group, before } = await ownedGroup(app)
+  const { owner, group, stored } = await ownedGroup(app, db)
   const someone = await createTestUser(db)
 
-  const response = await rename(app, owner.headers, { roomId: group._id, name: someone.username })
-
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: `A user with the username '${someone.username}' exists [error-duplicate-handle]`,
-    errorType: 'error-duplicate-handle',
+  const response = await api(app, owner).post('groups.rename', {
+    roomId: group._id,
+    name: someone.username,
   })
-  t.same(await storedGroup(db, group._id), before)
+
+  await assertRefused(
+    t,
+    response,
+    400,
+    refusal('error-duplicate-handle', `A user with the username '${someone.username}' exists`),
+    stored,
+  )
 })
 
 t.test('success: the documented body, with the group as it now is', async (t) => {
   const app = await buildApp(t, db)
-  const [owner, member] = await usersNamed('ann', 'bob')
+  const [owner, member] = await usersNamed(db, 'ann', 'bob')
   if (!owner || !member) throw new Error('users not created')
   const group = await createTestGroup(app, owner, [member])
-  await backdate(group._id)
+  await backdate(db, group._id)
   const created = await storedGroup(db, group._id)
   const name = groupName('renamed')
 
-  const response = await rename(app, owner.headers, { roomId: group._id, name })
+  const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
 
   t.equal(response.statusCode, 200)
   const stored = await storedGroup(db, group._id)
@@ -409,13 +334,16 @@ t.test('success: the documented body, with the group as it now is', async (t) =>
 
 t.test('each rename adds one r message by its actor', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, member, group } = await ownedGroup(app)
-  await setRoomRoles(group._id, member.id, ['moderator'])
+  const { owner, member, group } = await ownedGroup(app, db)
+  await setRoomRoles(db, group._id, member.id, ['moderator'])
   const first = groupName('first')
   const second = groupName('second')
 
-  const byOwner = await rename(app, owner.headers, { roomId: group._id, name: first })
-  const byModerator = await rename(app, member.headers, { roomName: first, name: second })
+  const byOwner = await api(app, owner).post('groups.rename', { roomId: group._id, name: first })
+  const byModerator = await api(app, member).post('groups.rename', {
+    roomName: first,
+    name: second,
+  })
 
   t.equal(byOwner.statusCode, 200)
   t.equal(byOwner.json().group.msgs, 1)
@@ -432,10 +360,10 @@ t.test('each rename adds one r message by its actor', async (t) => {
 
 t.test('a group found by roomName is renamed', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group } = await ownedGroup(app)
+  const { owner, group } = await ownedGroup(app, db)
   const name = groupName('by-name')
 
-  const response = await rename(app, owner.headers, { roomName: group.name, name })
+  const response = await api(app, owner).post('groups.rename', { roomName: group.name, name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group._id, group._id)
@@ -445,12 +373,12 @@ t.test('a group found by roomName is renamed', async (t) => {
 
 t.test('roomId wins over roomName when both are sent', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group: byId } = await ownedGroup(app)
+  const { owner, group: byId } = await ownedGroup(app, db)
   const byName = await createTestGroup(app, owner)
-  const byNameBefore = await storedGroup(db, byName._id)
+  const byNameStored = await snapshotGroup(db, byName._id)
   const name = groupName('by-id')
 
-  const response = await rename(app, owner.headers, {
+  const response = await api(app, owner).post('groups.rename', {
     roomId: byId._id,
     roomName: byName.name,
     name,
@@ -459,25 +387,30 @@ t.test('roomId wins over roomName when both are sent', async (t) => {
   t.equal(response.statusCode, 200)
   t.equal(response.json().group._id, byId._id)
   t.equal((await storedGroup(db, byId._id)).room?.name, name)
-  t.same(await storedGroup(db, byName._id), byNameBefore)
+  await assertUnchanged(t, byNameStored)
 })
 
 t.test('ROOM_NAME_PATTERN decides which names are valid', async (t) => {
   const app = await buildApp(t, db)
   const lowercaseOnly = await buildApp(t, db, testConfig({ ROOM_NAME_PATTERN: '^[a-z]+$' }))
-  const { owner, group, before } = await ownedGroup(app)
+  const { owner, group, stored } = await ownedGroup(app, db)
 
   for (const name of ['Abc', 'abc-def', 'abc1']) {
-    const response = await rename(lowercaseOnly, owner.headers, { roomId: group._id, name })
-    t.equal(response.statusCode, 400, name)
-    t.same(response.json(), invalidName(name), name)
+    const response = await api(lowercaseOnly, owner).post('groups.rename', {
+      roomId: group._id,
+      name,
+    })
+    assertReply(t, response, 400, invalidName(name), name)
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 
   const name = `lower${randomId()
     .toLowerCase()
     .replace(/[^a-z]/g, '')}`
-  const response = await rename(lowercaseOnly, owner.headers, { roomId: group._id, name })
+  const response = await api(lowercaseOnly, owner).post('groups.rename', {
+    roomId: group._id,
+    name,
+  })
   t.equal(response.statusCode, 200)
   t.equal((await storedGroup(db, group._id)).room?.name, name)
 })
@@ -485,17 +418,15 @@ t.test('ROOM_NAME_PATTERN decides which names are valid', async (t) => {
 t.test('a read-only group can be renamed', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
-  const created = await app.inject({
-    method: 'POST',
-    url: '/api/v1/groups.create',
-    headers: owner.headers,
-    payload: { name: groupName('ro'), readOnly: true },
+  const created = await api(app, owner).post('groups.create', {
+    name: groupName('ro'),
+    readOnly: true,
   })
   t.equal(created.statusCode, 200)
   const group = created.json().group
   const name = groupName('ro-renamed')
 
-  const response = await rename(app, owner.headers, { roomId: group._id, name })
+  const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.name, name)
@@ -508,39 +439,43 @@ t.test('a read-only group can be renamed', async (t) => {
 
 t.test('after a rename the new name finds the group and the old one does not', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group } = await ownedGroup(app)
+  const { owner, group } = await ownedGroup(app, db)
   const name = groupName('moved')
 
-  const renamed = await rename(app, owner.headers, { roomId: group._id, name })
+  const renamed = await api(app, owner).post('groups.rename', { roomId: group._id, name })
   t.equal(renamed.statusCode, 200)
 
-  const byOldName = await groupInfo(app, owner, { roomName: group.name })
-  t.equal(byOldName.statusCode, 400)
-  t.same(byOldName.json(), ROOM_NOT_FOUND)
+  const byOldName = await api(app, owner).get('groups.info', { roomName: group.name })
+  assertReply(t, byOldName, 400, roomNotFound)
 
-  const byNewName = await groupInfo(app, owner, { roomName: name })
-  t.equal(byNewName.statusCode, 200)
-  t.same(byNewName.json(), renamed.json())
+  const byNewName = await api(app, owner).get('groups.info', { roomName: name })
+  assertReply(t, byNewName, 200, renamed.json())
 })
 
 t.test('the old name is free for another group after a rename', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group } = await ownedGroup(app)
+  const { owner, group } = await ownedGroup(app, db)
   const other = await createTestGroup(app, owner)
 
-  const renamed = await rename(app, owner.headers, { roomId: group._id, name: groupName('new') })
+  const renamed = await api(app, owner).post('groups.rename', {
+    roomId: group._id,
+    name: groupName('new'),
+  })
   t.equal(renamed.statusCode, 200)
 
-  const response = await rename(app, owner.headers, { roomId: other._id, name: group.name })
+  const response = await api(app, owner).post('groups.rename', {
+    roomId: other._id,
+    name: group.name,
+  })
   t.equal(response.statusCode, 200)
   t.equal((await storedGroup(db, other._id)).room?.name, group.name)
 })
 
 t.test('unknown body keys and wrong types: 400 invalid-params, nothing changes', async (t) => {
   const app = await buildApp(t, db)
-  const { owner, group, before } = await ownedGroup(app)
+  const { owner, group, stored } = await ownedGroup(app, db)
 
-  const cases: Array<[unknown, string]> = [
+  const cases: Array<[object, string]> = [
     [
       { roomId: group._id, name: groupName('new'), fname: 'x' },
       'must NOT have additional properties',
@@ -552,18 +487,8 @@ t.test('unknown body keys and wrong types: 400 invalid-params, nothing changes',
     [[group._id], 'must be object'],
   ]
   for (const [payload, reason] of cases) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/groups.rename',
-      headers: { ...owner.headers, 'content-type': 'application/json' },
-      payload: JSON.stringify(payload),
-    })
-    t.equal(response.statusCode, 400, reason)
-    t.same(
-      response.json(),
-      { success: false, error: `${reason} [invalid-params]`, errorType: 'invalid-params' },
-      reason,
-    )
+    const response = await api(app, owner).post('groups.rename', payload)
+    assertReply(t, response, 400, invalidParams(reason), reason)
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })

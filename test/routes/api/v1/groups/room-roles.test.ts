@@ -1,31 +1,35 @@
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import {
   buildApp,
   createTestGroup,
   createTestUser,
   storedGroup,
-  type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  archived,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  invalidParams,
+  invalidUser,
+  notAllowed,
+  notLoggedIn,
+  refusal,
+  roomNotFound,
+  roomParamNotProvided,
+  snapshotGroup,
+  userParamNotProvided,
+} from '../../../../support/api.js'
+import {
+  auditAfterCreate,
+  ownedGroup,
+  setRoomRoles,
+  storedRoomRoles,
+} from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const notAllowed = refusal('error-not-allowed', 'Not allowed')
-const roomNotFound = refusal(
-  'error-room-not-found',
-  'The required "roomId" or "roomName" param provided does not match any group',
-)
-const notLoggedIn = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
-}
 
 const roleEndpoints = [
   {
@@ -37,74 +41,26 @@ const roleEndpoints = [
   { role: 'leader', add: 'groups.addLeader', remove: 'groups.removeLeader', noun: 'a leader' },
 ] as const
 
-function post(app: FastifyInstance, endpoint: string, caller: TestUser, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/${endpoint}`,
-    headers: caller.headers,
-    payload,
-  })
-}
-
-function get(
-  app: FastifyInstance,
-  endpoint: string,
-  caller: TestUser,
-  query: Record<string, string>,
-) {
-  return app.inject({ method: 'GET', url: `/api/v1/${endpoint}`, headers: caller.headers, query })
-}
-
-async function rolesOf(roomId: string, user: TestUser) {
-  const row = await db
-    .selectFrom('room_members')
-    .select('roles')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst()
-  return row?.roles
-}
-
-async function setRoles(roomId: string, user: TestUser, roles: string[]) {
-  await db
-    .updateTable('room_members')
-    .set({ roles })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .execute()
-}
-
-/** The audit rows of a group after its creation, oldest first. */
-async function auditAfterCreate(roomId: string) {
-  return db
-    .selectFrom('audit_log')
-    .select(['actor_username', 'action', 'before', 'after'])
-    .where('room_id', '=', roomId)
-    .where('action', '!=', 'groups.create')
-    .orderBy('id')
-    .execute()
-}
-
 for (const { role, add, remove, noun } of roleEndpoints) {
   t.test(`${add} then ${remove}: 200, the role, messages and audit rows`, async (t) => {
     const app = await buildApp(t, db)
-    const owner = await createTestUser(db)
-    const member = await createTestUser(db)
-    const group = await createTestGroup(app, owner, [member])
+    const { owner, member, group } = await ownedGroup(app, db)
 
-    const added = await post(app, add, owner, { roomId: group._id, userId: member.id })
-    t.equal(added.statusCode, 200)
-    t.same(added.json(), { success: true })
-    t.same(await rolesOf(group._id, member), [role])
+    const added = await api(app, owner).post(add, { roomId: group._id, userId: member.id })
+    assertReply(t, added, 200, { success: true })
+    t.same(await storedRoomRoles(db, group._id, member.id), [role])
 
-    const removed = await post(app, remove, owner, {
+    const removed = await api(app, owner).post(remove, {
       roomName: group.name,
       username: member.username,
     })
-    t.equal(removed.statusCode, 200)
-    t.same(removed.json(), { success: true })
-    t.same(await rolesOf(group._id, member), [])
-    t.same(await rolesOf(group._id, owner), ['owner'], "the owner's role is untouched")
+    assertReply(t, removed, 200, { success: true })
+    t.same(await storedRoomRoles(db, group._id, member.id), [])
+    t.same(
+      await storedRoomRoles(db, group._id, owner.id),
+      ['owner'],
+      "the owner's role is untouched",
+    )
 
     const stored = await storedGroup(db, group._id)
     t.same(stored.messages, [
@@ -113,7 +69,7 @@ for (const { role, add, remove, noun } of roleEndpoints) {
     ])
     t.equal(stored.room?.msgs, 2)
     t.equal(stored.room?.users_count, 2)
-    t.same(await auditAfterCreate(group._id), [
+    t.same(await auditAfterCreate(db, group._id), [
       {
         actor_username: owner.username,
         action: add,
@@ -128,7 +84,7 @@ for (const { role, add, remove, noun } of roleEndpoints) {
       },
     ])
 
-    const history = await get(app, 'groups.history', member, { roomId: group._id })
+    const history = await api(app, member).get('groups.history', { roomId: group._id })
     t.match(history.json().messages, [
       { t: 'subscription-role-removed', msg: member.username, role },
       { t: 'subscription-role-added', msg: member.username, role },
@@ -140,10 +96,10 @@ for (const { role, add, remove, noun } of roleEndpoints) {
     const owner = await createTestUser(db)
     const group = await createTestGroup(app, owner)
 
-    const response = await post(app, add, owner, { roomId: group._id, userId: owner.id })
+    const response = await api(app, owner).post(add, { roomId: group._id, userId: owner.id })
 
     t.equal(response.statusCode, 200)
-    t.same(await rolesOf(group._id, owner), ['owner', role])
+    t.same(await storedRoomRoles(db, group._id, owner.id), ['owner', role])
   })
 
   t.test(`${add} on a holder and ${remove} on a non-holder are refused`, async (t) => {
@@ -152,19 +108,21 @@ for (const { role, add, remove, noun } of roleEndpoints) {
     const holder = await createTestUser(db)
     const member = await createTestUser(db)
     const group = await createTestGroup(app, owner, [holder, member])
-    await setRoles(group._id, holder, [role])
-    const before = await storedGroup(db, group._id)
+    await setRoomRoles(db, group._id, holder.id, [role])
+    const stored = await snapshotGroup(db, group._id)
 
-    const again = await post(app, add, owner, { roomId: group._id, userId: holder.id })
-    t.equal(again.statusCode, 400)
-    t.same(again.json(), refusal(`error-user-already-${role}`, `User is already ${noun}`))
+    const again = await api(app, owner).post(add, { roomId: group._id, userId: holder.id })
+    assertReply(t, again, 400, refusal(`error-user-already-${role}`, `User is already ${noun}`))
 
-    const notHolder = await post(app, remove, owner, { roomId: group._id, userId: member.id })
-    t.equal(notHolder.statusCode, 400)
-    t.same(notHolder.json(), refusal(`error-user-not-${role}`, `User is not ${noun}`))
-
-    t.same(await storedGroup(db, group._id), before)
-    t.same(await auditAfterCreate(group._id), [], 'refusals leave no audit row')
+    const notHolder = await api(app, owner).post(remove, { roomId: group._id, userId: member.id })
+    await assertRefused(
+      t,
+      notHolder,
+      400,
+      refusal(`error-user-not-${role}`, `User is not ${noun}`),
+      stored,
+    )
+    t.same(await auditAfterCreate(db, group._id), [], 'refusals leave no audit row')
   })
 
   t.test(`${add} and ${remove} need set-${role}: members and moderators are refused`, async (t) => {
@@ -174,20 +132,18 @@ for (const { role, add, remove, noun } of roleEndpoints) {
     const moderator = await createTestUser(db)
     const holder = await createTestUser(db)
     const group = await createTestGroup(app, owner, [member, moderator, holder])
-    await setRoles(group._id, moderator, ['moderator'])
-    await setRoles(group._id, holder, [role])
-    const before = await storedGroup(db, group._id)
+    await setRoomRoles(db, group._id, moderator.id, ['moderator'])
+    await setRoomRoles(db, group._id, holder.id, [role])
+    const stored = await snapshotGroup(db, group._id)
 
     for (const caller of [member, moderator]) {
-      const adding = await post(app, add, caller, { roomId: group._id, userId: member.id })
-      t.equal(adding.statusCode, 400, `${add} by ${caller.username}`)
-      t.same(adding.json(), notAllowed)
-      const removing = await post(app, remove, caller, { roomId: group._id, userId: holder.id })
-      t.equal(removing.statusCode, 400, `${remove} by ${caller.username}`)
-      t.same(removing.json(), notAllowed)
+      const adding = await api(app, caller).post(add, { roomId: group._id, userId: member.id })
+      assertReply(t, adding, 400, notAllowed, `${add} by ${caller.username}`)
+      const removing = await api(app, caller).post(remove, { roomId: group._id, userId: holder.id })
+      assertReply(t, removing, 400, notAllowed, `${remove} by ${caller.username}`)
     }
-    t.same(await storedGroup(db, group._id), before)
-    t.same(await auditAfterCreate(group._id), [])
+    await assertUnchanged(t, stored)
+    t.same(await auditAfterCreate(db, group._id), [])
   })
 
   t.test(`a global admin who is a member may ${add}; one who is not gets not-found`, async (t) => {
@@ -198,16 +154,15 @@ for (const { role, add, remove, noun } of roleEndpoints) {
     const member = await createTestUser(db)
     const group = await createTestGroup(app, owner, [memberAdmin, member])
 
-    const outside = await post(app, add, outsideAdmin, { roomId: group._id, userId: member.id })
-    t.equal(outside.statusCode, 400)
-    t.same(outside.json(), roomNotFound)
-    t.same(await rolesOf(group._id, member), [])
+    const outside = await api(app, outsideAdmin).post(add, { roomId: group._id, userId: member.id })
+    assertReply(t, outside, 400, roomNotFound)
+    t.same(await storedRoomRoles(db, group._id, member.id), [])
 
-    const inside = await post(app, add, memberAdmin, { roomId: group._id, userId: member.id })
+    const inside = await api(app, memberAdmin).post(add, { roomId: group._id, userId: member.id })
     t.equal(inside.statusCode, 200)
-    t.same(await rolesOf(group._id, member), [role])
+    t.same(await storedRoomRoles(db, group._id, member.id), [role])
     t.same(
-      (await auditAfterCreate(group._id)).map((row) => [row.actor_username, row.action]),
+      (await auditAfterCreate(db, group._id)).map((row) => [row.actor_username, row.action]),
       [[memberAdmin.username, add]],
     )
   })
@@ -221,71 +176,60 @@ t.test('role changes on a target outside the group: error-user-not-in-room', asy
 
   for (const { add, remove } of roleEndpoints) {
     for (const endpoint of [add, remove]) {
-      const response = await post(app, endpoint, owner, { roomId: group._id, userId: outsider.id })
-      t.equal(response.statusCode, 400, endpoint)
-      t.same(response.json(), refusal('error-user-not-in-room', 'User is not in this room'))
+      const response = await api(app, owner).post(endpoint, {
+        roomId: group._id,
+        userId: outsider.id,
+      })
+      assertReply(
+        t,
+        response,
+        400,
+        refusal('error-user-not-in-room', 'User is not in this room'),
+        endpoint,
+      )
     }
   }
-  t.same(await auditAfterCreate(group._id), [])
+  t.same(await auditAfterCreate(db, group._id), [])
 })
 
 t.test('role changes with a missing or unknown user, or no room', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
 
   for (const { add, remove } of roleEndpoints) {
     for (const endpoint of [add, remove]) {
-      const missing = await post(app, endpoint, owner, { roomId: group._id })
-      t.equal(missing.statusCode, 400, endpoint)
-      t.same(
-        missing.json(),
-        refusal(
-          'error-user-param-not-provided',
-          'The required "userId" or "username" param was not provided',
-        ),
-      )
-      const unknown = await post(app, endpoint, owner, { roomId: group._id, username: 'nobody-x' })
-      t.same(unknown.json(), refusal('error-invalid-user', 'Invalid user'))
-      const noRoom = await post(app, endpoint, owner, { userId: member.id })
-      t.same(
-        noRoom.json(),
-        refusal(
-          'error-room-param-not-provided',
-          'The parameter "roomId" or "roomName" is required',
-        ),
-      )
-      const extra = await post(app, endpoint, owner, {
+      const missing = await api(app, owner).post(endpoint, { roomId: group._id })
+      assertReply(t, missing, 400, userParamNotProvided, endpoint)
+      const unknown = await api(app, owner).post(endpoint, {
+        roomId: group._id,
+        username: 'nobody-x',
+      })
+      t.same(unknown.json(), invalidUser)
+      const noRoom = await api(app, owner).post(endpoint, { userId: member.id })
+      t.same(noRoom.json(), roomParamNotProvided)
+      const extra = await api(app, owner).post(endpoint, {
         roomId: group._id,
         userId: member.id,
         role: 'owner',
       })
-      t.equal(extra.statusCode, 400)
-      t.same(extra.json(), refusal('invalid-params', 'must NOT have additional properties'))
+      assertReply(t, extra, 400, invalidParams('must NOT have additional properties'))
     }
   }
-  t.same(await auditAfterCreate(group._id), [])
+  t.same(await auditAfterCreate(db, group._id), [])
 })
 
 t.test('role changes in an archived group: error-room-archived', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { owner, member, group } = await ownedGroup(app, db)
   await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
   for (const endpoint of ['groups.addModerator', 'groups.addLeader', 'groups.addOwner']) {
-    const response = await post(app, endpoint, owner, { roomId: group._id, userId: member.id })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(
-      response.json(),
-      refusal('error-room-archived', `The private group, ${group.name}, is archived`),
-    )
+    const response = await api(app, owner).post(endpoint, { roomId: group._id, userId: member.id })
+    assertReply(t, response, 400, archived(group.name), endpoint)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditAfterCreate(group._id), [])
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [])
 })
 
 t.test('the last owner keeps the role: error-remove-last-owner, no audit row', async (t) => {
@@ -293,49 +237,43 @@ t.test('the last owner keeps the role: error-remove-last-owner, no audit row', a
   const owner = await createTestUser(db)
   const group = await createTestGroup(app, owner)
   t.equal(
-    (await post(app, 'groups.addModerator', owner, { roomId: group._id, userId: owner.id }))
+    (await api(app, owner).post('groups.addModerator', { roomId: group._id, userId: owner.id }))
       .statusCode,
     200,
   )
 
-  const response = await post(app, 'groups.removeOwner', owner, {
+  const response = await api(app, owner).post('groups.removeOwner', {
     roomId: group._id,
     userId: owner.id,
   })
 
-  t.equal(response.statusCode, 400)
-  t.same(
-    response.json(),
+  assertReply(
+    t,
+    response,
+    400,
     refusal(
       'error-remove-last-owner',
       'This is the last owner. Please set a new owner before removing this one.',
     ),
   )
-  t.same(await rolesOf(group._id, owner), ['owner', 'moderator'])
+  t.same(await storedRoomRoles(db, group._id, owner.id), ['owner', 'moderator'])
   t.same(
-    (await auditAfterCreate(group._id)).map((row) => row.action),
+    (await auditAfterCreate(db, group._id)).map((row) => row.action),
     ['groups.addModerator'],
   )
 })
 
 t.test('role changes when not logged in: 401', async (t) => {
   const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const { member, group } = await ownedGroup(app, db)
 
   for (const { add, remove } of roleEndpoints) {
     for (const endpoint of [add, remove]) {
-      const response = await app.inject({
-        method: 'POST',
-        url: `/api/v1/${endpoint}`,
-        payload: { roomId: group._id, userId: member.id },
-      })
-      t.equal(response.statusCode, 401, endpoint)
-      t.same(response.json(), notLoggedIn)
+      const response = await api(app, null).post(endpoint, { roomId: group._id, userId: member.id })
+      assertReply(t, response, 401, notLoggedIn, endpoint)
     }
   }
-  t.same(await rolesOf(group._id, member), [])
+  t.same(await storedRoomRoles(db, group._id, member.id), [])
 })
 
 t.test('groups.roles lists the members holding room roles, by username', async (t) => {
@@ -345,15 +283,14 @@ t.test('groups.roles lists the members holding room roles, by username', async (
   const leader = await createTestUser(db, { username: `c-lead-${Date.now()}` })
   const plain = await createTestUser(db)
   const group = await createTestGroup(app, owner, [moderator, leader, plain])
-  await post(app, 'groups.addModerator', owner, { roomId: group._id, userId: moderator.id })
-  await post(app, 'groups.addLeader', owner, { roomId: group._id, userId: leader.id })
-  await post(app, 'groups.addModerator', owner, { roomId: group._id, userId: leader.id })
+  await api(app, owner).post('groups.addModerator', { roomId: group._id, userId: moderator.id })
+  await api(app, owner).post('groups.addLeader', { roomId: group._id, userId: leader.id })
+  await api(app, owner).post('groups.addModerator', { roomId: group._id, userId: leader.id })
 
   const queries: Array<Record<string, string>> = [{ roomId: group._id }, { roomName: group.name }]
   for (const query of queries) {
-    const response = await get(app, 'groups.roles', plain, query)
-    t.equal(response.statusCode, 200)
-    t.same(response.json(), {
+    const response = await api(app, plain).get('groups.roles', query)
+    assertReply(t, response, 200, {
       roles: [
         {
           _id: `${group._id}-${moderator.id}`,
@@ -386,15 +323,13 @@ t.test('groups.moderators lists the moderators only', async (t) => {
   const leader = await createTestUser(db)
   const group = await createTestGroup(app, owner, [moderator, leader])
 
-  const none = await get(app, 'groups.moderators', leader, { roomId: group._id })
-  t.equal(none.statusCode, 200)
-  t.same(none.json(), { moderators: [], success: true })
+  const none = await api(app, leader).get('groups.moderators', { roomId: group._id })
+  assertReply(t, none, 200, { moderators: [], success: true })
 
-  await post(app, 'groups.addModerator', owner, { roomId: group._id, userId: moderator.id })
-  await post(app, 'groups.addLeader', owner, { roomId: group._id, userId: leader.id })
-  const response = await get(app, 'groups.moderators', leader, { roomName: group.name })
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), {
+  await api(app, owner).post('groups.addModerator', { roomId: group._id, userId: moderator.id })
+  await api(app, owner).post('groups.addLeader', { roomId: group._id, userId: leader.id })
+  const response = await api(app, leader).get('groups.moderators', { roomName: group.name })
+  assertReply(t, response, 200, {
     moderators: [{ _id: moderator.id, username: moderator.username }],
     success: true,
   })
@@ -409,24 +344,14 @@ t.test('groups.roles and groups.moderators: non-members, no room, not logged in'
 
   for (const endpoint of ['groups.roles', 'groups.moderators']) {
     for (const caller of [outsider, admin]) {
-      const response = await get(app, endpoint, caller, { roomId: group._id })
-      t.equal(response.statusCode, 400, `${endpoint} by ${caller.username}`)
-      t.same(response.json(), roomNotFound)
+      const response = await api(app, caller).get(endpoint, { roomId: group._id })
+      assertReply(t, response, 400, roomNotFound, `${endpoint} by ${caller.username}`)
     }
-    const unknown = await get(app, endpoint, owner, { roomName: 'no-such-group' })
+    const unknown = await api(app, owner).get(endpoint, { roomName: 'no-such-group' })
     t.same(unknown.json(), roomNotFound)
-    const noRoom = await get(app, endpoint, owner, {})
-    t.equal(noRoom.statusCode, 400)
-    t.same(
-      noRoom.json(),
-      refusal('error-room-param-not-provided', 'The parameter "roomId" or "roomName" is required'),
-    )
-    const anonymous = await app.inject({
-      method: 'GET',
-      url: `/api/v1/${endpoint}`,
-      query: { roomId: group._id },
-    })
-    t.equal(anonymous.statusCode, 401)
-    t.same(anonymous.json(), notLoggedIn)
+    const noRoom = await api(app, owner).get(endpoint, {})
+    assertReply(t, noRoom, 400, roomParamNotProvided)
+    const anonymous = await api(app, null).get(endpoint, { roomId: group._id })
+    assertReply(t, anonymous, 401, notLoggedIn)
   }
 })

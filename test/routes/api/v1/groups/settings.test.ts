@@ -8,35 +8,26 @@ import {
   type TestUser,
   testDatabase,
 } from '../../../../helper.js'
+import {
+  api,
+  archived,
+  assertRefused,
+  assertReply,
+  assertUnchanged,
+  editingNotAllowed,
+  ISO_TIMESTAMP,
+  notLoggedIn,
+  plainFailure,
+  refusal,
+  roomNotFound,
+  roomParamNotProvided,
+  type Snapshot,
+  snapshot,
+  snapshotGroup,
+} from '../../../../support/api.js'
+import { A_WHILE_AGO, backdate, setRoomRoles } from '../../../../support/fixtures.js'
 
 const db = await testDatabase(t)
-
-const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-const A_WHILE_AGO = new Date('2020-01-01T00:00:00.000Z')
-
-const NOT_LOGGED_IN = {
-  success: false,
-  status: 'error',
-  message: 'You must be logged in to do this.',
-  error: 'You must be logged in to do this.',
-}
-
-function refusal(errorType: string, message: string) {
-  return { success: false, error: `${message} [${errorType}]`, errorType }
-}
-
-const ROOM_NOT_FOUND = refusal(
-  'error-room-not-found',
-  'The required "roomId" or "roomName" param provided does not match any group',
-)
-const ROOM_PARAM_NOT_PROVIDED = refusal(
-  'error-room-param-not-provided',
-  'The parameter "roomId" or "roomName" is required',
-)
-const EDITING_NOT_ALLOWED = refusal('error-action-not-allowed', 'Editing room is not allowed')
-const archived = (name: string) =>
-  refusal('error-room-archived', `The private group, ${name}, is archived`)
-const plain = (error: string) => ({ success: false, error })
 
 /** Each setter with a body that would change a fresh group. */
 const setters: Array<[string, Record<string, unknown>]> = [
@@ -49,24 +40,12 @@ const setters: Array<[string, Record<string, unknown>]> = [
   ['groups.setType', { type: 'c' }],
 ]
 
-function post(app: FastifyInstance, endpoint: string, user: TestUser | null, payload: object) {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/${endpoint}`,
-    headers: user?.headers ?? {},
-    payload,
-  })
-}
-
 async function groupInfo(app: FastifyInstance, user: TestUser, roomId: string) {
-  const response = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.info',
-    headers: user.headers,
-    query: { roomId },
-  })
+  const response = await api(app, user).get('groups.info', { roomId })
   return response.json().group
 }
+
+type AuditRow = Awaited<ReturnType<typeof auditRows>>[number]
 
 async function auditRows(roomId: string) {
   return db
@@ -77,95 +56,111 @@ async function auditRows(roomId: string) {
     .execute()
 }
 
-async function setRoomRoles(roomId: string, userId: string, roles: string[]) {
-  await db
-    .updateTable('room_members')
-    .set({ roles })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute()
-}
-
 /**
  * An owner, a plain member and their group, dated in the past so an update shows in
- * `_updatedAt`; with the stored state and audit rows as they were before the test acts.
+ * `_updatedAt`; with snapshots of the group and of its audit rows taken before the test acts.
  */
 async function ownedGroup(app: FastifyInstance) {
   const owner = await createTestUser(db)
   const member = await createTestUser(db)
   const group = await createTestGroup(app, owner, [member])
-  await db
-    .updateTable('rooms')
-    .set({ updated_at: A_WHILE_AGO })
-    .where('id', '=', group._id)
-    .execute()
+  await backdate(db, group._id)
   return {
     owner,
     member,
     group,
-    before: await storedGroup(db, group._id),
-    audit: await auditRows(group._id),
+    stored: await snapshotGroup(db, group._id),
+    audit: await snapshot(() => auditRows(group._id)),
   }
 }
 
 /** The audit rows written since `ownedGroup` set the group up. */
-async function newAuditRows(setup: Awaited<ReturnType<typeof ownedGroup>>) {
-  return (await auditRows(setup.group._id)).slice(setup.audit.length)
+async function newAuditRows({ audit }: { audit: Snapshot<AuditRow[]> }) {
+  return (await audit.read()).slice(audit.before.length)
 }
 
-t.test('groups.setTopic: 200 with the topic, a system message and an audit row', async (t) => {
-  const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, member, group } = setup
+/** The text settings: each answers with the value; all but the purpose post a system message. */
+const textSettings = [
+  {
+    name: 'groups.setTopic: 200 with the topic, a system message and an audit row',
+    endpoint: 'groups.setTopic',
+    setting: 'topic',
+    value: 'Discuss all of the testing',
+    messageType: 'room_changed_topic',
+  },
+  {
+    name: 'groups.setDescription: 200, a system message and an audit row',
+    endpoint: 'groups.setDescription',
+    setting: 'description',
+    value: 'Testing out everything.',
+    messageType: 'room_changed_description',
+  },
+  {
+    name: 'groups.setPurpose: 200 and an audit row, without a system message',
+    endpoint: 'groups.setPurpose',
+    setting: 'purpose',
+    value: 'Ship it',
+    messageType: null,
+  },
+  {
+    name: 'groups.setAnnouncement: 200, a system message and an audit row',
+    endpoint: 'groups.setAnnouncement',
+    setting: 'announcement',
+    value: 'Test out everything.',
+    messageType: 'room_changed_announcement',
+  },
+] as const
 
-  const response = await post(app, 'groups.setTopic', owner, {
-    roomId: group._id,
-    topic: 'Discuss all of the testing',
+for (const { name, endpoint, setting, value, messageType } of textSettings) {
+  t.test(name, async (t) => {
+    const app = await buildApp(t, db)
+    const setup = await ownedGroup(app)
+    const { owner, member, group } = setup
+    const msgs = messageType ? 1 : 0
+
+    const response = await api(app, owner).post(endpoint, { roomId: group._id, [setting]: value })
+
+    assertReply(t, response, 200, { [setting]: value, success: true })
+    const stored = await storedGroup(db, group._id)
+    t.equal(stored.room?.[setting], value)
+    for (const other of textSettings.filter((row) => row.setting !== setting)) {
+      t.equal(stored.room?.[other.setting], null, `${other.setting} is a separate setting`)
+    }
+    t.equal(stored.room?.msgs, msgs)
+    t.ok((stored.room?.updated_at.getTime() ?? 0) > A_WHILE_AGO.getTime())
+    t.same(
+      stored.messages,
+      messageType ? [{ type: messageType, msg: value, username: owner.username, role: null }] : [],
+    )
+    t.same(await newAuditRows(setup), [
+      {
+        action: endpoint,
+        actor_id: owner.id,
+        actor_username: owner.username,
+        room_id: group._id,
+        before: { [setting]: null },
+        after: { [setting]: value },
+      },
+    ])
+    const info = await groupInfo(app, member, group._id)
+    t.equal(info[setting], value)
+    t.equal(info.msgs, msgs)
+    t.not(info._updatedAt, A_WHILE_AGO.toISOString())
   })
-
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { topic: 'Discuss all of the testing', success: true })
-  const stored = await storedGroup(db, group._id)
-  t.equal(stored.room?.topic, 'Discuss all of the testing')
-  t.equal(stored.room?.msgs, 1)
-  t.ok((stored.room?.updated_at.getTime() ?? 0) > A_WHILE_AGO.getTime())
-  t.same(stored.messages, [
-    {
-      type: 'room_changed_topic',
-      msg: 'Discuss all of the testing',
-      username: owner.username,
-      role: null,
-    },
-  ])
-  t.same(await newAuditRows(setup), [
-    {
-      action: 'groups.setTopic',
-      actor_id: owner.id,
-      actor_username: owner.username,
-      room_id: group._id,
-      before: { topic: null },
-      after: { topic: 'Discuss all of the testing' },
-    },
-  ])
-  const info = await groupInfo(app, member, group._id)
-  t.equal(info.topic, 'Discuss all of the testing')
-  t.equal(info.msgs, 1)
-  t.not(info._updatedAt, A_WHILE_AGO.toISOString())
-})
+}
 
 t.test('groups.setTopic: found by roomName; a new topic records the old one', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
 
-  await post(app, 'groups.setTopic', owner, { roomName: group.name, topic: 'first' })
-  const response = await post(app, 'groups.setTopic', owner, {
+  await api(app, owner).post('groups.setTopic', { roomName: group.name, topic: 'first' })
+  const response = await api(app, owner).post('groups.setTopic', {
     roomName: group.name,
     topic: 'second',
   })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { topic: 'second', success: true })
+  assertReply(t, response, 200, { topic: 'second', success: true })
   t.same(
     (await newAuditRows(setup)).map((row) => [row.before, row.after]),
     [
@@ -183,40 +178,39 @@ t.test('groups.setTopic: the current topic again succeeds and changes nothing', 
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
-  await post(app, 'groups.setTopic', owner, { roomId: group._id, topic: 'same' })
-  const before = await storedGroup(db, group._id)
+  await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: 'same' })
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await post(app, 'groups.setTopic', owner, { roomId: group._id, topic: 'same' })
+  const response = await api(app, owner).post('groups.setTopic', {
+    roomId: group._id,
+    topic: 'same',
+  })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { topic: 'same', success: true })
-  t.same(await storedGroup(db, group._id), before)
+  assertReply(t, response, 200, { topic: 'same', success: true })
+  await assertUnchanged(t, stored)
   t.equal((await newAuditRows(setup)).length, 1)
 })
 
 t.test('groups.setTopic: an empty topic on a group without one changes nothing', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, group, before } = setup
+  const { owner, group, stored } = setup
 
-  const response = await post(app, 'groups.setTopic', owner, { roomId: group._id, topic: '' })
+  const response = await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: '' })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { topic: '', success: true })
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  assertReply(t, response, 200, { topic: '', success: true })
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setTopic: an empty topic clears a set one', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
-  await post(app, 'groups.setTopic', owner, { roomId: group._id, topic: 'old' })
+  await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: 'old' })
 
-  const response = await post(app, 'groups.setTopic', owner, { roomId: group._id, topic: '' })
+  const response = await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: '' })
 
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { topic: '', success: true })
+  assertReply(t, response, 200, { topic: '', success: true })
   const stored = await storedGroup(db, group._id)
   t.equal(stored.room?.topic, '')
   t.same(
@@ -229,114 +223,12 @@ t.test('groups.setTopic: an empty topic clears a set one', async (t) => {
   t.same((await newAuditRows(setup)).at(-1)?.after, { topic: '' })
 })
 
-t.test('groups.setDescription: 200, a system message and an audit row', async (t) => {
-  const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, member, group } = setup
-
-  const response = await post(app, 'groups.setDescription', owner, {
-    roomId: group._id,
-    description: 'Testing out everything.',
-  })
-
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { description: 'Testing out everything.', success: true })
-  const stored = await storedGroup(db, group._id)
-  t.equal(stored.room?.description, 'Testing out everything.')
-  t.equal(stored.room?.msgs, 1)
-  t.same(stored.messages, [
-    {
-      type: 'room_changed_description',
-      msg: 'Testing out everything.',
-      username: owner.username,
-      role: null,
-    },
-  ])
-  t.same(await newAuditRows(setup), [
-    {
-      action: 'groups.setDescription',
-      actor_id: owner.id,
-      actor_username: owner.username,
-      room_id: group._id,
-      before: { description: null },
-      after: { description: 'Testing out everything.' },
-    },
-  ])
-  t.equal((await groupInfo(app, member, group._id)).description, 'Testing out everything.')
-})
-
-t.test('groups.setPurpose: 200 and an audit row, without a system message', async (t) => {
-  const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, member, group } = setup
-
-  const response = await post(app, 'groups.setPurpose', owner, {
-    roomId: group._id,
-    purpose: 'Ship it',
-  })
-
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { purpose: 'Ship it', success: true })
-  const stored = await storedGroup(db, group._id)
-  t.equal(stored.room?.purpose, 'Ship it')
-  t.equal(stored.room?.description, null, 'the description is a separate setting')
-  t.equal(stored.room?.msgs, 0)
-  t.same(stored.messages, [])
-  t.ok((stored.room?.updated_at.getTime() ?? 0) > A_WHILE_AGO.getTime())
-  t.same(await newAuditRows(setup), [
-    {
-      action: 'groups.setPurpose',
-      actor_id: owner.id,
-      actor_username: owner.username,
-      room_id: group._id,
-      before: { purpose: null },
-      after: { purpose: 'Ship it' },
-    },
-  ])
-  t.equal((await groupInfo(app, member, group._id)).purpose, 'Ship it')
-})
-
-t.test('groups.setAnnouncement: 200, a system message and an audit row', async (t) => {
-  const app = await buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, member, group } = setup
-
-  const response = await post(app, 'groups.setAnnouncement', owner, {
-    roomId: group._id,
-    announcement: 'Test out everything.',
-  })
-
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { announcement: 'Test out everything.', success: true })
-  const stored = await storedGroup(db, group._id)
-  t.equal(stored.room?.announcement, 'Test out everything.')
-  t.same(stored.messages, [
-    {
-      type: 'room_changed_announcement',
-      msg: 'Test out everything.',
-      username: owner.username,
-      role: null,
-    },
-  ])
-  t.same(await newAuditRows(setup), [
-    {
-      action: 'groups.setAnnouncement',
-      actor_id: owner.id,
-      actor_username: owner.username,
-      room_id: group._id,
-      before: { announcement: null },
-      after: { announcement: 'Test out everything.' },
-    },
-  ])
-  t.equal((await groupInfo(app, member, group._id)).announcement, 'Test out everything.')
-})
-
 t.test('groups.setReadOnly: 200 with the group, both ways, with system messages', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, member, group } = setup
 
-  const on = await post(app, 'groups.setReadOnly', owner, { roomId: group._id, readOnly: true })
+  const on = await api(app, owner).post('groups.setReadOnly', { roomId: group._id, readOnly: true })
 
   t.equal(on.statusCode, 200)
   const body = on.json()
@@ -354,7 +246,10 @@ t.test('groups.setReadOnly: 200 with the group, both ways, with system messages'
   t.match(body.group._updatedAt, ISO_TIMESTAMP)
   t.not(body.group._updatedAt, A_WHILE_AGO.toISOString())
 
-  const off = await post(app, 'groups.setReadOnly', owner, { roomId: group._id, readOnly: false })
+  const off = await api(app, owner).post('groups.setReadOnly', {
+    roomId: group._id,
+    readOnly: false,
+  })
 
   t.equal(off.statusCode, 200)
   t.match(off.json(), { group: { ro: false, msgs: 2 }, success: true })
@@ -376,21 +271,19 @@ t.test('groups.setReadOnly: 200 with the group, both ways, with system messages'
 t.test('groups.setReadOnly: the current setting is refused, before edit-room', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, member, group, before } = setup
-  const SAME = plain(
+  const { owner, member, group, stored } = setup
+  const SAME = plainFailure(
     'The private group read only setting is the same as what it would be changed to.',
   )
 
   for (const user of [owner, member]) {
-    const response = await post(app, 'groups.setReadOnly', user, {
+    const response = await api(app, user).post('groups.setReadOnly', {
       roomId: group._id,
       readOnly: false,
     })
-    t.equal(response.statusCode, 400)
-    t.same(response.json(), SAME)
+    assertReply(t, response, 400, SAME)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setCustomFields: 200 with the group showing the fields', async (t) => {
@@ -399,7 +292,7 @@ t.test('groups.setCustomFields: 200 with the group showing the fields', async (t
   const { owner, member, group } = setup
   const customFields = { team: 'blue', budget: 12, tags: ['a', 'b'], nested: { on: true } }
 
-  const response = await post(app, 'groups.setCustomFields', owner, {
+  const response = await api(app, owner).post('groups.setCustomFields', {
     roomId: group._id,
     customFields,
   })
@@ -430,20 +323,20 @@ t.test('groups.setCustomFields: the same fields in another order change nothing'
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
-  await post(app, 'groups.setCustomFields', owner, {
+  await api(app, owner).post('groups.setCustomFields', {
     roomId: group._id,
     customFields: { a: 1, b: 2 },
   })
-  const before = await storedGroup(db, group._id)
+  const stored = await snapshotGroup(db, group._id)
 
-  const response = await post(app, 'groups.setCustomFields', owner, {
+  const response = await api(app, owner).post('groups.setCustomFields', {
     roomId: group._id,
     customFields: { b: 2, a: 1 },
   })
 
   t.equal(response.statusCode, 200)
   t.same(response.json().group.customFields, { a: 1, b: 2 })
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
   t.equal((await newAuditRows(setup)).length, 1)
 })
 
@@ -451,12 +344,12 @@ t.test('groups.setCustomFields: an empty object clears them from the body', asyn
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
-  await post(app, 'groups.setCustomFields', owner, {
+  await api(app, owner).post('groups.setCustomFields', {
     roomId: group._id,
     customFields: { a: 1 },
   })
 
-  const response = await post(app, 'groups.setCustomFields', owner, {
+  const response = await api(app, owner).post('groups.setCustomFields', {
     roomId: group._id,
     customFields: {},
   })
@@ -470,10 +363,10 @@ t.test('groups.setCustomFields: an empty object clears them from the body', asyn
 t.test('groups.setCustomFields: a value that is not an object is invalid-params', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, group, before } = setup
+  const { owner, group, stored } = setup
 
   for (const customFields of ['text', 12, ['a'], null, true]) {
-    const response = await post(app, 'groups.setCustomFields', owner, {
+    const response = await api(app, owner).post('groups.setCustomFields', {
       roomId: group._id,
       customFields,
     })
@@ -484,44 +377,44 @@ t.test('groups.setCustomFields: a value that is not an object is invalid-params'
       errorType: 'invalid-params',
     })
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setType: p is refused as unchanged, whoever asks', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, member, group, before } = setup
+  const { owner, member, group, stored } = setup
 
   for (const user of [owner, member]) {
-    const response = await post(app, 'groups.setType', user, { roomId: group._id, type: 'p' })
-    t.equal(response.statusCode, 400)
-    t.same(
-      response.json(),
-      plain('The private group type is the same as what it would be changed to.'),
+    const response = await api(app, user).post('groups.setType', { roomId: group._id, type: 'p' })
+    assertReply(
+      t,
+      response,
+      400,
+      plainFailure('The private group type is the same as what it would be changed to.'),
     )
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setType: c is refused, public channels being unsupported', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, group, before } = setup
+  const { owner, group, stored } = setup
 
-  const response = await post(app, 'groups.setType', owner, { roomId: group._id, type: 'c' })
+  const response = await api(app, owner).post('groups.setType', { roomId: group._id, type: 'c' })
 
-  t.equal(response.statusCode, 400)
-  t.same(
-    response.json(),
+  await assertRefused(
+    t,
+    response,
+    400,
     refusal(
       'error-action-not-allowed',
       'Public channels are not supported by this service; a private group cannot become one',
     ),
+    stored,
+    setup.audit,
   )
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
 })
 
 t.test('groups.setType: another type is invalid-params', async (t) => {
@@ -529,7 +422,7 @@ t.test('groups.setType: another type is invalid-params', async (t) => {
   const { owner, group } = await ownedGroup(app)
 
   for (const type of ['d', 'l', 'P', '', 1]) {
-    const response = await post(app, 'groups.setType', owner, { roomId: group._id, type })
+    const response = await api(app, owner).post('groups.setType', { roomId: group._id, type })
     t.equal(response.statusCode, 400, JSON.stringify(type))
     t.match(response.json(), { success: false, errorType: 'invalid-params' })
   }
@@ -538,7 +431,7 @@ t.test('groups.setType: another type is invalid-params', async (t) => {
 t.test("a missing setting: Rocket.Chat's plain bodyParam message", async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, group, before } = setup
+  const { owner, group, stored } = setup
   const expected: Array<[string, string]> = [
     ['groups.setTopic', 'The bodyParam "topic" is required'],
     ['groups.setDescription', 'The bodyParam "description" is required'],
@@ -550,18 +443,16 @@ t.test("a missing setting: Rocket.Chat's plain bodyParam message", async (t) => 
   ]
 
   for (const [endpoint, message] of expected) {
-    const response = await post(app, endpoint, owner, { roomId: group._id })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(response.json(), plain(message), endpoint)
+    const response = await api(app, owner).post(endpoint, { roomId: group._id })
+    assertReply(t, response, 400, plainFailure(message), endpoint)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('a setting of the wrong type or an unknown field is invalid-params', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, group, before } = setup
+  const { owner, group, stored } = setup
   const bodies: Array<[string, Record<string, unknown>]> = [
     ['groups.setTopic', { topic: 12 }],
     ['groups.setDescription', { description: null }],
@@ -572,12 +463,11 @@ t.test('a setting of the wrong type or an unknown field is invalid-params', asyn
   ]
 
   for (const [endpoint, body] of bodies) {
-    const response = await post(app, endpoint, owner, { roomId: group._id, ...body })
+    const response = await api(app, owner).post(endpoint, { roomId: group._id, ...body })
     t.equal(response.statusCode, 400, `${endpoint} ${JSON.stringify(body)}`)
     t.match(response.json(), { success: false, errorType: 'invalid-params' })
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('every setter: a member without edit-room is refused, nothing changes', async (t) => {
@@ -585,20 +475,18 @@ t.test('every setter: a member without edit-room is refused, nothing changes', a
   const setup = await ownedGroup(app)
   const { member, group } = setup
   const leader = await createTestUser(db)
-  await post(app, 'groups.invite', setup.owner, { roomId: group._id, userId: leader.id })
-  await setRoomRoles(group._id, leader.id, ['leader'])
-  const withLeader = await storedGroup(db, group._id)
-  const auditBefore = await auditRows(group._id)
+  await api(app, setup.owner).post('groups.invite', { roomId: group._id, userId: leader.id })
+  await setRoomRoles(db, group._id, leader.id, ['leader'])
+  const stored = await snapshotGroup(db, group._id)
+  const audit = await snapshot(() => auditRows(group._id))
 
   for (const user of [member, leader]) {
     for (const [endpoint, body] of setters) {
-      const response = await post(app, endpoint, user, { roomId: group._id, ...body })
-      t.equal(response.statusCode, 400, endpoint)
-      t.same(response.json(), EDITING_NOT_ALLOWED, endpoint)
+      const response = await api(app, user).post(endpoint, { roomId: group._id, ...body })
+      assertReply(t, response, 400, editingNotAllowed, endpoint)
     }
   }
-  t.same(await storedGroup(db, group._id), withLeader)
-  t.same(await auditRows(group._id), auditBefore)
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('every setter: a moderator and a global admin who is a member may edit', async (t) => {
@@ -607,7 +495,7 @@ t.test('every setter: a moderator and a global admin who is a member may edit', 
   const moderator = await createTestUser(db)
   const admin = await createTestUser(db, { roles: ['admin'] })
   const group = await createTestGroup(app, owner, [moderator, admin])
-  await setRoomRoles(group._id, moderator.id, ['moderator'])
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
 
   for (const user of [moderator, admin]) {
     const changes: Array<[string, Record<string, unknown>]> = [
@@ -618,15 +506,15 @@ t.test('every setter: a moderator and a global admin who is a member may edit', 
       ['groups.setCustomFields', { customFields: { by: user.username } }],
     ]
     for (const [endpoint, body] of changes) {
-      const response = await post(app, endpoint, user, { roomId: group._id, ...body })
+      const response = await api(app, user).post(endpoint, { roomId: group._id, ...body })
       t.equal(response.statusCode, 200, `${endpoint} by ${user.username}`)
     }
   }
-  const onByModerator = await post(app, 'groups.setReadOnly', moderator, {
+  const onByModerator = await api(app, moderator).post('groups.setReadOnly', {
     roomId: group._id,
     readOnly: true,
   })
-  const offByAdmin = await post(app, 'groups.setReadOnly', admin, {
+  const offByAdmin = await api(app, admin).post('groups.setReadOnly', {
     roomId: group._id,
     readOnly: false,
   })
@@ -656,21 +544,19 @@ t.test('every setter: a moderator and a global admin who is a member may edit', 
 t.test('every setter: a non-member, even a global admin, gets error-room-not-found', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { group, before } = setup
+  const { group, stored } = setup
   const outsider = await createTestUser(db)
   const admin = await createTestUser(db, { roles: ['admin'] })
 
   for (const user of [outsider, admin]) {
     for (const [endpoint, body] of setters) {
       for (const ref of [{ roomId: group._id }, { roomName: group.name }]) {
-        const response = await post(app, endpoint, user, { ...ref, ...body })
-        t.equal(response.statusCode, 400, endpoint)
-        t.same(response.json(), ROOM_NOT_FOUND, endpoint)
+        const response = await api(app, user).post(endpoint, { ...ref, ...body })
+        assertReply(t, response, 400, roomNotFound, endpoint)
       }
     }
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await newAuditRows(setup), [])
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('every setter: an unknown group, or none named', async (t) => {
@@ -678,44 +564,39 @@ t.test('every setter: an unknown group, or none named', async (t) => {
   const { owner } = await ownedGroup(app)
 
   for (const [endpoint, body] of setters) {
-    const unknown = await post(app, endpoint, owner, { roomId: 'no-such-room', ...body })
-    t.equal(unknown.statusCode, 400, endpoint)
-    t.same(unknown.json(), ROOM_NOT_FOUND, endpoint)
+    const unknown = await api(app, owner).post(endpoint, { roomId: 'no-such-room', ...body })
+    assertReply(t, unknown, 400, roomNotFound, endpoint)
 
-    const unnamed = await post(app, endpoint, owner, body)
-    t.equal(unnamed.statusCode, 400, endpoint)
-    t.same(unnamed.json(), ROOM_PARAM_NOT_PROVIDED, endpoint)
+    const unnamed = await api(app, owner).post(endpoint, body)
+    assertReply(t, unnamed, 400, roomParamNotProvided, endpoint)
   }
 })
 
 t.test('every setter: not logged in is 401', async (t) => {
   const app = await buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { group, before } = setup
+  const { group, stored } = setup
 
   for (const [endpoint, body] of setters) {
-    const response = await post(app, endpoint, null, { roomId: group._id, ...body })
-    t.equal(response.statusCode, 401, endpoint)
-    t.same(response.json(), NOT_LOGGED_IN, endpoint)
+    const response = await api(app, null).post(endpoint, { roomId: group._id, ...body })
+    assertReply(t, response, 401, notLoggedIn, endpoint)
   }
-  t.same(await storedGroup(db, group._id), before)
+  await assertUnchanged(t, stored)
 })
 
 t.test('every setter: an archived group is refused with error-room-archived', async (t) => {
   const app = await buildApp(t, db)
   const { owner, group } = await ownedGroup(app)
-  const archive = await post(app, 'groups.archive', owner, { roomId: group._id })
+  const archive = await api(app, owner).post('groups.archive', { roomId: group._id })
   t.equal(archive.statusCode, 200)
-  const before = await storedGroup(db, group._id)
-  const auditBefore = await auditRows(group._id)
+  const stored = await snapshotGroup(db, group._id)
+  const audit = await snapshot(() => auditRows(group._id))
 
   for (const [endpoint, body] of setters) {
-    const response = await post(app, endpoint, owner, { roomId: group._id, ...body })
-    t.equal(response.statusCode, 400, endpoint)
-    t.same(response.json(), archived(group.name), endpoint)
+    const response = await api(app, owner).post(endpoint, { roomId: group._id, ...body })
+    assertReply(t, response, 400, archived(group.name), endpoint)
   }
-  t.same(await storedGroup(db, group._id), before)
-  t.same(await auditRows(group._id), auditBefore)
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('the group body lists every setting once set, in info and list', async (t) => {
@@ -728,7 +609,7 @@ t.test('the group body lists every setting once set, in info and list', async (t
   }
 
   for (const [endpoint, body] of setters.filter(([endpoint]) => endpoint !== 'groups.setType')) {
-    const response = await post(app, endpoint, owner, { roomId: group._id, ...body })
+    const response = await api(app, owner).post(endpoint, { roomId: group._id, ...body })
     t.equal(response.statusCode, 200, endpoint)
   }
 
@@ -742,11 +623,7 @@ t.test('the group body lists every setting once set, in info and list', async (t
     msgs: 4,
   }
   t.match(await groupInfo(app, owner, group._id), settings)
-  const list = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: owner.headers,
-  })
+  const list = await api(app, owner).get('groups.list')
   t.match(
     list.json().groups.find((listed: { _id: string }) => listed._id === group._id),
     settings,

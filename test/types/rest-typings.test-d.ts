@@ -1,0 +1,66 @@
+/**
+ * Compile-time conformance with Rocket.Chat's own REST types: `npm run typecheck` (part of
+ * `npm test`) fails when a Rocket.Chat client would stop compiling against, or being served by,
+ * the types generated from our OpenAPI document (types/api.d.ts). Nothing here runs.
+ *
+ * A client compiles against this service unchanged when
+ * - every body Rocket.Chat's types let it send is a body our schema accepts: their params are
+ *   assignable to our request body, and name no property outside it (our bodies refuse unknown
+ *   properties, which TypeScript's assignability alone would let through);
+ * - every 200 answer we may send is what the client expects back: our response is assignable to
+ *   the result its `post()` promises (`Serialized<OperationResult>`, dates as strings). Where
+ *   Rocket.Chat declares `void` the client reads nothing from the answer, so any answer will do.
+ * The other directions need not hold: a service may accept bodies a client never sends (ours
+ * takes `roomId` and `roomName` both optional and refuses a body with neither at run time), and
+ * a client's result type may allow fields (most of `IRoom`) that we never send.
+ */
+import type { Serialized } from '@rocket.chat/core-typings'
+import type { OperationParams, OperationResult, PathPattern } from '@rocket.chat/rest-typings'
+import type { paths } from '../../types/api.js'
+
+/** Compiles only when `Actual` is assignable to `Expected`; tsc's error names the mismatch. */
+type Assignable<Expected, Actual extends Expected> = Actual
+
+/** Every property name any member of a union may carry. */
+type AllKeys<T> = T extends unknown ? keyof T : never
+
+interface JsonOperation {
+  requestBody: { content: { 'application/json': unknown } }
+  responses: { 200: { content: { 'application/json': unknown } } }
+}
+
+type Body<Op extends JsonOperation> = Op['requestBody']['content']['application/json']
+
+type Answer<Op extends JsonOperation> = Op['responses'][200]['content']['application/json']
+
+// Rocket.Chat's client sends `/v1/x` to `${baseUrl}/api/v1/x`.
+type Leave = paths['/api/v1/groups.leave']['post']
+type Rename = paths['/api/v1/groups.rename']['post']
+
+/** What the client's `post()` resolves to; `unknown` when Rocket.Chat declares no result. */
+type ClientResult<P extends PathPattern> =
+  OperationResult<'POST', P> extends void ? unknown : Serialized<OperationResult<'POST', P>>
+
+// Rocket.Chat's own types take these bodies: they are real types, not `never` or `any`.
+export type LeaveByRoomId = Assignable<
+  OperationParams<'POST', '/v1/groups.leave'>,
+  { roomId: string }
+>
+export type RenameByRoomId = Assignable<
+  OperationParams<'POST', '/v1/groups.rename'>,
+  { roomId: string; name: string }
+>
+
+export type LeaveBody = Assignable<Body<Leave>, OperationParams<'POST', '/v1/groups.leave'>>
+export type LeaveBodyKeys = Assignable<
+  keyof Body<Leave>,
+  AllKeys<OperationParams<'POST', '/v1/groups.leave'>>
+>
+export type LeaveAnswer = Assignable<ClientResult<'/v1/groups.leave'>, Answer<Leave>>
+
+export type RenameBody = Assignable<Body<Rename>, OperationParams<'POST', '/v1/groups.rename'>>
+export type RenameBodyKeys = Assignable<
+  keyof Body<Rename>,
+  AllKeys<OperationParams<'POST', '/v1/groups.rename'>>
+>
+export type RenameAnswer = Assignable<ClientResult<'/v1/groups.rename'>, Answer<Rename>>
