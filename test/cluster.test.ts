@@ -13,6 +13,14 @@ const GROUPS = Math.max(6, Math.ceil(TOTAL / 100))
 
 const db = await testDatabase(t)
 
+/** The figures a run reports: how many requests, and how they were answered. */
+function summary(outcomes: Array<{ status: number }>) {
+  const byStatus = new Map<number, number>()
+  for (const { status } of outcomes) byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
+  const statuses = [...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${n}×${s}`)
+  return `${outcomes.length} requests over ${GROUPS} groups: ${statuses.join(', ')}`
+}
+
 t.test(
   'two processes on one database: interleaved membership changes lose nothing',
   { skip: onlyOnPostgres },
@@ -27,6 +35,7 @@ t.test(
       total: TOTAL,
       clients: 16,
     })
+    t.comment(summary(outcomes))
 
     t.same(
       outcomes.filter((o) => o.status >= 500 || o.status === 0),
@@ -63,6 +72,7 @@ t.test(
       },
     })
     await restarted
+    t.comment(summary(outcomes))
 
     t.equal(await victim?.exited, 'SIGKILL')
     t.same(
