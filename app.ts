@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from './config.js'
 import type { Db } from './db/database.js'
-import { ensureAdmin } from './domain/users/create.js'
+import { adminExists, ensureAdmin } from './domain/users/create.js'
+import { ensureRocketCat } from './domain/users/rocket-cat.js'
 import errors from './plugins/app/errors.js'
 import health from './plugins/app/health.js'
+import json from './plugins/app/json.js'
 import settings from './plugins/app/settings.js'
 import validation from './plugins/app/validation.js'
 import database from './plugins/external/database.js'
@@ -20,10 +22,19 @@ export interface AppOptions {
   db?: Db
 }
 
+/** What to do when nobody can administer the service; the tool needs the embedded database alone. */
+function noAdminWarning(config: Config): string {
+  const command = `node dist/bin/cli.js create-admin --username ${config.ADMIN_USERNAME} --email ${config.ADMIN_EMAIL || `${config.ADMIN_USERNAME}@localhost`}`
+  const run = config.DATABASE_URL ? 'run' : 'stop the server and run'
+  return `no admin user exists and ADMIN_PASS is empty: set ADMIN_PASS and restart, or ${run}: ${command} (it reads the password from stdin)`
+}
+
 /** The whole service as one plugin: infrastructure first, then our decorators, then routes. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
   await fastify.register(settings, { config })
   await fastify.register(database, { config, db })
+  // Before any route, so every answer and every JSON body goes through it.
+  await fastify.register(json)
   // Before swagger, so the documentation's routes get the page's security policy.
   await fastify.register(security)
   await fastify.register(swagger)
@@ -47,6 +58,22 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
     name: config.ADMIN_NAME,
   })
   if (admin) fastify.log.info({ username: admin.username }, 'admin user created')
+  // Once serving (not while tests build the app on a database that fails on purpose).
+  fastify.addHook('onListen', async () => {
+    if (!config.ADMIN_PASS && !(await adminExists(fastify.db))) {
+      fastify.log.warn(noAdminWarning(config))
+    }
+  })
+  if (config.CREATE_ROCKET_CAT) {
+    const bot = await ensureRocketCat(fastify.db)
+    if (bot.outcome === 'created') fastify.log.info({ username: 'rocket.cat' }, 'bot user created')
+    if (bot.outcome === 'username-taken') {
+      fastify.log.warn(
+        { username: 'rocket.cat', holderId: bot.holderId },
+        'bot user rocket.cat not created: another user has its username',
+      )
+    }
+  }
 }
 
 export default app

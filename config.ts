@@ -1,5 +1,6 @@
-import { type Static, Type } from '@sinclair/typebox'
+import { type Static, type TSchema, Type, TypeGuard } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { maskDatabaseUrl } from './db/connection-failure.js'
 
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -19,6 +20,7 @@ export const ConfigSchema = Type.Object({
   ADMIN_PASS: Type.String({ default: '' }),
   ADMIN_EMAIL: Type.String({ default: '' }),
   ADMIN_NAME: Type.String({ minLength: 1, default: 'Administrator' }),
+  CREATE_ROCKET_CAT: Type.Boolean({ default: true }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 10 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
   LOGIN_MAX_FAILURES_PER_USER: Type.Integer({ minimum: 0, default: 10 }),
@@ -38,6 +40,25 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+/** The values an enumerated or boolean setting accepts, in words; undefined for other settings. */
+function allowedValues(schema: TSchema): string | undefined {
+  if (TypeGuard.IsBoolean(schema)) return 'true or false'
+  if (TypeGuard.IsUnion(schema) && schema.anyOf.every(TypeGuard.IsLiteral)) {
+    return `one of ${schema.anyOf.map((literal) => String(literal.const)).join(', ')}`
+  }
+  return undefined
+}
+
+function isPostgresUrl(url: string): boolean {
+  if (!/^postgres(ql)?:\/\//.test(url)) return false
+  try {
+    new URL(url)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Reads the service's settings from an environment, failing with the name of a bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const known = Object.keys(ConfigSchema.properties)
@@ -54,7 +75,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const firstError = Value.Errors(ConfigSchema, config).First()
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '')
-    throw new ConfigError(`Invalid configuration: ${variable} ${firstError.message.toLowerCase()}`)
+    const allowed = allowedValues(firstError.schema)
+    throw new ConfigError(
+      allowed
+        ? `Invalid configuration: ${variable} must be ${allowed} (got ${JSON.stringify(raw[variable])})`
+        : `Invalid configuration: ${variable} ${firstError.message.toLowerCase()}`,
+    )
+  }
+  const databaseUrl = String((config as Config).DATABASE_URL)
+  if (databaseUrl && !isPostgresUrl(databaseUrl)) {
+    throw new ConfigError(
+      `Invalid configuration: DATABASE_URL must be empty (the embedded database) or a URL like postgres://user:password@host:5432/database (got ${JSON.stringify(maskDatabaseUrl(databaseUrl))})`,
+    )
   }
   try {
     new RegExp(String((config as Config).ROOM_NAME_PATTERN))

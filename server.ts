@@ -2,22 +2,47 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import app from './app.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
+import { describeConnectionFailure } from './db/connection-failure.js'
+import { DataDirInUseError } from './db/data-dir-lock.js'
 import { serverOptions } from './server-options.js'
+
+/** One line for the operator when the start fails for a reason they can fix; else undefined. */
+function startFailure(error: unknown, config: Config): string | undefined {
+  if (error instanceof DataDirInUseError) return error.message
+  const where = `PORT ${config.PORT} on HOST ${config.HOST}`
+  switch ((error as { code?: unknown }).code) {
+    case 'EADDRINUSE':
+      return `${where} is taken: another process listens there; stop it, or set PORT to a free port`
+    case 'EACCES':
+      return `${where} needs privileges this process lacks; set PORT to 1024 or above`
+    case 'EADDRNOTAVAIL':
+      return `HOST ${config.HOST} is not an address of this machine; set HOST to one of its addresses, or 0.0.0.0 for all`
+  }
+  return describeConnectionFailure(error, config.DATABASE_URL)
+}
+
+function stop(line: string): never {
+  process.stderr.write(`${line}\n`)
+  process.exit(1)
+}
 
 async function main() {
   let config: Config
   try {
     config = loadConfig()
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(1)
-    }
+    if (error instanceof ConfigError) stop(error.message)
     throw error
   }
 
   const server = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>()
-  await server.register(app, { config })
+  try {
+    await server.register(app, { config })
+  } catch (error) {
+    const line = startFailure(error, config)
+    if (!line) throw error
+    stop(line)
+  }
 
   let closing = false
   const close = async (signal: string) => {
@@ -30,7 +55,15 @@ async function main() {
   process.on('SIGTERM', () => void close('SIGTERM'))
   process.on('SIGINT', () => void close('SIGINT'))
 
-  await server.listen({ port: config.PORT, host: config.HOST })
+  try {
+    await server.listen({ port: config.PORT, host: config.HOST })
+  } catch (error) {
+    const line = startFailure(error, config)
+    if (!line) throw error
+    // The database is open by now: close it so the embedded one is left whole and unlocked.
+    await server.close()
+    stop(line)
+  }
 }
 
 await main()

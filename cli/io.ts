@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js'
+import { describeConnectionFailure, maskDatabaseUrl } from '../db/connection-failure.js'
 import { createDatabase, type Db, migrateToLatest } from '../db/database.js'
 
 /** Where a command reads and writes; the process's own streams, or test doubles. */
@@ -34,9 +35,17 @@ export async function withDatabase<T>(
   }
   if (io.db) return migrated(io.db)
   const config = loadConfig(io.env)
+  io.stderr.write(
+    config.DATABASE_URL
+      ? `using PostgreSQL at ${maskDatabaseUrl(config.DATABASE_URL)}\n`
+      : `using the embedded database in ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)\n`,
+  )
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: 1, dataDir: config.DATA_DIR })
   try {
     return await migrated(db)
+  } catch (error) {
+    const failure = describeConnectionFailure(error, config.DATABASE_URL)
+    throw failure ? new Error(failure, { cause: error }) : error
   } finally {
     await db.destroy()
   }

@@ -3,6 +3,7 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import { migrations } from '../migrations/index.js'
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import type { Database } from './types.js'
 
 export type Db = Kysely<Database>
@@ -45,6 +46,26 @@ export function poolUsage(db: Db) {
   }
 }
 
+/** The embedded database; destroying it closes PGlite and gives its directory up. */
+class EmbeddedDb extends Kysely<Database> {
+  constructor(
+    private readonly client: PGlite,
+    private readonly lock: DataDirLock | undefined,
+  ) {
+    super({ dialect: new PGliteDialect(client) })
+  }
+
+  override async destroy() {
+    try {
+      await super.destroy()
+      // Kysely destroys only a driver it has started: an unused client is still open.
+      if (!this.client.closed) await this.client.close()
+    } finally {
+      this.lock?.release()
+    }
+  }
+}
+
 export function createDatabase(options: DatabaseOptions): Db {
   if (options.url) {
     const pool = new pg.Pool({
@@ -59,10 +80,13 @@ export function createDatabase(options: DatabaseOptions): Db {
     pools.set(db, pool)
     return db
   }
+  // Two processes on one directory overwrite each other's files: the second is refused.
+  const inMemory = !options.dataDir || options.dataDir.startsWith('memory://')
+  const lock = inMemory ? undefined : lockDataDir(options.dataDir)
   const client = new PGlite(options.dataDir, {
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },
   })
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) })
+  const db = new EmbeddedDb(client, lock)
   embedded.set(db, client)
   return db
 }

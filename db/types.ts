@@ -22,7 +22,8 @@ export interface UsersTable {
   username: string
   name: string
   email: string | null
-  password_hash: string
+  /** Null for a user who cannot log in with a password (the bot `rocket.cat`). */
+  password_hash: string | null
   active: Generated<boolean>
   status: Generated<string>
   created_at: Generated<Date>

@@ -37,6 +37,15 @@ export class UnauthorizedError extends Error {
   }
 }
 
+/** The `extraData` keys of `groups.create` that ask for a Rocket.Chat feature this service lacks. */
+export const unsupportedFeatures = {
+  encrypted: 'end-to-end encrypted groups',
+  broadcast: 'broadcast groups',
+  federated: 'federated groups',
+  teamId: 'teams',
+} as const
+export type UnsupportedFeature = keyof typeof unsupportedFeatures
+
 export const errors = {
   roomParamNotProvided: () =>
     new ApiError(
@@ -80,4 +89,9 @@ export const errors = {
     new ApiError('error-duplicate-channel-name', `A channel with name '${name}' exists`),
   duplicateHandle: (name: string) =>
     new ApiError('error-duplicate-handle', `A user with the username '${name}' exists`),
+  notSupported: (key: UnsupportedFeature) =>
+    new ApiError(
+      'error-not-supported',
+      `extraData.${key} asks for ${unsupportedFeatures[key]}, which this service does not support`,
+    ),
 }

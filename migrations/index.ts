@@ -4,6 +4,7 @@ import * as lifecycleAndAudit from './2026112402_lifecycle_and_audit.js'
 import * as rateLimits from './2026112403_rate_limits.js'
 import * as authChangeNotifications from './2026112501_auth_change_notifications.js'
 import * as memberUsernames from './2026112502_member_usernames.js'
+import * as passwordlessUsers from './2026112601_passwordless_users.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026112403_rate_limits': rateLimits,
   '2026112501_auth_change_notifications': authChangeNotifications,
   '2026112502_member_usernames': memberUsernames,
+  '2026112601_passwordless_users': passwordlessUsers,
 }

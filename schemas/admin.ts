@@ -16,7 +16,8 @@ export const PermissionsListAllQuerySchema = Type.Object({
   updatedSince: Type.Optional(
     Type.String({
       maxLength: 64,
-      description: 'Only permissions changed after this moment (an ISO-8601 date)',
+      description:
+        'Only permissions changed after this moment (an ISO-8601 date from year 0001 to 9999)',
       examples: ['2016-12-09T15:08:58.042Z'],
     }),
   ),

@@ -1,37 +1,51 @@
 import { Type } from '@sinclair/typebox'
-import { IdSchema, Success, withExamples } from './common.js'
+import { IdSchema, Success, withExamples, withNamedExamples } from './common.js'
 import { exampleUser } from './examples.js'
 import { UserSchema } from './users.js'
 
 /** A token as login hands it out: 256 random bits, base64url. */
 const exampleToken = 'RScctEHSmLGZGywfIhWyRpyofhKOiMoUIpimhvheU3f'
 
-export const LoginBodySchema = Type.Object(
+export const LoginBodySchema = withNamedExamples(
+  Type.Object(
+    {
+      user: Type.Optional(
+        Type.String({ maxLength: 256, description: 'A username, or an email when it contains @' }),
+      ),
+      username: Type.Optional(Type.String({ maxLength: 256 })),
+      email: Type.Optional(Type.String({ maxLength: 256 })),
+      password: Type.Optional(Type.String({ maxLength: 1024 })),
+      resume: Type.Optional(Type.String({ maxLength: 256, description: 'An authToken to reuse' })),
+    },
+    {
+      additionalProperties: false,
+    },
+  ),
   {
-    user: Type.Optional(
-      Type.String({ maxLength: 256, description: 'A username, or an email when it contains @' }),
-    ),
-    username: Type.Optional(Type.String({ maxLength: 256 })),
-    email: Type.Optional(Type.String({ maxLength: 256 })),
-    password: Type.Optional(Type.String({ maxLength: 1024 })),
-    resume: Type.Optional(Type.String({ maxLength: 256, description: 'An authToken to reuse' })),
-  },
-  {
-    additionalProperties: false,
-    examples: [
-      { user: 'rocket.cat', password: 'a long secret' },
-      { email: 'rocket.cat@example.com', password: 'a long secret' },
-      { resume: exampleToken },
-    ],
+    admin: {
+      summary: "The walk-through's admin (ADMIN_PASS=change-me)",
+      value: { user: 'admin', password: 'change-me' },
+    },
+    email: {
+      summary: 'The same admin, by email (ADMIN_EMAIL defaults to admin@localhost)',
+      value: { email: 'admin@localhost', password: 'change-me' },
+    },
+    resume: { summary: 'Resume a login with its authToken', value: { resume: exampleToken } },
   },
 )
 
 export const LoginSuccessSchema = withExamples(
-  Type.Object({
-    status: Type.Literal('success'),
-    data: Type.Object({ userId: IdSchema, authToken: Type.String(), me: UserSchema }),
-    success: Type.Literal(true),
-  }),
+  Type.Object(
+    {
+      status: Type.Literal('success'),
+      data: Type.Object({ userId: IdSchema, authToken: Type.String(), me: UserSchema }),
+      success: Type.Literal(true),
+    },
+    {
+      'x-response-description':
+        'Logged in: send `data.userId` as `X-User-Id` and `data.authToken` as `X-Auth-Token` (on this page: Authorize)',
+    },
+  ),
   {
     status: 'success',
     data: { userId: exampleUser._id, authToken: exampleToken, me: exampleUser },
@@ -42,7 +56,7 @@ export const LoginSuccessSchema = withExamples(
 const loginFailure = (error: string, message: string) =>
   ({ success: false, status: 'error', error, message }) as const
 
-export const LoginFailureSchema = withExamples(
+export const LoginFailureSchema = withNamedExamples(
   Type.Object(
     {
       success: Type.Literal(false),
@@ -52,17 +66,34 @@ export const LoginFailureSchema = withExamples(
     },
     { description: 'The login was refused' },
   ),
-  loginFailure('Unauthorized', 'Unauthorized'),
-  loginFailure('error-user-is-not-activated', 'User is not activated'),
-  loginFailure('error-login-blocked-for-user', 'Login has been temporarily blocked For User'),
+  {
+    wrongPassword: {
+      summary: 'Unknown user or wrong password',
+      value: loginFailure('Unauthorized', 'Unauthorized'),
+    },
+    deactivated: {
+      summary: 'The user is deactivated',
+      value: loginFailure('error-user-is-not-activated', 'User is not activated'),
+    },
+    blocked: {
+      summary: 'Too many failed logins for this user',
+      value: loginFailure(
+        'error-login-blocked-for-user',
+        'Login has been temporarily blocked For User',
+      ),
+    },
+  },
 )
 
 export const LogoutSuccessSchema = withExamples(
-  Type.Object({
-    status: Type.Literal('success'),
-    data: Type.Object({ message: Type.String() }),
-    success: Type.Literal(true),
-  }),
+  Type.Object(
+    {
+      status: Type.Literal('success'),
+      data: Type.Object({ message: Type.String() }),
+      success: Type.Literal(true),
+    },
+    { 'x-response-description': 'Logged out: the token no longer works' },
+  ),
   { status: 'success', data: { message: "You've been logged out!" }, success: true },
 )
 

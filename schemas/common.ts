@@ -39,9 +39,36 @@ export function withExamples<T extends TSchema>(schema: T, ...examples: Static<T
   return { ...schema, examples }
 }
 
-/** A route's 400 answer, with examples of the refusals it is most likely to give. */
+export interface NamedExample<T extends TSchema> {
+  summary: string
+  value: Static<T>
+}
+
+/**
+ * A copy of `schema` that the documentation shows with these examples, under these names and in
+ * this order (OpenAPI's named `examples`, which @fastify/swagger takes from `x-examples`; a plain
+ * `examples` list would be shown as `example1`, `example2`). `quoted` examples come last and are
+ * not held to the schema: another API's documentation, shown as it is.
+ */
+export function withNamedExamples<T extends TSchema>(
+  schema: T,
+  examples: Record<string, NamedExample<T>>,
+  quoted: Record<string, { summary: string; value: unknown }> = {},
+): T {
+  return { ...schema, 'x-examples': { ...examples, ...quoted } }
+}
+
+/** A route's 400 answer, with examples of the refusals it is most likely to give, named by type. */
 export function badRequest(...examples: RefusalBody[]) {
-  return withExamples(ErrorSchema, ...examples)
+  if (examples.length < 2) return withExamples(ErrorSchema, ...examples)
+  const named: Record<string, NamedExample<typeof ErrorSchema>> = {}
+  for (const example of examples) {
+    const name = example.errorType ?? example.error
+    let unique = name
+    for (let n = 2; unique in named; n += 1) unique = `${name} (${n})`
+    named[unique] = { summary: example.error, value: example }
+  }
+  return withNamedExamples(ErrorSchema, named)
 }
 
 const NOT_LOGGED_IN = 'You must be logged in to do this.'
@@ -82,9 +109,23 @@ export const TooManyRequestsSchema = withExamples(
   }),
 )
 
-export const SuccessSchema = Type.Object(
-  { success: Type.Literal(true) },
-  { examples: [{ success: true }] },
+/** What the documentation says of every 200 built with `Success`, unless the route says more. */
+const SUCCESS_DESCRIPTION = 'Success'
+
+/** A route's success body, with `success: true` beside its payload. */
+export function Success<T extends Record<string, TSchema>>(properties: T, options?: ObjectOptions) {
+  return Type.Object(
+    { ...properties, success: Type.Literal(true) },
+    { 'x-response-description': SUCCESS_DESCRIPTION, ...options },
+  )
+}
+
+export const SuccessSchema = Success(
+  {},
+  {
+    'x-response-description': 'Success; the body is only `success: true`',
+    examples: [{ success: true }],
+  },
 )
 
 export const RoomRefProperties = {
@@ -108,15 +149,40 @@ export const UserRefProperties = {
   ),
 }
 
-export const PageQueryProperties = {
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  count: Type.Optional(
+/**
+ * The largest `offset` or `count` a list takes: far past any real table, and small enough that
+ * PostgreSQL stores it as it is. Larger numbers, and anything not written as a plain decimal
+ * integer, are `invalid-params`.
+ */
+export const MAX_PAGE_NUMBER = 2_147_483_647
+
+/** A list's `offset`: how many items to skip. */
+export function OffsetQueryProperty() {
+  return Type.Optional(
     Type.Integer({
       minimum: 0,
-      default: 50,
-      description: 'Items per page; above 100 is cut to 100',
+      maximum: MAX_PAGE_NUMBER,
+      default: 0,
+      description: `Items to skip (0 to ${MAX_PAGE_NUMBER}); past the last item the page is empty`,
     }),
-  ),
+  )
+}
+
+/** A list's `count`: items per page, cut to 100. */
+export function CountQueryProperty(defaultCount: number, items = 'Items') {
+  return Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: MAX_PAGE_NUMBER,
+      default: defaultCount,
+      description: `${items} per page (0 to ${MAX_PAGE_NUMBER}); above 100 is cut to 100`,
+    }),
+  )
+}
+
+export const PageQueryProperties = {
+  offset: OffsetQueryProperty(),
+  count: CountQueryProperty(50),
 }
 
 const fieldList = (fields: string[]) => fields.map((field) => `\`${field}\``).join(', ')
@@ -152,11 +218,6 @@ export const PageResultProperties = {
   count: Type.Integer({ description: 'Items in this page' }),
   offset: Type.Integer(),
   total: Type.Integer(),
-}
-
-/** A route's success body, with `success: true` beside its payload. */
-export function Success<T extends Record<string, TSchema>>(properties: T, options?: ObjectOptions) {
-  return Type.Object({ ...properties, success: Type.Literal(true) }, options)
 }
 
 const refusalSchemas = {

@@ -1,7 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
 import {
+  CountQueryProperty,
   IdSchema,
   Nullable,
+  OffsetQueryProperty,
   PageQueryProperties,
   PageResultProperties,
   RoomRefProperties,
@@ -11,6 +13,7 @@ import {
   TimestampSchema,
   UserRefProperties,
   withExamples,
+  withNamedExamples,
 } from './common.js'
 import {
   exampleGroup,
@@ -69,22 +72,16 @@ const referenceGroup = {
   sysMes: true,
 }
 
-/** Rocket.Chat's reference example first, then everything this service sends. */
-export const LeaveResponseSchema = Success(
-  { group: GroupSchema },
+const REFERENCE_SUMMARY =
+  "Rocket.Chat's API reference (predates `fname` and `usersCount`, which this service sends)"
+
+/** Everything this service sends first, then Rocket.Chat's reference example. */
+export const LeaveResponseSchema = withNamedExamples(
+  Success({ group: GroupSchema }),
   {
-    examples: [
-      {
-        group: {
-          ...referenceGroup,
-          name: 'invite-me',
-          usernames: ['testing2'],
-          msgs: 0,
-          _updatedAt: '2016-12-09T15:22:40.656Z',
-        },
-        success: true,
-      },
-      {
+    thisService: {
+      summary: 'What this service answers: the group without the caller',
+      value: {
         group: {
           ...exampleGroup,
           usernames: ['testing1'],
@@ -94,26 +91,32 @@ export const LeaveResponseSchema = Success(
         },
         success: true,
       },
-    ],
+    },
   },
-)
-
-/** Rocket.Chat's reference example first, then everything this service sends. */
-export const RenameResponseSchema = Success(
-  { group: GroupSchema },
   {
-    examples: [
-      {
+    rocketChatReference: {
+      summary: REFERENCE_SUMMARY,
+      value: {
         group: {
           ...referenceGroup,
-          name: 'new-name',
-          usernames: ['testing1'],
-          msgs: 4,
-          _updatedAt: '2016-12-09T15:57:44.686Z',
+          name: 'invite-me',
+          usernames: ['testing2'],
+          msgs: 0,
+          _updatedAt: '2016-12-09T15:22:40.656Z',
         },
         success: true,
       },
-      {
+    },
+  },
+)
+
+/** Everything this service sends first, then Rocket.Chat's reference example. */
+export const RenameResponseSchema = withNamedExamples(
+  Success({ group: GroupSchema }),
+  {
+    thisService: {
+      summary: 'What this service answers: the group under its new name',
+      value: {
         group: {
           ...exampleGroup,
           name: 'new-name',
@@ -123,7 +126,22 @@ export const RenameResponseSchema = Success(
         },
         success: true,
       },
-    ],
+    },
+  },
+  {
+    rocketChatReference: {
+      summary: REFERENCE_SUMMARY,
+      value: {
+        group: {
+          ...referenceGroup,
+          name: 'new-name',
+          usernames: ['testing1'],
+          msgs: 4,
+          _updatedAt: '2016-12-09T15:57:44.686Z',
+        },
+        success: true,
+      },
+    },
   },
 )
 
@@ -164,74 +182,108 @@ export const RoomCustomFieldsSchema = Type.Unsafe<Record<string, unknown>>({
 
 const roomText = (description: string) => Type.String({ maxLength: 4096, description })
 
-export const CreateGroupBodySchema = Type.Object(
-  {
-    name: Type.String({ maxLength: 256 }),
-    members: Type.Optional(
-      Type.Array(Type.String({ maxLength: 128 }), {
-        maxItems: 1000,
-        description: 'Usernames to add as members',
-      }),
-    ),
-    readOnly: Type.Optional(Type.Boolean()),
-    excludeSelf: Type.Optional(
-      Type.Boolean({
-        description:
-          'Do not add the creator as a member; the first valid user in `members` becomes the owner',
-      }),
-    ),
-    customFields: Type.Optional(RoomCustomFieldsSchema),
-    extraData: Type.Optional(
-      Type.Object(
-        {
-          topic: Type.Optional(roomText('The topic')),
-          description: Type.Optional(roomText('The description')),
-          announcement: Type.Optional(roomText('The announcement')),
-          readOnly: Type.Optional(
-            Type.Boolean({ description: 'Read-only, unless the top-level `readOnly` is sent' }),
-          ),
-          customFields: Type.Optional(RoomCustomFieldsSchema),
-        },
-        {
-          additionalProperties: false,
-          description: 'More room settings, as Rocket.Chat takes them',
-        },
+/** An `extraData` switch for a feature this service lacks: `false` is taken, `true` refused. */
+const unsupportedSwitch = (feature: string) =>
+  Type.Boolean({
+    description: `Only \`false\`: this service has no ${feature}, so \`true\` is refused (\`error-not-supported\`)`,
+  })
+
+export const CreateGroupBodySchema = withNamedExamples(
+  Type.Object(
+    {
+      name: Type.String({ maxLength: 256 }),
+      members: Type.Optional(
+        Type.Array(Type.String({ maxLength: 128 }), {
+          maxItems: 1000,
+          description: 'Usernames to add as members',
+        }),
       ),
-    ),
-  },
+      readOnly: Type.Optional(Type.Boolean()),
+      excludeSelf: Type.Optional(
+        Type.Boolean({
+          description:
+            'Do not add the creator as a member; the first valid user in `members` becomes the owner',
+        }),
+      ),
+      customFields: Type.Optional(RoomCustomFieldsSchema),
+      extraData: Type.Optional(
+        Type.Object(
+          {
+            topic: Type.Optional(roomText('The topic')),
+            description: Type.Optional(roomText('The description')),
+            announcement: Type.Optional(roomText('The announcement')),
+            readOnly: Type.Optional(
+              Type.Boolean({ description: 'Read-only, unless the top-level `readOnly` is sent' }),
+            ),
+            customFields: Type.Optional(RoomCustomFieldsSchema),
+            encrypted: Type.Optional(unsupportedSwitch('end-to-end encrypted groups')),
+            broadcast: Type.Optional(unsupportedSwitch('broadcast groups')),
+            federated: Type.Optional(unsupportedSwitch('federated groups')),
+            teamId: Type.Optional(
+              Nullable(
+                Type.String({
+                  description:
+                    'Only null or empty: this service has no teams, so a team ID is refused (`error-not-supported`)',
+                }),
+              ),
+            ),
+          },
+          {
+            additionalProperties: true,
+            description:
+              'More room settings, as Rocket.Chat takes them; keys not listed here are ignored',
+          },
+        ),
+      ),
+    },
+    {
+      additionalProperties: false,
+    },
+  ),
   {
-    additionalProperties: false,
-    examples: [
-      { name: 'team-testing', members: ['rocket.cat'] },
-      {
+    withMember: {
+      summary: 'A group with one more member',
+      value: { name: 'team-testing', members: ['rocket.cat'] },
+    },
+    allSettings: {
+      summary: 'A read-only group with custom fields, topic and description',
+      value: {
         name: 'announcements',
         members: ['rocket.cat', 'testing2'],
         readOnly: true,
         customFields: { team: 'testing' },
         extraData: { topic: 'News for everyone', description: 'Only owners post here.' },
       },
-    ],
+    },
   },
 )
 export type CreateGroupBody = Static<typeof CreateGroupBodySchema>
 
-export const InviteBodySchema = Type.Object(
+export const InviteBodySchema = withNamedExamples(
+  Type.Object(
+    {
+      ...RoomRefProperties,
+      ...UserRefProperties,
+      userIds: Type.Optional(
+        Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: "Users' IDs" }),
+      ),
+      usernames: Type.Optional(
+        Type.Array(Type.String({ maxLength: 128 }), { maxItems: 1000, description: 'Usernames' }),
+      ),
+    },
+    {
+      additionalProperties: false,
+    },
+  ),
   {
-    ...RoomRefProperties,
-    ...UserRefProperties,
-    userIds: Type.Optional(
-      Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: "Users' IDs" }),
-    ),
-    usernames: Type.Optional(
-      Type.Array(Type.String({ maxLength: 128 }), { maxItems: 1000, description: 'Usernames' }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    examples: [
-      { roomId: exampleIds.group, username: 'rocket.cat' },
-      { roomId: exampleIds.group, usernames: ['rocket.cat', 'testing2'] },
-    ],
+    oneUser: {
+      summary: 'One user, by username',
+      value: { roomId: exampleIds.group, username: 'rocket.cat' },
+    },
+    severalUsers: {
+      summary: 'Several users, by username',
+      value: { roomId: exampleIds.group, usernames: ['rocket.cat', 'testing2'] },
+    },
   },
 )
 export type InviteBody = Static<typeof InviteBodySchema>
@@ -268,22 +320,20 @@ export const HistoryQuerySchema = Type.Object({
   latest: Type.Optional(
     Type.String({
       format: 'date-time',
-      description: 'Newest time to include',
+      description: 'Newest time to include: an ISO-8601 date-time from year 0001 to 9999 (UTC)',
       examples: ['2016-12-09T16:00:00.000Z'],
     }),
   ),
   oldest: Type.Optional(
     Type.String({
       format: 'date-time',
-      description: 'Oldest time to include',
+      description: 'Oldest time to include: an ISO-8601 date-time from year 0001 to 9999 (UTC)',
       examples: ['2016-12-09T15:00:00.000Z'],
     }),
   ),
   inclusive: Type.Optional(Type.Boolean({ default: false })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  count: Type.Optional(
-    Type.Integer({ minimum: 0, default: 20, description: 'Messages; above 100 is cut to 100' }),
-  ),
+  offset: OffsetQueryProperty(),
+  count: CountQueryProperty(20, 'Messages'),
 })
 export type HistoryQuery = Static<typeof HistoryQuerySchema>
 export const HistoryResponseSchema = withExamples(

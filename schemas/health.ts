@@ -3,7 +3,7 @@ import { Success } from './common.js'
 
 export const LivenessSchema = Success(
   { status: Type.Literal('ok') },
-  { examples: [{ status: 'ok', success: true }] },
+  { 'x-response-description': 'The process runs', examples: [{ status: 'ok', success: true }] },
 )
 
 export const ReadinessSchema = Success(
@@ -12,7 +12,10 @@ export const ReadinessSchema = Success(
     database: Type.Literal('up'),
     migrations: Type.Literal('current'),
   },
-  { examples: [{ status: 'ready', database: 'up', migrations: 'current', success: true }] },
+  {
+    'x-response-description': 'Ready: the database answers and its schema is current',
+    examples: [{ status: 'ready', database: 'up', migrations: 'current', success: true }],
+  },
 )
 
 export const UnreadinessSchema = Type.Object(

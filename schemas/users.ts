@@ -8,6 +8,7 @@ import {
   TimestampSchema,
   UserRefProperties,
   withExamples,
+  withNamedExamples,
 } from './common.js'
 import { examplePublicUser, exampleUser } from './examples.js'
 
@@ -33,36 +34,44 @@ export const MemberSchema = Type.Object({
 })
 export type MemberView = Static<typeof MemberSchema>
 
-export const CreateUserBodySchema = Type.Object(
+export const CreateUserBodySchema = withNamedExamples(
+  Type.Object(
+    {
+      email: Type.String({ format: 'email', maxLength: 254 }),
+      name: Type.String({ minLength: 1, maxLength: 256 }),
+      password: Type.String({ minLength: 1, maxLength: 1024 }),
+      username: Type.String({ minLength: 1, maxLength: 128 }),
+      roles: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 })),
+      active: Type.Optional(Type.Boolean()),
+      verified: Type.Optional(Type.Boolean()),
+      requirePasswordChange: Type.Optional(Type.Boolean()),
+      joinDefaultChannels: Type.Optional(Type.Boolean()),
+      sendWelcomeEmail: Type.Optional(Type.Boolean()),
+    },
+    {
+      additionalProperties: false,
+    },
+  ),
   {
-    email: Type.String({ format: 'email', maxLength: 254 }),
-    name: Type.String({ minLength: 1, maxLength: 256 }),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
-    username: Type.String({ minLength: 1, maxLength: 128 }),
-    roles: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 })),
-    active: Type.Optional(Type.Boolean()),
-    verified: Type.Optional(Type.Boolean()),
-    requirePasswordChange: Type.Optional(Type.Boolean()),
-    joinDefaultChannels: Type.Optional(Type.Boolean()),
-    sendWelcomeEmail: Type.Optional(Type.Boolean()),
-  },
-  {
-    additionalProperties: false,
-    examples: [
-      {
+    person: {
+      summary: 'A person',
+      value: {
         email: 'rocket.cat@example.com',
         name: 'Rocket Cat',
         password: 'a long secret',
         username: 'rocket.cat',
       },
-      {
+    },
+    bot: {
+      summary: 'A bot, with the global role bot',
+      value: {
         email: 'deploy-bot@example.com',
         name: 'Deploy Bot',
         password: 'another long secret',
         username: 'deploy-bot',
         roles: ['bot'],
       },
-    ],
+    },
   },
 )
 export type CreateUserBody = Static<typeof CreateUserBodySchema>
@@ -95,11 +104,16 @@ export const UserResponseSchema = withExamples(Success({ user: UserSchema }), {
   success: true,
 })
 
-export const UserInfoResponseSchema = withExamples(
-  Success({ user: UserInfoSchema }),
-  { user: examplePublicUser, success: true },
-  { user: exampleUser, success: true },
-)
+export const UserInfoResponseSchema = withNamedExamples(Success({ user: UserInfoSchema }), {
+  asAnotherUser: {
+    summary: 'As any other logged-in user sees them',
+    value: { user: examplePublicUser, success: true },
+  },
+  asAdmin: {
+    summary: 'As an admin, or the user themself, sees them',
+    value: { user: exampleUser, success: true },
+  },
+})
 
 export const UsersListQuerySchema = Type.Object({
   ...PageQueryProperties,
@@ -114,38 +128,54 @@ export const UsersListQuerySchema = Type.Object({
   ),
 })
 
-export const UsersListResponseSchema = withExamples(
+export const UsersListResponseSchema = withNamedExamples(
   Success({ users: Type.Array(UserInfoSchema), ...PageResultProperties }),
-  { users: [examplePublicUser], count: 1, offset: 0, total: 1, success: true },
-  { users: [exampleUser], count: 1, offset: 0, total: 1, success: true },
+  {
+    asAnotherUser: {
+      summary: 'As any other logged-in user sees them',
+      value: { users: [examplePublicUser], count: 1, offset: 0, total: 1, success: true },
+    },
+    asAdmin: {
+      summary: 'As an admin sees them',
+      value: { users: [exampleUser], count: 1, offset: 0, total: 1, success: true },
+    },
+  },
 )
 
-export const UpdateUserBodySchema = Type.Object(
+export const UpdateUserBodySchema = withNamedExamples(
+  Type.Object(
+    {
+      userId: Type.String({ minLength: 1, maxLength: 64, description: 'The user to change' }),
+      data: Type.Object(
+        {
+          email: Type.Optional(CreateUserBodySchema.properties.email),
+          name: Type.Optional(CreateUserBodySchema.properties.name),
+          password: Type.Optional(CreateUserBodySchema.properties.password),
+          username: Type.Optional(CreateUserBodySchema.properties.username),
+          active: Type.Optional(Type.Boolean()),
+          roles: Type.Optional(
+            Type.Array(Type.String({ maxLength: 64 }), {
+              maxItems: 32,
+              description: 'The complete new list of global roles',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    {
+      additionalProperties: false,
+    },
+  ),
   {
-    userId: Type.String({ minLength: 1, maxLength: 64, description: 'The user to change' }),
-    data: Type.Object(
-      {
-        email: Type.Optional(CreateUserBodySchema.properties.email),
-        name: Type.Optional(CreateUserBodySchema.properties.name),
-        password: Type.Optional(CreateUserBodySchema.properties.password),
-        username: Type.Optional(CreateUserBodySchema.properties.username),
-        active: Type.Optional(Type.Boolean()),
-        roles: Type.Optional(
-          Type.Array(Type.String({ maxLength: 64 }), {
-            maxItems: 32,
-            description: 'The complete new list of global roles',
-          }),
-        ),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  {
-    additionalProperties: false,
-    examples: [
-      { userId: 'BsNr28znDkG8aeo7W', data: { name: 'Rocket Cat' } },
-      { userId: 'BsNr28znDkG8aeo7W', data: { active: false } },
-    ],
+    rename: {
+      summary: 'Change the display name',
+      value: { userId: 'BsNr28znDkG8aeo7W', data: { name: 'Rocket Cat' } },
+    },
+    deactivate: {
+      summary: 'Deactivate the user',
+      value: { userId: 'BsNr28znDkG8aeo7W', data: { active: false } },
+    },
   },
 )
 export type UpdateUserBody = Static<typeof UpdateUserBodySchema>

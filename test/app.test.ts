@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { ensureAdmin } from '../domain/users/create.js'
-import { buildApp, createTestUser, testConfig, testDatabase } from './helper.js'
+import {
+  brokenDatabaseConfig,
+  buildApp,
+  createTestUser,
+  testConfig,
+  testDatabase,
+} from './helper.js'
 
 const db = await testDatabase(t)
 
@@ -129,7 +135,6 @@ t.test('an unknown route: 404 error-not-found envelope', async (t) => {
     ['GET', '/api/v1/groups.nothing'],
     ['POST', '/api/v1/groups.nothing'],
     ['GET', '/nowhere'],
-    ['DELETE', '/api/v1/login'],
   ] as const) {
     const response = await app.inject({ method, url, headers: user.headers })
     t.equal(response.statusCode, 404, `${method} ${url}`)
@@ -138,6 +143,52 @@ t.test('an unknown route: 404 error-not-found envelope', async (t) => {
       error: 'API endpoint not found [error-not-found]',
       errorType: 'error-not-found',
     })
+  }
+})
+
+t.test('a method an endpoint does not take: 404, saying which it takes', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+
+  for (const [method, url, expected] of [
+    ['GET', '/api/v1/groups.leave', 'use POST for groups.leave'],
+    ['DELETE', '/api/v1/login', 'use POST for login'],
+    ['POST', '/api/v1/groups.info?roomId=x', 'use GET for groups.info'],
+    ['PUT', '/api/info', 'use GET for /api/info'],
+  ] as const) {
+    const response = await app.inject({ method, url, headers: user.headers })
+    t.equal(response.statusCode, 404, `${method} ${url}`)
+    t.same(response.json(), {
+      success: false,
+      error: `API endpoint not found: ${expected} [error-not-found]`,
+      errorType: 'error-not-found',
+    })
+  }
+})
+
+t.test('schema refusals name the parameter at fault', async (t) => {
+  const app = await buildApp(t, db)
+  const user = await createTestUser(db)
+  const invalid = (message: string) => ({
+    success: false,
+    error: `${message} [invalid-params]`,
+    errorType: 'invalid-params',
+  })
+
+  for (const [payload, expected] of [
+    [{ room: 'abc' }, 'room is not allowed here'],
+    [{ roomId: 5 }, 'roomId must be string'],
+    [[], 'body must be object'],
+    ['"text"', 'body must be object'],
+  ] as const) {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/groups.leave',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    })
+    t.equal(response.statusCode, 400, JSON.stringify(payload))
+    t.same(response.json(), invalid(expected))
   }
 })
 
@@ -165,22 +216,21 @@ t.test('malformed JSON: 400 invalid-params envelope', async (t) => {
   }
 })
 
-t.test('an empty body declared as JSON: 400 invalid-params envelope', async (t) => {
+t.test('an empty body declared as JSON is read as {}', async (t) => {
   const app = await buildApp(t, db)
+  const send = (payload: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/login',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    })
 
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/login',
-    headers: { 'content-type': 'application/json' },
-    payload: '',
-  })
+  const empty = await send('')
+  const braces = await send('{}')
 
-  t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: 'Body cannot be empty when content-type is set to application/json [invalid-params]',
-    errorType: 'invalid-params',
-  })
+  t.equal(empty.statusCode, braces.statusCode)
+  t.same(empty.json(), braces.json())
 })
 
 t.test('a body that is not JSON: 415 envelope', async (t) => {
@@ -237,7 +287,7 @@ t.test('an unexpected failure: 500 with no detail of the cause', async (t) => {
       return args.result
     },
   })
-  const app = await buildApp(t, broken)
+  const app = await buildApp(t, broken, brokenDatabaseConfig())
   const user = await createTestUser(db)
 
   const response = await app.inject({ method: 'GET', url: '/api/v1/me', headers: user.headers })

@@ -143,6 +143,7 @@ t.test('a password on the command line is refused and nothing is created', async
 t.test('create-admin with ADMIN_PASS: an admin who can log in', async (t) => {
   const app = await buildApp(t, db)
   const username = uniqueName('root')
+  const auditedBefore = (await auditRows('users.create')).length
 
   const outcome = await cli(
     [
@@ -168,7 +169,7 @@ t.test('create-admin with ADMIN_PASS: an admin who can log in', async (t) => {
   const login = await logIn(app, username, 'admin pass phrase')
   t.equal(login.statusCode, 200)
   t.same(login.json().data.me.roles, ['admin', 'user'])
-  t.match(await auditRows('users.create'), [
+  t.match((await auditRows('users.create')).slice(auditedBefore), [
     { actor_id: null, after: { userId: user.id, username, roles: ['admin', 'user'] } },
   ])
 })
@@ -267,7 +268,9 @@ t.test('migrate applies every migration to the database the configuration names'
   t.same(outcome, {
     code: 0,
     stdout: `applied: ${Object.keys(migrations).join(', ')}\n`,
-    stderr: '',
+    stderr: fresh
+      ? `using PostgreSQL at ${fresh.env.DATABASE_URL}\n`
+      : 'using the embedded database in memory:// (set DATABASE_URL to use PostgreSQL)\n',
   })
   if (fresh) {
     const rows = await fresh.db
@@ -283,6 +286,24 @@ t.test('migrate applies every migration to the database the configuration names'
     )
   }
 })
+
+t.test(
+  'the tool first says which database it uses; an unreachable one in a sentence',
+  async (t) => {
+    const outcome = await cli(['export-group', 'any-room'], {
+      db: undefined,
+      env: { DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:1/groups' },
+    })
+
+    t.same(outcome, {
+      code: 1,
+      stdout: '',
+      stderr:
+        'using PostgreSQL at postgres://postgres:***@127.0.0.1:1/groups\n' +
+        'private-groups: DATABASE_URL postgres://postgres:***@127.0.0.1:1/groups: nothing listens at 127.0.0.1:1 (connection refused); start PostgreSQL there, or fix the host or port in DATABASE_URL\n',
+    })
+  },
+)
 
 t.test('a bad configuration: exit 1 naming the variable', async (t) => {
   const outcome = await cli(['migrate'], { db: undefined, env: { DATABASE_POOL_SIZE: 'many' } })

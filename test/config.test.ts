@@ -15,6 +15,7 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     ADMIN_PASS: '',
     ADMIN_EMAIL: '',
     ADMIN_NAME: 'Administrator',
+    CREATE_ROCKET_CAT: true,
     RATE_LIMIT_MAX: 10,
     RATE_LIMIT_WINDOW_MS: 60000,
     LOGIN_MAX_FAILURES_PER_USER: 10,
@@ -43,6 +44,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     ADMIN_PASS: 's3cret',
     ADMIN_EMAIL: 'root@example.com',
     ADMIN_NAME: 'Root',
+    CREATE_ROCKET_CAT: 'false',
     RATE_LIMIT_MAX: '0',
     RATE_LIMIT_WINDOW_MS: '1000',
     LOGIN_MAX_FAILURES_PER_USER: '3',
@@ -69,6 +71,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     ADMIN_PASS: 's3cret',
     ADMIN_EMAIL: 'root@example.com',
     ADMIN_NAME: 'Root',
+    CREATE_ROCKET_CAT: false,
     RATE_LIMIT_MAX: 0,
     RATE_LIMIT_WINDOW_MS: 1000,
     LOGIN_MAX_FAILURES_PER_USER: 3,
@@ -126,6 +129,37 @@ t.test('an invalid LOG_LEVEL is refused with an error naming LOG_LEVEL', async (
   for (const level of ['loud', 'INFO', '']) configError(t, { LOG_LEVEL: level }, 'LOG_LEVEL')
 })
 
+t.test('an enumerated or boolean setting lists its allowed values', async (t) => {
+  t.throws(() => loadConfig({ LOG_LEVEL: 'verbose' }), {
+    name: 'ConfigError',
+    message:
+      'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
+  })
+  t.throws(() => loadConfig({ METRICS: 'yes' }), {
+    name: 'ConfigError',
+    message: 'Invalid configuration: METRICS must be true or false (got "yes")',
+  })
+})
+
+t.test('DATABASE_URL must be empty or a postgres:// URL, shown without its password', async (t) => {
+  const expected = (got: string) =>
+    `Invalid configuration: DATABASE_URL must be empty (the embedded database) or a URL like postgres://user:password@host:5432/database (got "${got}")`
+  t.throws(() => loadConfig({ DATABASE_URL: 'localhost/groups' }), {
+    name: 'ConfigError',
+    message: expected('localhost/groups'),
+  })
+  t.throws(() => loadConfig({ DATABASE_URL: 'mysql://app:s3cret@db/groups' }), {
+    message: expected('mysql://app:***@db/groups'),
+  })
+  for (const url of [
+    '',
+    'postgres://app@db/groups',
+    'postgresql://app:x@db:5433/groups?ssl=true',
+  ]) {
+    t.equal(loadConfig({ DATABASE_URL: url }).DATABASE_URL, url)
+  }
+})
+
 t.test('an invalid ROOM_NAME_PATTERN regular expression is refused', async (t) => {
   for (const pattern of ['[', '(unclosed', '*x']) {
     configError(t, { ROOM_NAME_PATTERN: pattern }, 'ROOM_NAME_PATTERN')
@@ -143,4 +177,5 @@ t.test('other out-of-range values are refused by name', async (t) => {
   configError(t, { RATE_LIMIT_WINDOW_MS: '10' }, 'RATE_LIMIT_WINDOW_MS')
   configError(t, { LOGIN_MAX_FAILURES_PER_USER: 'ten' }, 'LOGIN_MAX_FAILURES_PER_USER')
   configError(t, { LOGIN_BLOCK_WINDOW_MS: '0' }, 'LOGIN_BLOCK_WINDOW_MS')
+  configError(t, { CREATE_ROCKET_CAT: 'yes' }, 'CREATE_ROCKET_CAT')
 })

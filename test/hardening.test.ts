@@ -108,7 +108,7 @@ t.test('CORS is off unless CORS_ORIGIN is set', async (t) => {
   t.equal(preflight.statusCode, 404)
   t.same(preflight.json(), {
     success: false,
-    error: 'API endpoint not found [error-not-found]',
+    error: 'API endpoint not found: use GET for me [error-not-found]',
     errorType: 'error-not-found',
   })
   t.notOk(preflight.headers['access-control-allow-origin'])

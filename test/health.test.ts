@@ -6,7 +6,7 @@ import { createDatabase, migrateToLatest } from '../db/database.js'
 import type { Database } from '../db/types.js'
 import { randomId } from '../domain/ids.js'
 import { migrations } from '../migrations/index.js'
-import { buildApp, postgresUrl, testDatabase } from './helper.js'
+import { brokenDatabaseConfig, buildApp, postgresUrl, testDatabase } from './helper.js'
 
 const db = await testDatabase(t)
 
@@ -42,7 +42,7 @@ t.test('GET /livez: 200 without a login', async (t) => {
 })
 
 t.test('GET /livez answers 200 while the database is down', async (t) => {
-  const app = await buildApp(t, unreachableDatabase(t, refused))
+  const app = await buildApp(t, unreachableDatabase(t, refused), brokenDatabaseConfig())
 
   const response = await app.inject({ method: 'GET', url: '/livez' })
 
@@ -65,13 +65,14 @@ t.test('GET /readyz: 200 when the database answers and is migrated', async (t) =
 })
 
 t.test('GET /readyz: 503 when the database refuses connections', async (t) => {
-  const app = await buildApp(t, unreachableDatabase(t, refused))
+  const app = await buildApp(t, unreachableDatabase(t, refused), brokenDatabaseConfig())
 
   const response = await app.inject({ method: 'GET', url: '/readyz' })
 
   t.equal(response.statusCode, 503)
   t.same(response.json(), unready('down', 'unknown', 'The database does not answer'))
   t.equal(response.headers['cache-control'], 'no-store')
+  t.equal(response.headers['content-type'], 'application/json')
   t.notMatch(response.body, /ECONNREFUSED|5432/, 'the cause stays in the log')
 })
 
@@ -79,6 +80,7 @@ t.test('GET /readyz: 503 when the database does not answer in time', async (t) =
   const app = await buildApp(
     t,
     unreachableDatabase(t, () => new Promise<never>(() => {})),
+    brokenDatabaseConfig(),
   )
 
   const response = await app.inject({ method: 'GET', url: '/readyz' })

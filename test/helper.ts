@@ -49,6 +49,15 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...overrides })
 }
 
+/**
+ * The config for an app built on a database that fails from its start, which only an injected
+ * database can do (the service's own start migrates first): nothing is written at start, so no
+ * `rocket.cat` is created.
+ */
+export function brokenDatabaseConfig(): Config {
+  return testConfig({ CREATE_ROCKET_CAT: 'false' })
+}
+
 /** The whole app on a fresh Fastify instance over the given database, closed after the test. */
 export async function buildApp(
   t: Test,

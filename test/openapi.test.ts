@@ -24,7 +24,7 @@ interface SchemaObject {
 interface MediaType {
   schema?: SchemaObject
   example?: unknown
-  examples?: Record<string, { value?: unknown }>
+  examples?: Record<string, { summary?: string; value?: unknown }>
 }
 
 interface Parameter {
@@ -299,37 +299,51 @@ t.test('the document lists exactly the routes the server has', async (t) => {
   t.same(documentedRoutes(doc).sort(), apiRoutes, 'the document has those routes and no other')
 })
 
-t.test('groups.leave documents 200, 400 and 401 with the seed example', async (t) => {
-  const { doc } = await openApi(t)
-  const leave = operation(doc, 'POST /api/v1/groups.leave')
-  t.same(Object.keys(leave.responses).sort(), ['200', '400', '401'])
-  const shown = examples(leave.responses['200']?.content?.['application/json'])
-  t.same(shown[0], seedLeaveExample, "Rocket.Chat's reference example comes first")
-  t.equal(shown.length, 2, 'then one with everything this service sends')
-  const body = leave.requestBody?.content['application/json']
-  t.same(Object.keys(body?.schema?.properties ?? {}), ['roomId', 'roomName'])
-  t.same(examples(body), [{ roomId: 'ByehQjC44FwMeiLbX' }])
-})
+t.test(
+  'groups.leave documents 200, 400 and 401, its own example first, then the seed',
+  async (t) => {
+    const { doc } = await openApi(t)
+    const leave = operation(doc, 'POST /api/v1/groups.leave')
+    t.same(Object.keys(leave.responses).sort(), ['200', '400', '401'])
+    const media = leave.responses['200']?.content?.['application/json']
+    t.same(Object.keys(media?.examples ?? {}), ['thisService', 'rocketChatReference'])
+    const [own, seed] = examples(media)
+    t.match(
+      own,
+      { group: { fname: 'team-testing', usersCount: 1 } },
+      'everything this service sends',
+    )
+    t.same(seed, seedLeaveExample, "then Rocket.Chat's reference example")
+    const body = leave.requestBody?.content['application/json']
+    t.same(Object.keys(body?.schema?.properties ?? {}), ['roomId', 'roomName'])
+    t.same(examples(body), [{ roomId: 'ByehQjC44FwMeiLbX' }])
+  },
+)
 
-t.test('groups.rename documents 200, 400 and 401 with the seed examples', async (t) => {
-  const { doc } = await openApi(t)
-  const rename = operation(doc, 'POST /api/v1/groups.rename')
-  t.same(Object.keys(rename.responses).sort(), ['200', '400', '401'])
-  const shown = examples(rename.responses['200']?.content?.['application/json'])
-  t.same(shown[0], seedRenameExample, "Rocket.Chat's reference example comes first")
-  t.equal(shown.length, 2, 'then one with everything this service sends')
-  const body = rename.requestBody?.content['application/json']
-  t.same(examples(body), [{ roomId: 'ByehQjC44FwMeiLbX', name: 'new-name' }])
-  t.same(body?.schema?.required, ['name'])
-  t.same(examples(rename.responses['400']?.content?.['application/json']), [
-    { success: false, error: 'The bodyParam "name" is required' },
-    {
-      success: false,
-      error: 'The parameter "roomId" or "roomName" is required [error-room-param-not-provided]',
-      errorType: 'error-room-param-not-provided',
-    },
-  ])
-})
+t.test(
+  'groups.rename documents 200, 400 and 401, its own example first, then the seed',
+  async (t) => {
+    const { doc } = await openApi(t)
+    const rename = operation(doc, 'POST /api/v1/groups.rename')
+    t.same(Object.keys(rename.responses).sort(), ['200', '400', '401'])
+    const media = rename.responses['200']?.content?.['application/json']
+    t.same(Object.keys(media?.examples ?? {}), ['thisService', 'rocketChatReference'])
+    const [own, seed] = examples(media)
+    t.match(own, { group: { name: 'new-name', fname: 'new-name', usersCount: 2 } })
+    t.same(seed, seedRenameExample, "then Rocket.Chat's reference example")
+    const body = rename.requestBody?.content['application/json']
+    t.same(examples(body), [{ roomId: 'ByehQjC44FwMeiLbX', name: 'new-name' }])
+    t.same(body?.schema?.required, ['name'])
+    t.same(examples(rename.responses['400']?.content?.['application/json']), [
+      { success: false, error: 'The bodyParam "name" is required' },
+      {
+        success: false,
+        error: 'The parameter "roomId" or "roomName" is required [error-room-param-not-provided]',
+        errorType: 'error-room-param-not-provided',
+      },
+    ])
+  },
+)
 
 t.test('refusals document the error envelopes', async (t) => {
   const { doc } = await openApi(t)
@@ -386,6 +400,52 @@ t.test(
 
 /** With metrics and rate limits on, the document also has `/metrics` and every 429. */
 const everythingOn = () => testConfig({ METRICS: 'true', RATE_LIMIT_MAX: '10' })
+
+t.test(
+  'every 200 has a description of its own, and examples are named for what they show',
+  async (t) => {
+    const { response, doc } = await openApi(t, everythingOn())
+    for (const route of documentedRoutes(doc)) {
+      const { requestBody, responses } = operation(doc, route)
+      const description = responses['200']?.description ?? ''
+      t.ok(description.trim() && description !== 'Default Response', `${route} 200: ${description}`)
+      const media = [
+        ...Object.values(requestBody?.content ?? {}),
+        ...Object.values(responses).flatMap((answer) => Object.values(answer.content ?? {})),
+      ]
+      for (const { examples: named = {} } of media) {
+        for (const [name, example] of Object.entries(named)) {
+          t.notMatch(name, /^example\d+$/, `${route} names its example ${name}`)
+          t.ok(example.summary?.trim(), `${route} example ${name} has a summary`)
+        }
+      }
+    }
+    t.notMatch(response.body, /x-examples|x-response-description/, 'no helper keyword is left in')
+  },
+)
+
+t.test(
+  'the login examples log in the admin a fresh ADMIN_PASS=change-me start creates',
+  async (t) => {
+    const { app, doc } = await openApi(t, testConfig({ ADMIN_PASS: 'change-me' }))
+    const body = operation(doc, 'POST /api/v1/login').requestBody?.content['application/json']
+    const shown = examples(body)
+    t.same(shown[0], { user: 'admin', password: 'change-me' }, 'the admin comes first')
+    const withPassword = shown.filter(
+      (example) => typeof example === 'object' && example !== null && 'password' in example,
+    )
+    t.equal(withPassword.length, 2, 'by username and by email')
+    for (const example of withPassword) {
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/login',
+        payload: example as object,
+      })
+      t.equal(login.statusCode, 200, `${JSON.stringify(example)} logs in`)
+      t.equal(login.json().data.me.username, 'admin')
+    }
+  },
+)
 
 for (const [setting, config] of [
   ['the default settings', undefined],

@@ -475,3 +475,40 @@ t.test('POST /api/v1/groups.leave over a socket with plain fetch', async (t) => 
     { username: owner.username, roles: ['owner'] },
   ])
 })
+
+t.test(
+  'the client logs out with post("/v1/logout") and no body; the token is then dead',
+  async (t) => {
+    const { baseUrl } = await listening(t)
+    const user = await createTestUser(db)
+    const { client } = await loggedInClient(baseUrl, user)
+    t.match(await client.get('/v1/me'), { _id: user.id, username: user.username }, 'logged in')
+
+    const body = await client.post('/v1/logout')
+
+    t.same(body, { status: 'success', data: { message: "You've been logged out!" }, success: true })
+    const after = await refusal(client.get('/v1/me'))
+    t.equal(after.status, 401)
+    t.same(after.body, {
+      success: false,
+      status: 'error',
+      message: NOT_LOGGED_IN,
+      error: NOT_LOGGED_IN,
+    })
+  },
+)
+
+t.test(
+  'answers carry Content-Type: application/json exactly, as Rocket.Chat’s tests compare it',
+  async (t) => {
+    const { baseUrl } = await listening(t)
+    const user = await createTestUser(db)
+    const { body } = await loggedInClient(baseUrl, user)
+    const { data } = body as { data: LoginData }
+    const headers = { 'x-user-id': data.userId, 'x-auth-token': data.authToken }
+    for (const path of ['/api/v1/me', '/api/v1/groups.list', '/api/v1/groups.info', '/api/info']) {
+      const response = await fetch(`${baseUrl}${path}`, { headers })
+      t.equal(response.headers.get('content-type'), 'application/json', path)
+    }
+  },
+)

@@ -24,7 +24,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The process runs */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -74,7 +74,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Ready: the database answers and its schema is current */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -159,7 +159,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -227,7 +227,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Logged in: send `data.userId` as `X-User-Id` and `data.authToken` as `X-Auth-Token` (on this page: Authorize) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -388,7 +388,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Logged out: the token no longer works */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -508,7 +508,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -662,7 +662,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -823,7 +823,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -946,8 +946,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
                     offset?: number;
-                    /** @description Items per page; above 100 is cut to 100 */
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
                     count?: number;
                     /**
                      * @description A JSON object of field to 1 (ascending) or -1 (descending), most significant first; fields: `username`, `name`, `createdAt`. Anything else is `error-invalid-sort`.
@@ -966,7 +967,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1126,7 +1127,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1300,7 +1301,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1447,7 +1448,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1564,11 +1565,11 @@ export interface paths {
          * Create a private group
          * @description Permission required: the global `create-p` (by default admin, user, bot and app).
          *
-         *     Refusals, in the order they are checked: a missing or blank `name` (`Body param "name" is required`, no errorType); no `create-p` (`error-not-allowed`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); a name another group holds (`error-duplicate-channel-name`); a username (`error-duplicate-handle`); `excludeSelf` without any valid user in `members` (`error-invalid-members`). Keys the body does not define, also inside `extraData`, are `invalid-params`.
+         *     Refusals, in the order they are checked: a missing or blank `name` (`Body param "name" is required`, no errorType); no `create-p` (`error-not-allowed`); `extraData` asking for a feature this service does not have — `encrypted`, `broadcast` or `federated` set to `true`, or a non-empty `teamId` (`error-not-supported`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); a name another group holds (`error-duplicate-channel-name`); a username (`error-duplicate-handle`); `excludeSelf` without any valid user in `members` (`error-invalid-members`). Keys the body does not define are `invalid-params`.
          *
          *     `members` lists usernames to add, compared without case; unknown and deactivated users are skipped. The caller joins as the owner. With `excludeSelf` the caller does not join (unless listed in `members`) and the first valid user in `members` becomes the owner instead, so every group starts with an owner.
          *
-         *     `customFields` (an object of at most 50 keys) is stored and shown as `customFields`. `extraData` takes `topic`, `description`, `announcement`, `readOnly` and `customFields`; the top-level `readOnly` and `customFields` win over those in `extraData`. Creating writes no system message.
+         *     `customFields` (an object of at most 50 keys) is stored and shown as `customFields`. `extraData` takes `topic`, `description`, `announcement`, `readOnly` and `customFields`; the top-level `readOnly` and `customFields` win over those in `extraData`. Rocket.Chat's clients also send `encrypted`, `broadcast`, `federated` and `teamId`: they are taken when they ask for nothing (`false`; `teamId` null or empty) and refused otherwise, as above. Other keys in `extraData` are ignored: neither stored nor refused. Creating writes no system message.
          */
         post: {
             parameters: {
@@ -1590,7 +1591,7 @@ export interface paths {
                         customFields?: {
                             [key: string]: unknown;
                         };
-                        /** @description More room settings, as Rocket.Chat takes them */
+                        /** @description More room settings, as Rocket.Chat takes them; keys not listed here are ignored */
                         extraData?: {
                             /** @description The topic */
                             topic?: string;
@@ -1604,12 +1605,22 @@ export interface paths {
                             customFields?: {
                                 [key: string]: unknown;
                             };
+                            /** @description Only `false`: this service has no end-to-end encrypted groups, so `true` is refused (`error-not-supported`) */
+                            encrypted?: boolean;
+                            /** @description Only `false`: this service has no broadcast groups, so `true` is refused (`error-not-supported`) */
+                            broadcast?: boolean;
+                            /** @description Only `false`: this service has no federated groups, so `true` is refused (`error-not-supported`) */
+                            federated?: boolean;
+                            /** @description Only null or empty: this service has no teams, so a team ID is refused (`error-not-supported`) */
+                            teamId?: string | null;
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1790,7 +1801,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1964,8 +1975,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
                     offset?: number;
-                    /** @description Items per page; above 100 is cut to 100 */
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
                     count?: number;
                     /**
                      * @description A JSON object of field to 1 (ascending) or -1 (descending), most significant first; fields: `name`, `fname`, `ts`, `_updatedAt`, `msgs`, `usersCount`. Anything else is `error-invalid-sort`.
@@ -1979,7 +1991,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2156,8 +2168,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
                     offset?: number;
-                    /** @description Items per page; above 100 is cut to 100 */
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
                     count?: number;
                     /**
                      * @description A JSON object of field to 1 (ascending) or -1 (descending), most significant first; fields: `name`, `fname`, `ts`, `_updatedAt`, `msgs`, `usersCount`. Anything else is `error-invalid-sort`.
@@ -2176,7 +2189,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2395,8 +2408,9 @@ export interface paths {
                      * @example team-testing
                      */
                     roomName?: string;
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
                     offset?: number;
-                    /** @description Items per page; above 100 is cut to 100 */
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
                     count?: number;
                     /**
                      * @description A JSON object of field to 1 (ascending) or -1 (descending), most significant first; fields: `username`, `name`. Anything else is `error-invalid-sort`.
@@ -2410,7 +2424,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2551,18 +2565,19 @@ export interface paths {
                      */
                     roomName?: string;
                     /**
-                     * @description Newest time to include
+                     * @description Newest time to include: an ISO-8601 date-time from year 0001 to 9999 (UTC)
                      * @example 2016-12-09T16:00:00.000Z
                      */
                     latest?: string;
                     /**
-                     * @description Oldest time to include
+                     * @description Oldest time to include: an ISO-8601 date-time from year 0001 to 9999 (UTC)
                      * @example 2016-12-09T15:00:00.000Z
                      */
                     oldest?: string;
                     inclusive?: boolean;
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
                     offset?: number;
-                    /** @description Messages; above 100 is cut to 100 */
+                    /** @description Messages per page (0 to 2147483647); above 100 is cut to 100 */
                     count?: number;
                 };
                 header?: never;
@@ -2571,7 +2586,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2745,8 +2760,9 @@ export interface paths {
                      * @example team-testing
                      */
                     roomName?: string;
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
                     offset?: number;
-                    /** @description Items per page; above 100 is cut to 100 */
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
                     count?: number;
                     /**
                      * @description A JSON object of field to 1 (ascending) or -1 (descending), most significant first; fields: `ts`, `_updatedAt`. Anything else is `error-invalid-sort`.
@@ -2765,7 +2781,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2951,7 +2967,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3107,7 +3123,7 @@ export interface paths {
          *
          *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `leave-p` (`error-not-allowed`); the caller is the group's last owner, also when they are its only member (`error-you-are-last-owner`).
          *
-         *     Leaving takes the caller's room roles with their membership, lowers `usersCount` and writes a `ul` system message, counted in `msgs`. The body shows the group after the caller left. The first 200 example is Rocket.Chat's own, which predates `fname` and `usersCount`; the second shows everything this service sends.
+         *     Leaving takes the caller's room roles with their membership, lowers `usersCount` and writes a `ul` system message, counted in `msgs`. The body shows the group after the caller left. The 200 examples show this service's answer first, then Rocket.Chat's own (pick it under Examples), which predates `fname` and `usersCount`.
          */
         post: {
             parameters: {
@@ -3138,7 +3154,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3318,7 +3334,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3481,9 +3497,11 @@ export interface paths {
          * Remove a user from a private group
          * @description Permission required: `remove-user` in the group (its owners and moderators, and admins who are members), or the global `kick-user-from-any-p-room` (no role holds it by default). Only a holder of `kick-user-from-any-p-room` may act on a group they are not in; to anyone else such a group answers `error-room-not-found`, like one that does not exist.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no permission (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); the group's last owner (`error-you-are-last-owner`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no permission (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`), except for a holder of `kick-user-from-any-p-room`; the group's last owner (`error-you-are-last-owner`).
          *
          *     The user's room roles go with their membership; `usersCount` drops and an `ru` system message is written, counted in `msgs`.
+         *
+         *     As in Rocket.Chat, a holder of `kick-user-from-any-p-room` skips the check that the user is a member: kicking an existing user who is not in the group answers 200 `{success:true}` and changes nothing (no system message, no counts, no `_updatedAt`).
          */
         post: {
             parameters: {
@@ -3525,7 +3543,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3666,7 +3684,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3807,7 +3825,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3955,7 +3973,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4096,7 +4114,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4244,7 +4262,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4385,7 +4403,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4511,7 +4529,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4676,7 +4694,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4795,7 +4813,7 @@ export interface paths {
          *
          *     Refusals, in the order they are checked: a missing or blank `name` (`The bodyParam "name" is required`, no errorType); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `edit-room` (`error-action-not-allowed`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); the current name or another group's (`error-duplicate-channel-name`); a username (`error-duplicate-handle`).
          *
-         *     A rename sets `name` and `fname` and writes an `r` system message, counted in `msgs`. Read-only groups can be renamed. The first 200 example is Rocket.Chat's own, which predates `fname` and `usersCount`; the second shows everything this service sends.
+         *     A rename sets `name` and `fname` and writes an `r` system message, counted in `msgs`. Read-only groups can be renamed. The 200 examples show this service's answer first, then Rocket.Chat's own (pick it under Examples), which predates `fname` and `usersCount`.
          */
         post: {
             parameters: {
@@ -4832,7 +4850,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5004,7 +5022,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5139,7 +5157,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5274,7 +5292,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5409,7 +5427,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5544,7 +5562,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5746,7 +5764,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5950,7 +5968,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6145,7 +6163,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6275,7 +6293,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6403,7 +6421,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6531,7 +6549,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6665,7 +6683,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success; the body is only `success: true` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6783,8 +6801,9 @@ export interface paths {
                      * @example team-testing
                      */
                     roomName?: string;
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
                     offset?: number;
-                    /** @description Items per page; above 100 is cut to 100 */
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
                     count?: number;
                     /**
                      * @description A JSON object of field to 1 (ascending) or -1 (descending), most significant first; fields: `ts`. Anything else is `error-invalid-sort`.
@@ -6798,7 +6817,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6973,7 +6992,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /**
-                     * @description Only permissions changed after this moment (an ISO-8601 date)
+                     * @description Only permissions changed after this moment (an ISO-8601 date from year 0001 to 9999)
                      * @example 2016-12-09T15:08:58.042Z
                      */
                     updatedSince?: string;
@@ -6984,7 +7003,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7185,7 +7204,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7349,7 +7368,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7508,7 +7527,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7682,7 +7701,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Success */
                 200: {
                     headers: {
                         [name: string]: unknown;

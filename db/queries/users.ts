@@ -98,6 +98,28 @@ export async function insertUser(db: Executor, user: NewUser, roles: string[]) {
   }
 }
 
+/**
+ * Inserts the user with their roles unless a user with that id or username (any case) exists:
+ * false then, and nothing written. Concurrent callers wait for each other on the unique index
+ * instead of failing, so two processes starting at once create one user.
+ */
+export async function insertUserIfAbsent(db: Executor, user: NewUser, roles: string[]) {
+  const inserted = await db
+    .insertInto('users')
+    .values(user)
+    .onConflict((conflict) => conflict.doNothing())
+    .returning('id')
+    .executeTakeFirst()
+  if (!inserted) return false
+  if (roles.length > 0) {
+    await db
+      .insertInto('user_roles')
+      .values(roles.map((role) => ({ user_id: user.id, role_id: role })))
+      .execute()
+  }
+  return true
+}
+
 /** A user, active or not, by id or (case-insensitively) by username, with their global roles. */
 export async function findAnyUser(db: Executor, ref: { id: string } | { username: string }) {
   let query = db.selectFrom('users').select(userColumns).select(userRoles.as('roles'))

@@ -9,6 +9,7 @@ import type { PermissionsUpdateBody, PermissionView } from '../../schemas/admin.
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { authChangesSettled } from '../auth/auth-changes.js'
+import { isStorableTime } from '../dates.js'
 import { ApiError, errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 
@@ -21,7 +22,7 @@ export async function listAllPermissions(db: Db, updatedSince?: string) {
   let after: Date | undefined
   if (updatedSince) {
     after = new Date(updatedSince)
-    if (Number.isNaN(after.getTime())) {
+    if (!isStorableTime(after)) {
       throw new ApiError(
         'error-roomId-param-invalid',
         'The "updatedSince" query parameter must be a valid date.',

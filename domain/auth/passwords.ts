@@ -10,11 +10,12 @@ export function hashPassword(password: string): Promise<string> {
 let decoyHash: Promise<string> | undefined
 
 /**
- * Checks a password against a stored hash. Without a stored hash (no such user) it still
- * spends the time of a real check, so an unknown user and a wrong password look alike.
+ * Checks a password against a stored hash. Without a stored hash (no such user, or a user
+ * without a password such as the bot `rocket.cat`) it still spends the time of a real check
+ * and fails, so those look like a wrong password.
  */
-export async function checkPassword(storedHash: string | undefined, password: string) {
-  if (storedHash === undefined) {
+export async function checkPassword(storedHash: string | null | undefined, password: string) {
+  if (storedHash === undefined || storedHash === null) {
     decoyHash ??= hashPassword('decoy password for unknown users')
     await verify(await decoyHash, password)
     return false

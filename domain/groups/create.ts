@@ -5,7 +5,7 @@ import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
 import type { CreateGroupBody, GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { ApiError, errors } from '../errors.js'
+import { ApiError, errors, type UnsupportedFeature, unsupportedFeatures } from '../errors.js'
 import { randomId } from '../ids.js'
 import { hasPermission } from '../permissions.js'
 import { isUniqueViolation } from '../unique.js'
@@ -25,6 +25,17 @@ function roomSettings(input: CreateGroupBody) {
     topic: extra.topic ?? null,
     description: extra.description ?? null,
     announcement: extra.announcement ?? null,
+  }
+}
+
+/**
+ * Refuses `extraData` that turns on a feature this service lacks (a `true` switch, a team ID),
+ * rather than create a group that lacks what was asked for. Other unknown keys are ignored.
+ */
+function refuseUnsupportedFeatures(extra: CreateGroupBody['extraData']) {
+  if (!extra) return
+  for (const key of Object.keys(unsupportedFeatures) as UnsupportedFeature[]) {
+    if (extra[key]) throw errors.notSupported(key)
   }
 }
 
@@ -55,6 +66,7 @@ export async function createGroup(
   const name = input.name.trim()
   if (!name) throw new ApiError(undefined, 'Body param "name" is required')
   if (!(await hasPermission(db, actor, 'create-p'))) throw errors.notAllowed()
+  refuseUnsupportedFeatures(input.extraData)
   const settings = roomSettings(input)
 
   try {

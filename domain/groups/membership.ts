@@ -112,7 +112,13 @@ export async function inviteToGroup(db: Db, actor: Actor, input: InviteInput): P
   return loadGroupView(db, invited)
 }
 
-/** Removes another user from a group; the group's last owner cannot be removed. */
+const KICK: ManagePermissions = { inRoom: 'remove-user', anyGroup: 'kick-user-from-any-p-room' }
+
+/**
+ * Removes another user from a group; the group's last owner cannot be removed. A holder of
+ * `kick-user-from-any-p-room` skips the check that the user is a member, as in Rocket.Chat:
+ * kicking someone who is not in the group succeeds and changes nothing.
+ */
 export async function kickFromGroup(
   db: Db,
   actor: Actor,
@@ -120,13 +126,13 @@ export async function kickFromGroup(
 ): Promise<void> {
   const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
-    const room = await findGroupToManage(trx, grants, input, actor, {
-      inRoom: 'remove-user',
-      anyGroup: 'kick-user-from-any-p-room',
-    })
+    const room = await findGroupToManage(trx, grants, input, actor, KICK)
     const user = await findTargetUser(trx, input)
     const roles = await findMemberRoles(trx, room.id, user.id)
-    if (!roles) throw errors.userNotInRoom()
+    if (!roles) {
+      if (allows(grants, actor, KICK.anyGroup)) return
+      throw errors.userNotInRoom()
+    }
     if (roles.includes('owner') && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
       throw errors.lastOwner()
     }

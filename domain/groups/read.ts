@@ -21,6 +21,7 @@ import type { Message } from '../../db/types.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { MessageView } from '../../schemas/messages.js'
 import type { Actor } from '../actor.js'
+import { timeParam } from '../dates.js'
 import { errors } from '../errors.js'
 import {
   type ListParams,
@@ -166,12 +167,14 @@ export async function groupHistory(
   ref: RoomLookup,
   params: HistoryParams,
 ): Promise<MessageView[]> {
+  const latest = timeParam('latest', params.latest)
+  const oldest = timeParam('oldest', params.oldest)
   const room = await findGroupForMember(db, ref, actor)
   const messages = await listRoomMessages(db, room.id, {
     ...pageOf(params, 20),
     inclusive: params.inclusive ?? false,
-    latest: params.latest ? new Date(params.latest) : undefined,
-    oldest: params.oldest ? new Date(params.oldest) : undefined,
+    latest,
+    oldest,
   })
   return messages.map(toMessageView)
 }

@@ -65,13 +65,18 @@ export async function createUser(db: Db, actor: Actor | null, input: NewUserInpu
   return toUserView(user)
 }
 
+/** Whether some user holds the admin role, so someone can administer the service. */
+export function adminExists(db: Db): Promise<boolean> {
+  return anyUserHasRole(db, 'admin')
+}
+
 /** First start: creates the configured admin when no user holds the admin role yet. */
 export async function ensureAdmin(
   db: Db,
   admin: { username: string; password: string; email: string; name: string },
 ): Promise<UserView | undefined> {
   if (!admin.password) return undefined
-  if (await anyUserHasRole(db, 'admin')) return undefined
+  if (await adminExists(db)) return undefined
   return createUser(db, null, {
     username: admin.username,
     password: admin.password,

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { version } from '../../version.js'
+import { swaggerPage } from './swagger-page.js'
 
 /** The OpenAPI document, built from the route schemas, and the page that renders it. */
 export default fp(
@@ -12,13 +13,24 @@ export default fp(
         info: {
           title: 'Private groups API',
           description:
-            'A Rocket.Chat-compatible REST API for private groups. Log in with `POST /api/v1/login`, then send the returned `userId` and `authToken` as the `X-User-Id` and `X-Auth-Token` headers.',
+            'A Rocket.Chat-compatible REST API for private groups. Log in with `POST /api/v1/login`, then send the returned `userId` and `authToken` as the `X-User-Id` and `X-Auth-Token` headers.\n\n' +
+            'On this page: open `POST /api/v1/login`, press *Try it out* and *Execute* (the example is the admin a fresh `ADMIN_PASS=change-me npm start` creates); then press *Authorize*, paste `data.userId` and `data.authToken` into the two fields, and press the one *Authorize* button below them. Every *Try it out* then sends both headers.',
           version,
         },
         components: {
           securitySchemes: {
-            userId: { type: 'apiKey', in: 'header', name: 'X-User-Id' },
-            authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+            userId: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'X-User-Id',
+              description: '`data.userId` from login; sent with `X-Auth-Token`, never alone',
+            },
+            authToken: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'X-Auth-Token',
+              description: '`data.authToken` from login; sent with `X-User-Id`, never alone',
+            },
           },
         },
         tags: [
@@ -37,7 +49,7 @@ export default fp(
         ],
       },
     })
-    await app.register(swaggerUi, { routePrefix: '/api/docs' })
+    await app.register(swaggerUi, swaggerPage)
   },
   { name: 'swagger' },
 )

@@ -37,8 +37,71 @@ const HOSTILE_STRINGS = [
   '{}',
 ]
 
+/** Numbers past every bound a schema states, as JSON values. */
+const EXTREME_NUMBERS = [
+  1e308,
+  -1e308,
+  2 ** 53 + 1,
+  2 ** 63,
+  2 ** 64,
+  -(2 ** 63),
+  2 ** 31,
+  2 ** 31 - 1,
+  -0,
+  -1,
+  1.5,
+]
+
+/** The same as query-string text, with the forms only text carries: exponents, hex, names. */
+const EXTREME_NUMBER_TEXTS = [
+  '1e308',
+  '-1e308',
+  '1e309',
+  '-1e309',
+  '1e20',
+  '1E3',
+  '9007199254740993',
+  '9223372036854775808',
+  '18446744073709551616',
+  '123456789012345678901234567890',
+  '-123456789012345678901234567890',
+  '0x10',
+  '0b11',
+  '0o7',
+  '-0',
+  '+0',
+  '+1',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1.5',
+  '.5',
+  '5.',
+  '1_000',
+  ' 1',
+  '2147483648',
+]
+
+/** Dates at and past the edges of what PostgreSQL and JavaScript store, and leap seconds. */
+const EDGE_DATES = [
+  '0000-01-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '0001-01-01T00:00:00+00:01',
+  '9999-12-31T23:59:59.999Z',
+  '9999-12-31T23:59:59-23:59',
+  '2016-12-31T23:59:60Z',
+  '+275760-09-13T00:00:00Z',
+  '+275760-09-13T00:00:00.001Z',
+  '-271821-04-20T00:00:00Z',
+  '-000001-01-01T00:00:00Z',
+  '294277-01-01T00:00:00Z',
+  '-4714-11-24T00:00:00Z',
+  '1970-01-01T00:00:00.0000000001Z',
+]
+
 const hostileString = fc.oneof(
   fc.constantFrom(...HOSTILE_STRINGS),
+  fc.constantFrom(...EXTREME_NUMBER_TEXTS, ...EDGE_DATES),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.integer({ min: 1_000, max: 90_000 }).map((size) => 'x'.repeat(size)),
@@ -60,7 +123,7 @@ const pollutingObject = fc.constantFrom(
 
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   hostileString,
-  fc.constantFrom(null, true, false, 0, -1, 1.5, 2 ** 53, -(2 ** 31), 1e308),
+  fc.constantFrom(null, true, false, 0, ...EXTREME_NUMBERS),
   fc.array(hostileString, { maxLength: 5 }),
   deepNesting,
   pollutingObject,
@@ -84,16 +147,34 @@ function schemaArbitrary(schema: JsonSchema, known: KnownValues, depth = 0): fc.
         minLength: typeof schema.minLength === 'number' ? schema.minLength : 0,
         maxLength: Math.min(max, 64),
       })
-      const usable = known.strings.filter((value) => value.length <= max)
+      if (schema.format === 'date-time') {
+        return fc.oneof(
+          fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+          fc.constantFrom(...EDGE_DATES),
+          generated,
+        )
+      }
+      // The schema's own examples (a valid `sort`, say) let a request reach the parameters after it.
+      const examples = Array.isArray(schema.examples) ? (schema.examples as string[]) : []
+      const usable = [...known.strings, ...examples].filter((value) => value.length <= max)
       return usable.length ? fc.oneof(fc.constantFrom(...usable), generated) : generated
     }
     case 'integer':
-      return fc.integer({
-        min: typeof schema.minimum === 'number' ? schema.minimum : -1000,
-        max: typeof schema.maximum === 'number' ? schema.maximum : 1000,
-      })
+      return fc.oneof(
+        fc.integer({
+          min: typeof schema.minimum === 'number' ? schema.minimum : -1000,
+          max: typeof schema.maximum === 'number' ? schema.maximum : 1000,
+        }),
+        fc.constantFrom(...EXTREME_NUMBERS),
+        // Text reaches query strings as sent; in a JSON body it is a type error.
+        fc.constantFrom(...EXTREME_NUMBER_TEXTS),
+      )
     case 'number':
-      return fc.double({ noNaN: true, noDefaultInfinity: true })
+      return fc.oneof(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.constantFrom(...EXTREME_NUMBERS),
+        fc.constantFrom(...EXTREME_NUMBER_TEXTS),
+      )
     case 'boolean':
       return fc.boolean()
     case 'array': {
@@ -166,6 +247,8 @@ function bodyText(schema: JsonSchema | undefined, known: KnownValues): fc.Arbitr
         '{"constructor":{"prototype":{"polluted":"yes"}}}',
         '{"roomId":"a","roomId":"b"}',
         '{"a":',
+        '{"roomId":"x","count":1e309,"offset":-1e309}',
+        '{"readOnly":1e400,"members":[1e309]}',
         '\u0000',
         '',
         `{"roomName":"${'y'.repeat(BODY_LIMIT + 10)}"}`,
@@ -262,6 +345,63 @@ function parse(text: string): unknown {
   }
 }
 
+/** Checks one answer against the API's contract, counting and describing what breaks it. */
+function record(
+  stats: FuzzStats,
+  route: CollectedRoute,
+  response: { statusCode: number; body: string },
+  request: string,
+) {
+  stats.requests += 1
+  const status = response.statusCode
+  const describe = () => `${route.key}${request} -> ${status} ${response.body.slice(0, 300)}`
+  if (status >= 500) {
+    stats.serverErrors += 1
+    stats.findings.push(`5xx: ${describe()}`)
+  }
+  if (status >= 300 && !isEnvelope(status, parse(response.body))) {
+    stats.envelopeViolations += 1
+    stats.findings.push(`envelope: ${describe()}`)
+  }
+  if (!documented(route, status)) {
+    stats.undocumentedStatuses += 1
+    stats.findings.push(`undocumented status: ${describe()}`)
+  }
+  if (status >= 300 && STACK_OR_SQL.test(response.body)) {
+    stats.leaks += 1
+    stats.findings.push(`leak: ${describe()}`)
+  }
+}
+
+/** A parameter that holds a time, by its format or, for those declared as plain text, its name. */
+function isTimeParameter(name: string, schema: JsonSchema): boolean {
+  return schema.format === 'date-time' || /since|latest|oldest/i.test(name)
+}
+
+/**
+ * Query strings for a route, one per parameter and extreme value: each number parameter with
+ * every number past its bounds, each time parameter with every date past PostgreSQL's, the group
+ * named so the request reaches the database.
+ */
+function extremeQueries(route: CollectedRoute, roomId: string): string[] {
+  const properties = (route.querystring?.properties ?? {}) as Record<string, JsonSchema>
+  const queries: string[] = []
+  for (const [name, schema] of Object.entries(properties)) {
+    const values =
+      schema.type === 'integer' || schema.type === 'number'
+        ? [...EXTREME_NUMBER_TEXTS, ...EXTREME_NUMBERS.map((value) => String(value))]
+        : isTimeParameter(name, schema)
+          ? EDGE_DATES
+          : []
+    for (const value of values) {
+      const query = new URLSearchParams({ [name]: value })
+      if ('roomId' in properties && name !== 'roomId') query.set('roomId', roomId)
+      queries.push(query.toString())
+    }
+  }
+  return queries
+}
+
 /**
  * Sends random and hostile requests to every API route of the app, as callers of a real group
  * and as strangers, and checks each answer keeps the API's contract.
@@ -337,31 +477,32 @@ export async function fuzzAllRoutes(t: Test, db: Db, numRuns: number): Promise<F
           headers,
           ...(hasBody ? { payload: input.body } : {}),
         })
-        stats.requests += 1
-        const status = response.statusCode
-        const describe = () =>
-          `${route.key}${input.query.slice(0, 200)} as ${input.caller} (${input.contentType}) body ${input.body.slice(0, 300)} -> ${status} ${response.body.slice(0, 300)}`
-        if (status >= 500) {
-          stats.serverErrors += 1
-          stats.findings.push(`5xx: ${describe()}`)
-        }
-        if (status >= 300 && !isEnvelope(status, parse(response.body))) {
-          stats.envelopeViolations += 1
-          stats.findings.push(`envelope: ${describe()}`)
-        }
-        if (!documented(route, status)) {
-          stats.undocumentedStatuses += 1
-          stats.findings.push(`undocumented status: ${describe()}`)
-        }
-        if (status >= 300 && STACK_OR_SQL.test(response.body)) {
-          stats.leaks += 1
-          stats.findings.push(`leak: ${describe()}`)
-        }
+        record(
+          stats,
+          route,
+          response,
+          `${input.query.slice(0, 200)} as ${input.caller} (${input.contentType}) body ${input.body.slice(0, 300)}`,
+        )
         // Findings are collected rather than thrown, so one bad route does not hide the others.
         return true
       }),
       { numRuns },
     )
+
+    // Every number and date parameter also gets each value past its bounds, with the rest of
+    // the request valid, so a value that only fails deep in the database is sure to be sent.
+    for (const query of extremeQueries(route, group._id)) {
+      const response = await server.inject({
+        method: route.method as 'GET' | 'POST',
+        url: `${route.url}?${query}`,
+        headers:
+          route.method === 'GET'
+            ? owner.headers
+            : { ...owner.headers, 'content-type': 'application/json' },
+        ...(route.method === 'GET' ? {} : { payload: '{}' }),
+      })
+      record(stats, route, response, `?${query} as owner`)
+    }
   }
 
   for (const finding of stats.findings.slice(0, 40)) t.comment(finding)

@@ -33,7 +33,10 @@ export async function startServer(
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string)
   let buffered = ''
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start')), 60_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`server did not start: ${log.join('\n')}`))
+    }, 60_000)
     child.stdout?.setEncoding('utf8')
     child.stdout?.on('data', (chunk: string) => {
       buffered += chunk
@@ -56,4 +59,38 @@ export async function startServer(
     })
   })
   return { url, child, exited }
+}
+
+const cliEntry = fileURLToPath(new URL('../../dist/bin/cli.js', import.meta.url))
+
+export interface Finished {
+  code: number | string
+  stdout: string
+  stderr: string
+}
+
+/** Runs a compiled entry point to its end: for starts that must fail, and the command-line tool. */
+async function runToExit(entry: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [entry, ...args], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  const [code, signal] = await once(child, 'close')
+  clearTimeout(timer)
+  return { code: (code ?? signal) as number | string, stdout, stderr } satisfies Finished
+}
+
+/** Starts the compiled service expecting it to stop by itself (a failed start); its outcome. */
+export function runServerToExit(env: Record<string, string>): Promise<Finished> {
+  return runToExit(serverEntry, [], env)
+}
+
+/** Runs the compiled command-line tool (`dist/bin/cli.js`) with `args` in `env`. */
+export function runCli(args: string[], env: Record<string, string>): Promise<Finished> {
+  return runToExit(cliEntry, args, env)
 }

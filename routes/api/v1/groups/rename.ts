@@ -18,7 +18,7 @@ const rename: FastifyPluginAsyncTypebox = async (app) => {
           '',
           'Refusals, in the order they are checked: a missing or blank `name` (`The bodyParam "name" is required`, no errorType); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `edit-room` (`error-action-not-allowed`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); the current name or another group\'s (`error-duplicate-channel-name`); a username (`error-duplicate-handle`).',
           '',
-          "A rename sets `name` and `fname` and writes an `r` system message, counted in `msgs`. Read-only groups can be renamed. The first 200 example is Rocket.Chat's own, which predates `fname` and `usersCount`; the second shows everything this service sends.",
+          "A rename sets `name` and `fname` and writes an `r` system message, counted in `msgs`. Read-only groups can be renamed. The 200 examples show this service's answer first, then Rocket.Chat's own (pick it under Examples), which predates `fname` and `usersCount`.",
         ].join('\n'),
         ...authenticated,
         body: RenameBodySchema,

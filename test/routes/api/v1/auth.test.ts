@@ -141,7 +141,7 @@ t.test('passwords are stored as argon2id hashes, never in clear', async (t) => {
     .where('id', '=', user.id)
     .executeTakeFirstOrThrow()
   t.match(row.password_hash, /^\$argon2id\$/)
-  t.notOk(row.password_hash.includes(TEST_PASSWORD))
+  t.notOk(row.password_hash?.includes(TEST_PASSWORD))
 })
 
 t.test('login with resume: 200 with the same token and the profile', async (t) => {
@@ -259,7 +259,7 @@ t.test('login with unknown keys or wrong types: 400 invalid-params', async (t) =
     password: TEST_PASSWORD,
     totp: '123456',
   })
-  assertReply(t, unknownKey, 400, invalidParams('must NOT have additional properties'))
+  assertReply(t, unknownKey, 400, invalidParams('totp is not allowed here'))
 
   const wrongType = await api(app).post('login', { user: user.username, password: 1234 })
   assertReply(t, wrongType, 400, invalidParams('password must be string'))

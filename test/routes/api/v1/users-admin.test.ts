@@ -464,7 +464,7 @@ t.test('users.update', async (t) => {
       assertReply(t, response, 400, expected, JSON.stringify(data))
     }
     const schema: Array<[object, string]> = [
-      [{ userId: user.id, data: { isAdmin: true } }, 'data must NOT have additional properties'],
+      [{ userId: user.id, data: { isAdmin: true } }, 'data.isAdmin is not allowed here'],
       [{ userId: user.id, data: { email: 'nope' } }, 'data.email must match format "email"'],
       [{ data: { name: 'x' } }, "must have required property 'userId'"],
     ]
@@ -776,10 +776,7 @@ t.test('users.register', async (t) => {
         { ...registration(fresh()), pass: undefined },
         invalidParams("must have required property 'pass'"),
       ],
-      [
-        { ...registration(fresh()), roles: ['admin'] },
-        invalidParams('must NOT have additional properties'),
-      ],
+      [{ ...registration(fresh()), roles: ['admin'] }, invalidParams('roles is not allowed here')],
     ]
     const audit = await auditFromNow(db)
     for (const [payload, expected] of cases) {

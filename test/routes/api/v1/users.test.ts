@@ -77,7 +77,7 @@ t.test('an admin creates a user: 200 with the new user, who gets the user role',
   t.equal(stored.email, body.email)
   t.equal(stored.active, true)
   t.match(stored.password_hash, /^\$argon2id\$/)
-  t.notOk(stored.password_hash.includes(body.password), 'the password is not stored in clear')
+  t.notOk(stored.password_hash?.includes(body.password), 'the password is not stored in clear')
   const roles = await db
     .selectFrom('user_roles')
     .select('role_id')
@@ -299,7 +299,7 @@ t.test('unknown keys: 400 invalid-params, nothing stored', async (t) => {
 
   const response = await api(app, admin).post('users.create', body)
 
-  assertReply(t, response, 400, invalidParams('must NOT have additional properties'))
+  assertReply(t, response, 400, invalidParams('isAdmin is not allowed here'))
   t.same(await usersNamed(body.username), [])
 })
 

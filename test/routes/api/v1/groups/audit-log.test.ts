@@ -184,7 +184,7 @@ t.test('paging: offset, count cut to 100, newest first on request', async (t) =>
   }
   for (const [query, error] of [
     [{ count: '-1' }, 'count must be >= 0'],
-    [{ offset: 'first' }, 'offset must be integer'],
+    [{ offset: 'first' }, 'offset must be a whole number written in decimal digits'],
   ] as const) {
     const response = await api(app, owner).get('groups.auditLog', { roomId: group._id, ...query })
     assertReply(t, response, 400, invalidParams(error), JSON.stringify(query))

@@ -466,7 +466,8 @@ t.test(
       [{ customFields: ['a'] }, 'customFields must be object'],
       [{ customFields: tooMany }, 'customFields must NOT have more than 50 properties'],
       [{ extraData: 'text' }, 'extraData must be object'],
-      [{ extraData: { broadcast: true } }, 'extraData must NOT have additional properties'],
+      [{ extraData: { encrypted: 'yes' } }, 'extraData.encrypted must be boolean'],
+      [{ extraData: { teamId: 5 } }, 'extraData.teamId must be string'],
       [{ extraData: { topic: 5 } }, 'extraData.topic must be string'],
       [
         { extraData: { topic: 'x'.repeat(4097) } },
@@ -487,3 +488,131 @@ t.test(
     t.same(await roomsCreatedBy(owner), [])
   },
 )
+
+t.test('unknown extraData keys are ignored: neither stored nor refused', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const name = groupName()
+
+  const response = await api(app, owner).post('groups.create', {
+    name,
+    extraData: {
+      topic: 'kept',
+      sidepanel: { items: ['channels'] },
+      prid: 'ByehQjC44FwMeiLbX',
+      unknown: null,
+      ro: true,
+    },
+  })
+
+  t.equal(response.statusCode, 200)
+  const { group } = response.json()
+  t.same(group, {
+    _id: group._id,
+    name,
+    fname: name,
+    t: 'p',
+    usernames: [owner.username],
+    msgs: 0,
+    usersCount: 1,
+    u: { _id: owner.id, username: owner.username },
+    ts: group.ts,
+    ro: false,
+    sysMes: true,
+    _updatedAt: group._updatedAt,
+    topic: 'kept',
+  })
+  const info = await api(app, owner).get('groups.info', { roomId: group._id })
+  t.same(info.json(), { group, success: true }, 'read back as created')
+  const stored = await storedGroup(db, group._id)
+  t.match(stored.room, {
+    name,
+    topic: 'kept',
+    description: null,
+    announcement: null,
+    purpose: null,
+    read_only: false,
+    custom_fields: {},
+  })
+  t.same(await auditRows(group._id), [
+    {
+      actor_username: owner.username,
+      action: 'groups.create',
+      before: null,
+      after: { name, readOnly: false, topic: 'kept', members: [owner.username] },
+    },
+  ])
+})
+
+const unsupportedFeatures = [
+  ['encrypted', true, 'end-to-end encrypted groups'],
+  ['broadcast', true, 'broadcast groups'],
+  ['federated', true, 'federated groups'],
+  ['teamId', 'ByehQjC44FwMeiLbX', 'teams'],
+] as const
+
+t.test('extraData turning on a feature this service lacks: error-not-supported', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+
+  for (const [key, value, feature] of unsupportedFeatures) {
+    const name = groupName()
+    const response = await api(app, owner).post('groups.create', {
+      name,
+      extraData: { topic: 'not kept', [key]: value },
+    })
+    assertReply(
+      t,
+      response,
+      400,
+      {
+        success: false,
+        error: `extraData.${key} asks for ${feature}, which this service does not support [error-not-supported]`,
+        errorType: 'error-not-supported',
+      },
+      key,
+    )
+    const room = await db
+      .selectFrom('rooms')
+      .select('id')
+      .where('name', '=', name)
+      .executeTakeFirst()
+    t.equal(room, undefined, `${key}: no room`)
+  }
+  t.same(await roomsCreatedBy(owner), [])
+  const audit = await db
+    .selectFrom('audit_log')
+    .select('id')
+    .where('actor_id', '=', owner.id)
+    .execute()
+  t.same(audit, [], 'no audit row')
+})
+
+t.test('extraData asking for none of those features creates the group as usual', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+
+  const offValues: Array<[string, unknown]> = [
+    ['encrypted', false],
+    ['broadcast', false],
+    ['federated', false],
+    ['teamId', null],
+    ['teamId', ''],
+  ]
+  for (const [key, value] of [
+    ...offValues,
+    ['all at once', { encrypted: false, broadcast: false, federated: false, teamId: null }],
+  ] as const) {
+    const name = groupName()
+    const extraData = key === 'all at once' ? value : { [key]: value }
+    const response = await api(app, owner).post('groups.create', { name, extraData })
+    t.equal(response.statusCode, 200, JSON.stringify(extraData))
+    const { group } = response.json()
+    t.match(group, { name, usernames: [owner.username], usersCount: 1, ro: false })
+    for (const feature of ['encrypted', 'broadcast', 'federated', 'teamId']) {
+      t.notOk(feature in group, `${JSON.stringify(extraData)}: no ${feature} on the group`)
+    }
+    const stored = await storedGroup(db, group._id)
+    t.same(stored.members, [{ username: owner.username, roles: ['owner'] }])
+  }
+})

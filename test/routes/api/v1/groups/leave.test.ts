@@ -368,13 +368,7 @@ t.test('unknown body keys: 400 invalid-params, nothing changes', async (t) => {
     userId: owner.id,
   })
 
-  await assertRefused(
-    t,
-    response,
-    400,
-    invalidParams('must NOT have additional properties'),
-    stored,
-  )
+  await assertRefused(t, response, 400, invalidParams('userId is not allowed here'), stored)
 })
 
 t.test('wrong types: 400 invalid-params, nothing changes', async (t) => {

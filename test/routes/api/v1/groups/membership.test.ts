@@ -257,7 +257,7 @@ t.test('invite and kick reject unknown body fields', async (t) => {
       userId: member.id,
       extra: true,
     })
-    assertReply(t, response, 400, invalidParams('must NOT have additional properties'), endpoint)
+    assertReply(t, response, 400, invalidParams('extra is not allowed here'), endpoint)
   }
 })
 
@@ -390,22 +390,32 @@ t.test('an owner who is not the last one can be kicked', async (t) => {
 t.test('kicking someone who is not in the group: error-user-not-in-room', async (t) => {
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
+  const moderator = await createTestUser(db)
+  const admin = await createTestUser(db, { roles: ['admin'] })
+  const inviter = await createTestUser(db, {
+    roles: ['user', await roleGranting('add-user-to-any-p-room')],
+  })
   const outsider = await createTestUser(db)
-  const group = await createTestGroup(app, owner)
+  const group = await createTestGroup(app, owner, [moderator, admin, inviter])
+  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
+  await setRoomRoles(db, group._id, inviter.id, ['moderator'])
   const stored = await snapshotGroup(db, group._id)
 
-  const response = await api(app, owner).post('groups.kick', {
-    roomId: group._id,
-    userId: outsider.id,
-  })
-
-  await assertRefused(
-    t,
-    response,
-    400,
-    refusal('error-user-not-in-room', 'User is not in this room'),
-    stored,
-  )
+  for (const caller of [owner, moderator, admin, inviter]) {
+    const response = await api(app, caller).post('groups.kick', {
+      roomId: group._id,
+      userId: outsider.id,
+    })
+    assertReply(
+      t,
+      response,
+      400,
+      refusal('error-user-not-in-room', 'User is not in this room'),
+      caller.username,
+    )
+  }
+  await assertUnchanged(t, stored)
+  t.same(await auditAfterCreate(db, group._id), [], 'no audit row')
 })
 
 t.test('kicking an unknown user: error-invalid-user', async (t) => {
@@ -642,7 +652,6 @@ t.test('kick-user-from-any-p-room lets a non-member kick, under the last-owner r
   const app = await buildApp(t, db)
   const owner = await createTestUser(db)
   const member = await createTestUser(db)
-  const outsider = await createTestUser(db)
   const remover = await createTestUser(db, {
     roles: ['user', await roleGranting('kick-user-from-any-p-room')],
   })
@@ -661,12 +670,6 @@ t.test('kick-user-from-any-p-room lets a non-member kick, under the last-owner r
       'You are the last owner. Please set new owner before leaving the room.',
     ),
   )
-  const notIn = await api(app, remover).post('groups.kick', {
-    roomId: group._id,
-    userId: outsider.id,
-  })
-  t.same(notIn.json(), refusal('error-user-not-in-room', 'User is not in this room'))
-
   const response = await api(app, remover).post('groups.kick', {
     roomName: group.name,
     username: member.username,
@@ -714,4 +717,67 @@ t.test('kick-user-from-any-p-room lets a member without room roles kick', async 
     (await storedGroup(db, group._id)).members.map((row) => row.username).sort(),
     [owner.username, remover.username].sort(),
   )
+})
+
+t.test(
+  'kick-user-from-any-p-room: kicking a user who is not in the group is 200 and changes nothing',
+  async (t) => {
+    const app = await buildApp(t, db)
+    const owner = await createTestUser(db)
+    const member = await createTestUser(db)
+    const outsider = await createTestUser(db)
+    const remover = await createTestUser(db, {
+      roles: ['user', await roleGranting('kick-user-from-any-p-room')],
+    })
+    const joined = await createTestGroup(app, owner, [member, remover])
+    const notJoined = await createTestGroup(app, owner, [member])
+
+    for (const [label, group] of [
+      ['the remover is a member', joined],
+      ['the remover is not a member', notJoined],
+    ] as const) {
+      const stored = await snapshotGroup(db, group._id)
+      for (const payload of [
+        { roomId: group._id, userId: outsider.id },
+        { roomName: group.name, username: outsider.username },
+      ]) {
+        const response = await api(app, remover).post('groups.kick', payload)
+        assertReply(t, response, 200, { success: true }, `${label}: ${JSON.stringify(payload)}`)
+      }
+      const after = await storedGroup(db, group._id)
+      t.same(after, stored.before, `${label}: nothing stored changed`)
+      t.equal(after.room?.updated_at.getTime(), stored.before.room?.updated_at.getTime())
+      t.same(after.messages, [], `${label}: no system message`)
+      t.same(await auditAfterCreate(db, group._id), [], `${label}: no audit row`)
+    }
+
+    const outsiderGroups = await db
+      .selectFrom('room_members')
+      .select('room_id')
+      .where('user_id', '=', outsider.id)
+      .execute()
+    t.same(outsiderGroups, [], 'the outsider joined nothing')
+  },
+)
+
+t.test('kick-user-from-any-p-room: an unknown user is still error-invalid-user', async (t) => {
+  const app = await buildApp(t, db)
+  const owner = await createTestUser(db)
+  const remover = await createTestUser(db, {
+    roles: ['user', await roleGranting('kick-user-from-any-p-room')],
+  })
+  const joined = await createTestGroup(app, owner, [remover])
+  const notJoined = await createTestGroup(app, owner)
+  const stored = [await snapshotGroup(db, joined._id), await snapshotGroup(db, notJoined._id)]
+
+  for (const group of [joined, notJoined]) {
+    for (const payload of [
+      { roomId: group._id, username: 'no-such-user' },
+      { roomId: group._id, userId: 'no-such-user-id' },
+    ]) {
+      const response = await api(app, remover).post('groups.kick', payload)
+      assertReply(t, response, 400, invalidUser, JSON.stringify(payload))
+    }
+  }
+  await assertUnchanged(t, ...stored)
 })

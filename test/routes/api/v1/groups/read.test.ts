@@ -345,11 +345,11 @@ t.test('list, listAll, members and messages: bad paging is invalid-params', asyn
   const group = await createTestGroup(app, owner)
 
   const cases: Array<{ query: Record<string, string>; error: string }> = [
-    { query: { count: 'ten' }, error: 'count must be integer' },
-    { query: { count: '1.5' }, error: 'count must be integer' },
+    { query: { count: 'ten' }, error: 'count must be a whole number written in decimal digits' },
+    { query: { count: '1.5' }, error: 'count must be a whole number written in decimal digits' },
     { query: { count: '-1' }, error: 'count must be >= 0' },
     { query: { offset: '-1' }, error: 'offset must be >= 0' },
-    { query: { offset: 'x' }, error: 'offset must be integer' },
+    { query: { offset: 'x' }, error: 'offset must be a whole number written in decimal digits' },
   ]
   for (const endpoint of ['groups.list', 'groups.listAll', 'groups.members', 'groups.messages']) {
     for (const { query, error } of cases) {
@@ -550,7 +550,7 @@ t.test('groups.history: 20 messages by default, above 100 cut to 100', async (t)
   }
 
   for (const { query, error } of [
-    { query: { count: 'many' }, error: 'count must be integer' },
+    { query: { count: 'many' }, error: 'count must be a whole number written in decimal digits' },
     { query: { latest: 'yesterday' }, error: 'latest must match format "date-time"' },
     { query: { inclusive: 'maybe' }, error: 'inclusive must be boolean' },
   ]) {
