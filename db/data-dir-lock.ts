@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -39,7 +40,7 @@ function readHolder(path: string): LockHolder | undefined {
     if (typeof holder.pid !== 'number') return undefined
     return { pid: holder.pid, host: String(holder.host), startedAt: String(holder.startedAt) }
   } catch {
-    // Unreadable or half-written by a process killed while writing it: nobody holds it.
+    // Unreadable (emptied or damaged by hand, say): nobody holds it.
     return undefined
   }
 }
@@ -80,23 +81,24 @@ export function lockDataDir(dataDir: string): DataDirLock {
   }
   if (heldHere.has(directory)) throw new DataDirInUseError(dataDir, self)
   mkdirSync(directory, { recursive: true })
-  for (;;) {
-    let fd: number
-    try {
-      fd = openSync(path, 'wx')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  // Written whole under a name of our own, then linked into place: the lock never exists half
+  // written, so a process that finds it unreadable knows it is garbage, not a rival mid-write.
+  const draft = `${path}.${process.pid}.${randomUUID()}`
+  writeFileSync(draft, `${JSON.stringify(self)}\n`)
+  try {
+    for (;;) {
+      try {
+        linkSync(draft, path)
+        break
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      }
       const holder = readHolder(path)
       if (holder && isAlive(holder)) throw new DataDirInUseError(dataDir, holder)
       removeIfPresent(path)
-      continue
     }
-    try {
-      writeSync(fd, `${JSON.stringify(self)}\n`)
-    } finally {
-      closeSync(fd)
-    }
-    break
+  } finally {
+    removeIfPresent(draft)
   }
   heldHere.add(directory)
   let held = true

@@ -32,8 +32,9 @@ function describeValidation(error: ValidationError): string {
   if (first.keyword === 'additionalProperties' && typeof extra === 'string') {
     return `${field ? `${field}.` : ''}${extra} is not allowed here`
   }
-  const subject =
-    field || (error.validationContext === 'querystring' ? 'query' : error.validationContext)
+  // Rocket.Chat words a missing property without a subject: `must have required property 'x'`.
+  const context = error.validationContext === 'querystring' ? 'query' : error.validationContext
+  const subject = field || (first.keyword === 'required' ? '' : context)
   return [subject, first.message ?? 'is invalid'].filter(Boolean).join(' ')
 }
 

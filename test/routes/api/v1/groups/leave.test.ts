@@ -379,7 +379,7 @@ t.test('wrong types: 400 invalid-params, nothing changes', async (t) => {
     [{ roomId: 42 }, 'roomId must be string'],
     [{ roomId: [group._id] }, 'roomId must be string'],
     [{ roomName: { name: group.name } }, 'roomName must be string'],
-    [[group._id], 'must be object'],
+    [[group._id], 'body must be object'],
   ]
   for (const [payload, reason] of cases) {
     const response = await api(app, member).post('groups.leave', payload)

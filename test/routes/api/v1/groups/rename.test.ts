@@ -481,7 +481,7 @@ t.test('unknown body keys and wrong types: 400 invalid-params, nothing changes',
     [{ roomId: group._id, name: ['a'] }, 'name must be string'],
     [{ roomId: 42, name: groupName('new') }, 'roomId must be string'],
     [{ roomId: group._id, name: 'a'.repeat(257) }, 'name must NOT have more than 256 characters'],
-    [[group._id], 'must be object'],
+    [[group._id], 'body must be object'],
   ]
   for (const [payload, reason] of cases) {
     const response = await api(app, owner).post('groups.rename', payload)
