@@ -3,18 +3,24 @@ import type { Config } from './config.js'
 import type { Db } from './db/database.js'
 import { adminExists, ensureAdmin } from './domain/users/create.js'
 import { ensureRocketCat } from './domain/users/rocket-cat.js'
+import auth from './plugins/app/auth.js'
+import cacheControl from './plugins/app/cache-control.js'
+import configPlugin from './plugins/app/config.js'
 import errors from './plugins/app/errors.js'
-import health from './plugins/app/health.js'
 import json from './plugins/app/json.js'
-import settings from './plugins/app/settings.js'
+import loginFailureSweep from './plugins/app/login-failure-sweep.js'
+import metrics from './plugins/app/metrics.js'
+import apiRateLimit, { rateLimitPolicy } from './plugins/app/rate-limit.js'
+import requestId from './plugins/app/request-id.js'
 import validation from './plugins/app/validation.js'
 import database from './plugins/external/database.js'
-import metrics from './plugins/external/metrics.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import security from './plugins/external/security.js'
 import swagger from './plugins/external/swagger.js'
 import info from './routes/api/info.js'
 import v1 from './routes/api/v1/index.js'
+import health from './routes/health.js'
+import metricsRoute from './routes/metrics.js'
 
 export interface AppOptions {
   config: Config
@@ -29,24 +35,35 @@ function noAdminWarning(config: Config): string {
   return `no admin user exists and ADMIN_PASS is empty: set ADMIN_PASS and restart, or ${run}: ${command} (it reads the password from stdin)`
 }
 
-/** The whole service as one plugin: infrastructure first, then our decorators, then routes. */
+/**
+ * The whole service as one plugin, in tiers: the configuration every plugin reads, third-party
+ * libraries (plugins/external), our own plugins (plugins/app), then routes. Two of ours come
+ * among the libraries, for the reasons beside them: the swagger wrapper declares the
+ * documentation's routes, and a content-type parser or `onRoute` hook reaches only routes
+ * declared after it, while hooks run in the order they were added.
+ */
 const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
-  await fastify.register(settings, { config })
+  await fastify.register(configPlugin, { config })
+
   await fastify.register(database, { config, db })
   // Before any route, so every answer and every JSON body goes through it.
   await fastify.register(json)
+  // Before CORS, which answers preflight requests from its own hook: they carry the id too.
+  await fastify.register(requestId)
   // Before swagger, so the documentation's routes get the page's security policy.
   await fastify.register(security)
   await fastify.register(swagger)
-  await fastify.register(rateLimit)
-  await fastify.register(errors)
+  await fastify.register(rateLimit, rateLimitPolicy(fastify.db))
+
+  await fastify.register(apiRateLimit)
+  await fastify.register(loginFailureSweep)
+  await fastify.register(errors, { strictRefusals: config.STRICT_REFUSALS })
   await fastify.register(validation)
   await fastify.register(metrics)
+  await fastify.register(cacheControl)
+  await fastify.register(auth)
 
-  fastify.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
-
+  await fastify.register(metricsRoute)
   await fastify.register(health)
   await fastify.register(info, { prefix: '/api' })
   await fastify.register(v1, { prefix: '/api/v1' })

@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object({
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 60000 }),
   AUTH_CACHE_MAX_TOKENS: Type.Integer({ minimum: 1, default: 10000 }),
   METRICS: Type.Boolean({ default: false }),
+  /** For development: a refusal missing from its route's documentation answers 500. */
+  STRICT_REFUSALS: Type.Boolean({ default: false }),
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -1,10 +1,7 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify from 'fastify'
-import app from './app.js'
+import { buildServer } from './build-server.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { describeConnectionFailure } from './db/connection-failure.js'
 import { DataDirInUseError } from './db/data-dir-lock.js'
-import { serverOptions } from './server-options.js'
 
 /** One line for the operator when the start fails for a reason they can fix; else undefined. */
 function startFailure(error: unknown, config: Config): string | undefined {
@@ -35,14 +32,11 @@ async function main() {
     throw error
   }
 
-  const server = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>()
-  try {
-    await server.register(app, { config })
-  } catch (error) {
+  const server = await buildServer(config).catch((error: unknown) => {
     const line = startFailure(error, config)
     if (!line) throw error
-    stop(line)
-  }
+    return stop(line)
+  })
 
   let closing = false
   const close = async (signal: string) => {

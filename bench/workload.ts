@@ -2,10 +2,10 @@ import type autocannon from 'autocannon'
 import type { Db } from '../db/database.js'
 import { deleteMember, findGroupWithMemberPage, insertMembers } from '../db/queries/members.js'
 import {
+  applyRoomChange,
   findGroupWithMember,
   findGroupWithUsernames,
   listGroupsOfUser,
-  touchRoom,
 } from '../db/queries/rooms.js'
 import { type Dataset, LARGE_GROUP, memberOf, roomId, SMALL_GROUP, userId } from './dataset.js'
 
@@ -225,7 +225,7 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
 async function renameInTransaction(db: Db, g: number, owner: number, name: string) {
   await db.transaction().execute(async (trx) => {
     await findGroupWithMember(trx, { roomId: roomId(g) }, userId(owner), { lock: true })
-    await touchRoom(trx, roomId(g), { name })
+    await applyRoomChange(trx, roomId(g), { name })
   })
 }
 
@@ -234,7 +234,7 @@ async function invite(db: Db, cycle: Cycle) {
     const room = roomId(cycle.group)
     await findGroupWithMember(trx, { roomId: room }, userId(cycle.owner), { lock: true })
     await insertMembers(trx, room, [{ userId: userId(cycle.outsider), roles: [] }])
-    await touchRoom(trx, room, { usersCount: 1 })
+    await applyRoomChange(trx, room, { usersCount: 1 })
   })
 }
 
@@ -243,6 +243,6 @@ async function leave(db: Db, cycle: Cycle) {
     const room = roomId(cycle.group)
     await findGroupWithMember(trx, { roomId: room }, userId(cycle.outsider), { lock: true })
     await deleteMember(trx, room, userId(cycle.outsider))
-    await touchRoom(trx, room, { usersCount: -1 })
+    await applyRoomChange(trx, room, { usersCount: -1 })
   })
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { ApiError } from '../domain/errors.js'
+import { ApiError, refusalText } from '../domain/errors.js'
 import type { Command } from './command.js'
 import { createAdmin } from './commands/create-admin.js'
 import { exportGroup } from './commands/export-group.js'
@@ -84,7 +84,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 
 /** One line for the operator: the API's reason for a refusal, else the error's own message. */
 function describeFailure(error: unknown): string {
-  if (error instanceof ApiError) return error.envelopeMessage
+  if (error instanceof ApiError) return refusalText(error)
   if (error instanceof Error) {
     // A refused connection to both ::1 and 127.0.0.1 arrives as an AggregateError without a message.
     const code = (error as { code?: unknown }).code

@@ -1,12 +1,12 @@
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, Migrator, PostgresDialect } from 'kysely'
+import { Kysely, type KyselyConfig, Migrator, PostgresDialect } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
+import { LoginChanges } from '../domain/auth/login-changes.js'
 import { migrations } from '../migrations/index.js'
+import type { Backend } from './backend.js'
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import type { Database } from './types.js'
-
-export type Db = Kysely<Database>
 
 export interface DatabaseOptions {
   /** A PostgreSQL connection string; empty selects the embedded database. */
@@ -21,22 +21,28 @@ export interface DatabaseOptions {
 // int8 (count(*), sums) would otherwise arrive as a string; our counts fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10))
 
-const pools = new WeakMap<Db, pg.Pool>()
-const embedded = new WeakMap<Db, PGlite>()
+export type { Backend }
 
-/** What a database runs on: a PostgreSQL pool, or the embedded database's single session. */
-export type Backend = { pool: pg.Pool } | { embedded: PGlite }
+/**
+ * The service's database: Kysely, plus what it runs on and the login changes kept in step with
+ * it. Domain functions take it; queries take any Kysely or transaction (db/executor.ts).
+ */
+export class Db extends Kysely<Database> {
+  /** None for a database built over another dialect (a test's failing one): nothing to listen on. */
+  readonly backend: Backend | undefined
+  /** The login cache and what keeps it in step, shared by every app using this database. */
+  readonly logins: LoginChanges
 
-export function backendOf(db: Db): Backend | undefined {
-  const pool = pools.get(db)
-  if (pool) return { pool }
-  const client = embedded.get(db)
-  return client ? { embedded: client } : undefined
+  constructor(config: KyselyConfig, backend?: Backend) {
+    super(config)
+    this.backend = backend
+    this.logins = new LoginChanges(this)
+  }
 }
 
 /** How busy a PostgreSQL database's pool is; nothing for the embedded database, which has none. */
 export function poolUsage(db: Db) {
-  const pool = pools.get(db)
+  const pool = db.backend && 'pool' in db.backend ? db.backend.pool : undefined
   if (!pool) return undefined
   return {
     max: pool.options.max,
@@ -47,12 +53,12 @@ export function poolUsage(db: Db) {
 }
 
 /** The embedded database; destroying it closes PGlite and gives its directory up. */
-class EmbeddedDb extends Kysely<Database> {
+class EmbeddedDb extends Db {
   constructor(
     private readonly client: PGlite,
     private readonly lock: DataDirLock | undefined,
   ) {
-    super({ dialect: new PGliteDialect(client) })
+    super({ dialect: new PGliteDialect(client) }, { embedded: client })
   }
 
   override async destroy() {
@@ -76,9 +82,7 @@ export function createDatabase(options: DatabaseOptions): Db {
     })
     // Unheard, a lost idle connection (server restart, terminated backend) crashes the process.
     pool.on('error', (error) => options.onIdleConnectionError?.(error))
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-    pools.set(db, pool)
-    return db
+    return new Db({ dialect: new PostgresDialect({ pool }) }, { pool })
   }
   // Two processes on one directory overwrite each other's files: the second is refused.
   const inMemory = !options.dataDir || options.dataDir.startsWith('memory://')
@@ -86,9 +90,7 @@ export function createDatabase(options: DatabaseOptions): Db {
   const client = new PGlite(options.dataDir, {
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },
   })
-  const db = new EmbeddedDb(client, lock)
-  embedded.set(db, client)
-  return db
+  return new EmbeddedDb(client, lock)
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

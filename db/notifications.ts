@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import pg from 'pg'
-import { backendOf, type Db } from './database.js'
+import type { DatabaseOnBackend } from './backend.js'
 
 export interface ChannelHandlers {
   /** Listening (re)started: every notification committed from now on will arrive. */
@@ -15,7 +15,11 @@ export interface ChannelListener {
 }
 
 /** Sends a notification on a channel; inside a transaction, it is delivered on commit. */
-export async function notify(db: Db, channel: string, payload: string): Promise<void> {
+export async function notify(
+  db: DatabaseOnBackend,
+  channel: string,
+  payload: string,
+): Promise<void> {
   await sql`select pg_notify(${channel}, ${payload})`.execute(db)
 }
 
@@ -81,11 +85,11 @@ function listenOnPostgres(pool: pg.Pool, channel: string, handlers: ChannelHandl
  * The embedded database delivers a notification before the COMMIT that sends it returns.
  */
 export async function listenToChannel(
-  db: Db,
+  db: DatabaseOnBackend,
   channel: string,
   handlers: ChannelHandlers,
 ): Promise<ChannelListener> {
-  const backend = backendOf(db)
+  const { backend } = db
   if (!backend) throw new Error('unknown database')
   if ('pool' in backend) {
     const { listener, started } = listenOnPostgres(backend.pool, channel, handlers)

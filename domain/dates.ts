@@ -1,4 +1,4 @@
-import { ApiError } from './errors.js'
+import { errors } from './errors.js'
 
 /**
  * The instants a time parameter may name: years 0001 to 9999, which PostgreSQL and JavaScript
@@ -22,8 +22,7 @@ export function timeParam(name: string, text: string | undefined): Date | undefi
   if (text === undefined) return undefined
   const time = new Date(text)
   if (!isStorableTime(time)) {
-    throw new ApiError(
-      'invalid-params',
+    throw errors.invalidParams(
       `${name} must be a date-time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.998Z`,
     )
   }

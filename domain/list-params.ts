@@ -4,7 +4,7 @@ import {
   type ListSort,
   type Page,
 } from '../db/queries/listing.js'
-import { ApiError } from './errors.js'
+import { errors } from './errors.js'
 
 /** Rocket.Chat's page size when `count` is absent, and its upper limit: more is cut, not refused. */
 const DEFAULT_COUNT = 50
@@ -47,11 +47,9 @@ export function pageOf(params: ListParams, defaultCount = DEFAULT_COUNT): Page {
   }
 }
 
-const invalidSort = (raw: string) =>
-  new ApiError('error-invalid-sort', `Invalid sort parameter provided: "${raw}"`)
+const invalidSort = (raw: string) => errors.invalidSort(raw)
 
-const invalidQuery = (raw: string) =>
-  new ApiError('error-invalid-query', `Invalid query parameter provided: "${raw}"`)
+const invalidQuery = (raw: string) => errors.invalidQuery(raw)
 
 /** A list's page, order and filter; `sort` is checked before `query`. */
 export function parseListParams<S extends string, Q extends string>(

@@ -1,10 +1,10 @@
 import type { Db } from '../db/database.js'
 import { listPermissionGrants } from '../db/queries/permissions.js'
 import type { Actor } from './actor.js'
-import { authCacheOf } from './auth/auth-changes.js'
-import type { PermissionGrants } from './auth/cache.js'
+import type { PermissionGrants } from './auth/login-cache.js'
+import type { Permission } from './permission-names.js'
 
-export type { PermissionGrants }
+export type { Permission, PermissionGrants }
 
 async function loadGrants(db: Db): Promise<PermissionGrants> {
   const grants = new Map<string, Set<string>>()
@@ -25,7 +25,7 @@ async function loadGrants(db: Db): Promise<PermissionGrants> {
  * statement of its own inside it.
  */
 export function permissionGrants(db: Db): Promise<PermissionGrants> {
-  const cache = authCacheOf(db)
+  const { cache } = db.logins
   return cache ? cache.grants(() => loadGrants(db)) : loadGrants(db)
 }
 
@@ -36,7 +36,7 @@ export function permissionGrants(db: Db): Promise<PermissionGrants> {
 export function allows(
   grants: PermissionGrants,
   actor: Actor,
-  permission: string,
+  permission: Permission,
   roomRoles: readonly string[] = [],
 ): boolean {
   const roles = grants.get(permission)
@@ -47,7 +47,7 @@ export function allows(
 export async function hasPermission(
   db: Db,
   actor: Actor,
-  permission: string,
+  permission: Permission,
   roomRoles: readonly string[] = [],
 ): Promise<boolean> {
   return allows(await permissionGrants(db), actor, permission, roomRoles)

@@ -53,38 +53,6 @@ export const LoginSuccessSchema = withExamples(
   },
 )
 
-const loginFailure = (error: string, message: string) =>
-  ({ success: false, status: 'error', error, message }) as const
-
-export const LoginFailureSchema = withNamedExamples(
-  Type.Object(
-    {
-      success: Type.Literal(false),
-      status: Type.Literal('error'),
-      error: Type.String(),
-      message: Type.String(),
-    },
-    { description: 'The login was refused' },
-  ),
-  {
-    wrongPassword: {
-      summary: 'Unknown user or wrong password',
-      value: loginFailure('Unauthorized', 'Unauthorized'),
-    },
-    deactivated: {
-      summary: 'The user is deactivated',
-      value: loginFailure('error-user-is-not-activated', 'User is not activated'),
-    },
-    blocked: {
-      summary: 'Too many failed logins for this user',
-      value: loginFailure(
-        'error-login-blocked-for-user',
-        'Login has been temporarily blocked For User',
-      ),
-    },
-  },
-)
-
 export const LogoutSuccessSchema = withExamples(
   Type.Object(
     {

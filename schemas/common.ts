@@ -1,4 +1,5 @@
 import { type ObjectOptions, type Static, type TSchema, Type } from '@sinclair/typebox'
+import { type ApiError, errors, type RefusalBody } from '../domain/errors.js'
 
 export const IdSchema = Type.String({
   minLength: 1,
@@ -18,21 +19,7 @@ export const ErrorSchema = Type.Object(
   },
   { description: 'The request was refused; `errorType` names the rule that refused it.' },
 )
-export type RefusalBody = Static<typeof ErrorSchema>
-
-/**
- * A refusal's body as the error handler writes it: the reason followed by its `errorType` in
- * brackets, or the plain reason when it has none. Takes the domain's errors as they are thrown.
- */
-export function refusal(error: { errorType?: string | undefined; message: string }): RefusalBody {
-  return error.errorType
-    ? {
-        success: false,
-        error: `${error.message} [${error.errorType}]`,
-        errorType: error.errorType,
-      }
-    : { success: false, error: error.message }
-}
+export type { RefusalBody }
 
 /** A copy of `schema` that the documentation shows with these examples; nothing else changes. */
 export function withExamples<T extends TSchema>(schema: T, ...examples: Static<T>[]): T {
@@ -58,55 +45,59 @@ export function withNamedExamples<T extends TSchema>(
   return { ...schema, 'x-examples': { ...examples, ...quoted } }
 }
 
-/** A route's 400 answer, with examples of the refusals it is most likely to give, named by type. */
-export function badRequest(...examples: RefusalBody[]) {
-  if (examples.length < 2) return withExamples(ErrorSchema, ...examples)
-  const named: Record<string, NamedExample<typeof ErrorSchema>> = {}
-  for (const example of examples) {
-    const name = example.errorType ?? example.error
+/** `schema` with these refusals as its examples: one plain example, or several named by type. */
+function withRefusalExamples<T extends TSchema>(schema: T, refusals: ApiError[]): T {
+  const bodies = refusals.map((refusal) => refusal.body as Static<T>)
+  if (bodies.length < 2) return withExamples(schema, ...bodies)
+  const named: Record<string, NamedExample<T>> = {}
+  for (const [index, refusal] of refusals.entries()) {
+    const name = refusal.errorType ?? refusal.message
     let unique = name
     for (let n = 2; unique in named; n += 1) unique = `${name} (${n})`
-    named[unique] = { summary: example.error, value: example }
+    named[unique] = { summary: refusal.message, value: bodies[index] as Static<T> }
   }
-  return withNamedExamples(ErrorSchema, named)
+  return withNamedExamples(schema, named)
 }
 
-const NOT_LOGGED_IN = 'You must be logged in to do this.'
+/** A route's 400 answer, with these refusals as its examples. */
+export function badRequest(...refusals: ApiError[]) {
+  return withRefusalExamples(ErrorSchema, refusals)
+}
 
-export const UnauthorizedSchema = Type.Object(
+const UnauthorizedObject = Type.Object(
   {
     success: Type.Literal(false),
     status: Type.Literal('error'),
     message: Type.String(),
     error: Type.String(),
   },
-  {
-    description: 'Not logged in',
-    examples: [{ success: false, status: 'error', message: NOT_LOGGED_IN, error: NOT_LOGGED_IN }],
-  },
+  { description: 'Not logged in' },
 )
 
-const ForbiddenSchema = withExamples(
-  Type.Object(ErrorSchema.properties, {
-    description: 'The caller lacks a permission the route needs (see its description).',
-  }),
-  refusal({
-    errorType: 'error-unauthorized',
-    message: 'User does not have the permissions required for this action',
-  }),
-)
+/** A route's 401 answer (Rocket.Chat's own body), with these refusals as its examples. */
+export function unauthorized(...refusals: ApiError[]) {
+  return withRefusalExamples(UnauthorizedObject, refusals)
+}
 
-/** The answer over the rate limit, which plugins/external/rate-limit.ts adds to every /api/v1 route. */
-export const TooManyRequestsSchema = withExamples(
+export const UnauthorizedSchema = unauthorized(errors.notLoggedIn())
+
+/** A route's 403 answer, with these refusals as its examples. */
+export function forbidden(...refusals: ApiError[]) {
+  return withRefusalExamples(
+    Type.Object(ErrorSchema.properties, {
+      description: 'The caller lacks a permission the route needs (see its description).',
+    }),
+    refusals,
+  )
+}
+
+/** The answer over the rate limit, which the rate limit adds to every /api/v1 route. */
+export const TooManyRequestsSchema = withRefusalExamples(
   Type.Object(ErrorSchema.properties, {
     description:
       'Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`.',
   }),
-  refusal({
-    errorType: 'error-too-many-requests',
-    message:
-      'Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again.',
-  }),
+  [errors.tooManyRequests.example()],
 )
 
 /** What the documentation says of every 200 built with `Success`, unless the route says more. */
@@ -221,14 +212,9 @@ export const PageResultProperties = {
 }
 
 const refusalSchemas = {
-  400: badRequest(
-    refusal({
-      errorType: 'error-room-not-found',
-      message: 'The required "roomId" or "roomName" param provided does not match any group',
-    }),
-  ),
+  400: badRequest(errors.roomNotFound()),
   401: UnauthorizedSchema,
-  403: ForbiddenSchema,
+  403: forbidden(errors.forbidden()),
 } as const
 
 /**

@@ -1,12 +1,13 @@
-import type { PermissionView, RoleView } from './admin.js'
-import type { GroupSummaryView, GroupView } from './groups.js'
 import type { MessageView } from './messages.js'
-import type { MemberView, UserInfoView, UserView } from './users.js'
 
 /**
  * The documentation's examples tell one story: `testing1` created the group `team-testing`
  * with `rocket.cat` in it, made rocket.cat a moderator and set a topic. Ids have Rocket.Chat's
  * form (17 characters).
+ *
+ * The schema modules that show these examples import them, so this module names none of their
+ * types (that would be an import cycle): each example is checked against its schema where
+ * `withExamples` or `withNamedExamples` takes it.
  */
 export const exampleIds = {
   group: 'ByehQjC44FwMeiLbX',
@@ -21,11 +22,11 @@ const owner = { _id: exampleIds.owner, username: 'testing1' }
 const member = { _id: exampleIds.member, username: 'rocket.cat' }
 
 /** The group the moment groups.create made it, with rocket.cat listed in `members`. */
-export const exampleNewGroup: GroupView = {
+export const exampleNewGroup = {
   _id: exampleIds.group,
   name: 'team-testing',
   fname: 'team-testing',
-  t: 'p',
+  t: 'p' as const,
   usernames: ['testing1', 'rocket.cat'],
   msgs: 0,
   usersCount: 2,
@@ -37,7 +38,7 @@ export const exampleNewGroup: GroupView = {
 }
 
 /** The group as groups.info shows it afterwards: two system messages, and the topic. */
-export const exampleGroup: GroupView = {
+export const exampleGroup = {
   ...exampleNewGroup,
   msgs: 2,
   _updatedAt: updatedAt,
@@ -45,7 +46,9 @@ export const exampleGroup: GroupView = {
 }
 
 /** A group as lists show it: without its members' usernames. */
-export function groupSummary(group: GroupView): GroupSummaryView {
+export function groupSummary<Group extends { usernames: string[] }>(
+  group: Group,
+): Omit<Group, 'usernames'> {
   const { usernames: _usernames, ...summary } = group
   return summary
 }
@@ -75,7 +78,7 @@ export const exampleMessages: MessageView[] = [
 ]
 
 /** A user as an admin, or the user themself, sees them. */
-export const exampleUser: UserView = {
+export const exampleUser = {
   _id: exampleIds.member,
   username: 'rocket.cat',
   name: 'Rocket Cat',
@@ -83,38 +86,38 @@ export const exampleUser: UserView = {
   roles: ['user'],
   active: true,
   status: 'offline',
-  type: 'user',
+  type: 'user' as const,
   createdAt,
   _updatedAt: createdAt,
 }
 
 /** The same user as anyone else logged in sees them. */
-export const examplePublicUser: UserInfoView = {
+export const examplePublicUser = {
   _id: exampleUser._id,
   username: exampleUser.username,
   name: exampleUser.name,
   status: exampleUser.status,
   active: exampleUser.active,
-  type: 'user',
+  type: 'user' as const,
 }
 
-export const exampleMembers: MemberView[] = [
+export const exampleMembers = [
   { ...member, name: 'Rocket Cat', status: 'offline' },
   { ...owner, name: 'Testing One', status: 'offline' },
 ]
 
 export const exampleRoomUsers = { owner, member }
 
-export const exampleRole: RoleView = {
+export const exampleRole = {
   _id: 'bot',
   name: 'bot',
-  scope: 'Users',
+  scope: 'Users' as const,
   description: 'Bot',
   protected: true,
   mandatory2fa: false,
 }
 
-export const examplePermission: PermissionView = {
+export const examplePermission = {
   _id: 'edit-room',
   roles: ['admin', 'moderator', 'owner'],
   _updatedAt: createdAt,

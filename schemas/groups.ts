@@ -149,7 +149,6 @@ export const RoomRefBodySchema = Type.Object(RoomRefProperties, {
   additionalProperties: false,
   examples: [{ roomId: exampleIds.group }],
 })
-export type RoomRef = Static<typeof RoomRefBodySchema>
 
 export const RoomRefQuerySchema = Type.Object(RoomRefProperties)
 
@@ -170,7 +169,6 @@ export const RoomUserBodySchema = Type.Object(
   { ...RoomRefProperties, ...UserRefProperties },
   { additionalProperties: false, examples: [{ roomId: exampleIds.group, username: 'rocket.cat' }] },
 )
-export type RoomUserBody = Static<typeof RoomUserBodySchema>
 
 /** Custom fields as Rocket.Chat keeps them: a free-form object, bounded in size. */
 export const RoomCustomFieldsSchema = Type.Unsafe<Record<string, unknown>>({
@@ -286,7 +284,6 @@ export const InviteBodySchema = withNamedExamples(
     },
   },
 )
-export type InviteBody = Static<typeof InviteBodySchema>
 
 const groupSortFields = ['name', 'fname', 'ts', '_updatedAt', 'msgs', 'usersCount']
 
@@ -335,7 +332,6 @@ export const HistoryQuerySchema = Type.Object({
   offset: OffsetQueryProperty(),
   count: CountQueryProperty(20, 'Messages'),
 })
-export type HistoryQuery = Static<typeof HistoryQuerySchema>
 export const HistoryResponseSchema = withExamples(
   Success({ messages: Type.Array(MessageSchema) }),
   { messages: exampleMessages, success: true },

@@ -32,7 +32,6 @@ export const MemberSchema = Type.Object({
   name: Type.String(),
   status: Type.String(),
 })
-export type MemberView = Static<typeof MemberSchema>
 
 export const CreateUserBodySchema = withNamedExamples(
   Type.Object(
@@ -74,7 +73,6 @@ export const CreateUserBodySchema = withNamedExamples(
     },
   },
 )
-export type CreateUserBody = Static<typeof CreateUserBodySchema>
 
 export const UserInfoSchema = Type.Object(
   {

@@ -1,11 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify from 'fastify'
-import app from '../app.js'
+import { buildServer } from '../build-server.js'
 import { loadConfig } from '../config.js'
 import { createDatabase, migrateToLatest } from '../db/database.js'
-import { serverOptions } from '../server-options.js'
 
 // Runs from scripts/ (sources) or dist/scripts/ (compiled): the project root holds package.json.
 const root = ['../', '../../']
@@ -21,20 +18,22 @@ async function writeOpenApi() {
   if (!root) throw new Error('project root not found')
   const config = loadConfig({ LOG_LEVEL: 'silent' })
   const db = createDatabase({ url: '', poolSize: 1, dataDir: 'memory://' })
-  const server = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>()
   try {
     await migrateToLatest(db)
-    await server.register(app, { config, db })
-    await server.ready()
-    // The app is encapsulated (its swagger decorator is not on this instance): ask it as a client would.
-    const response = await server.inject({ method: 'GET', url: '/api/docs/json' })
-    if (response.statusCode !== 200)
-      throw new Error(`/api/docs/json answered ${response.statusCode}`)
-    const file = fileURLToPath(new URL('openapi.json', root))
-    writeFileSync(file, `${JSON.stringify(response.json(), null, 2)}\n`)
-    process.stdout.write(`wrote ${file}\n`)
+    const server = await buildServer(config, { db })
+    try {
+      await server.ready()
+      // The app is encapsulated (its swagger decorator is not on this instance): ask it as a client would.
+      const response = await server.inject({ method: 'GET', url: '/api/docs/json' })
+      if (response.statusCode !== 200)
+        throw new Error(`/api/docs/json answered ${response.statusCode}`)
+      const file = fileURLToPath(new URL('openapi.json', root))
+      writeFileSync(file, `${JSON.stringify(response.json(), null, 2)}\n`)
+      process.stdout.write(`wrote ${file}\n`)
+    } finally {
+      await server.close()
+    }
   } finally {
-    await server.close()
     await db.destroy()
   }
 }

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
 import type { LightMyRequestResponse } from 'fastify'
+import { PostgresDialect } from 'kysely'
+import pg from 'pg'
 import t, { type Test } from 'tap'
+import { Db } from '../db/database.js'
 import { ensureAdmin } from '../domain/users/create.js'
 import {
   brokenDatabaseConfig,
@@ -279,13 +282,18 @@ t.test('a body over BODY_LIMIT: 413 envelope; one under it is read', async (t) =
 
 t.test('an unexpected failure: 500 with no detail of the cause', async (t) => {
   const secret = 'connection to secret-host.internal:5432 failed'
-  const broken = db.withPlugin({
-    transformQuery() {
-      throw new Error(secret)
-    },
-    async transformResult(args) {
-      return args.result
-    },
+  const broken = new Db({
+    dialect: new PostgresDialect({ pool: new pg.Pool() }),
+    plugins: [
+      {
+        transformQuery() {
+          throw new Error(secret)
+        },
+        async transformResult(args) {
+          return args.result
+        },
+      },
+    ],
   })
   const app = await buildApp(t, broken, brokenDatabaseConfig())
   const user = await createTestUser(db)

@@ -1,17 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import {
-  createTestGroup,
-  createTestUser,
-  groupName,
-  TEST_PASSWORD,
-  type TestUser,
-  testConfig,
-  testDatabase,
-} from './helper.js'
-import { buildAppWithRoutes } from './support/routes.js'
+import { fixture } from './helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 const ROLES = [
   'anonymous',
@@ -136,38 +127,43 @@ const MATRIX: Record<string, Row> = {
 
 interface World {
   group: { _id: string; name: string }
-  owner: TestUser
-  target: TestUser
-  outsider: TestUser
-  actors: Record<Exclude<Role, 'anonymous'>, TestUser>
+  owner: fixture.TestUser
+  target: fixture.TestUser
+  outsider: fixture.TestUser
+  actors: Record<Exclude<Role, 'anonymous'>, fixture.TestUser>
 }
 
 /** A fresh group: owner, a moderator, a plain member, an admin member and a target member. */
 async function buildWorld(app: FastifyInstance): Promise<World> {
-  const owner = await createTestUser(db)
-  const moderator = await createTestUser(db)
-  const member = await createTestUser(db)
-  const target = await createTestUser(db)
-  const adminMember = await createTestUser(db, { roles: ['user', 'admin'] })
-  const group = await createTestGroup(app, owner, [moderator, member, target, adminMember])
+  const owner = await fixture.createTestUser(db)
+  const moderator = await fixture.createTestUser(db)
+  const member = await fixture.createTestUser(db)
+  const target = await fixture.createTestUser(db)
+  const adminMember = await fixture.createTestUser(db, { roles: ['user', 'admin'] })
+  const group = await fixture.createTestGroup(app, owner, [moderator, member, target, adminMember])
   await post(app, owner, 'groups.addModerator', { roomId: group._id, userId: moderator.id })
   return {
     group,
     owner,
     target,
-    outsider: await createTestUser(db),
+    outsider: await fixture.createTestUser(db),
     actors: {
-      nonMember: await createTestUser(db),
+      nonMember: await fixture.createTestUser(db),
       member,
       moderator,
       owner,
-      adminNonMember: await createTestUser(db, { roles: ['user', 'admin'] }),
+      adminNonMember: await fixture.createTestUser(db, { roles: ['user', 'admin'] }),
       adminMember,
     },
   }
 }
 
-async function post(app: FastifyInstance, user: TestUser, endpoint: string, payload: object) {
+async function post(
+  app: FastifyInstance,
+  user: fixture.TestUser,
+  endpoint: string,
+  payload: object,
+) {
   const response = await app.inject({
     method: 'POST',
     url: `/api/v1/${endpoint}`,
@@ -180,7 +176,11 @@ async function post(app: FastifyInstance, user: TestUser, endpoint: string, payl
 type Params = Record<string, unknown>
 
 /** Puts the world in the state the request needs (a role to remove, an archived group…). */
-type Prepare = (app: FastifyInstance, world: World, actor: TestUser | undefined) => Promise<void>
+type Prepare = (
+  app: FastifyInstance,
+  world: World,
+  actor: fixture.TestUser | undefined,
+) => Promise<void>
 const PREPARE: Record<string, Prepare> = {
   'groups.removeOwner': (app, w) =>
     post(app, w.owner, 'groups.addOwner', { roomId: w.group._id, userId: w.target.id }),
@@ -202,10 +202,10 @@ const PREPARE: Record<string, Prepare> = {
 }
 
 /** A valid request of each endpoint, by its last path segment, for the given world and caller. */
-function validParams(endpoint: string, w: World, actor: TestUser | undefined): Params {
+function validParams(endpoint: string, w: World, actor: fixture.TestUser | undefined): Params {
   const room = { roomId: w.group._id }
   const roomAndTarget = { ...room, userId: w.target.id }
-  const fresh = groupName('user')
+  const fresh = fixture.groupName('user')
   switch (endpoint) {
     case 'info':
     case 'groups.list':
@@ -217,9 +217,9 @@ function validParams(endpoint: string, w: World, actor: TestUser | undefined): P
     case 'users.list':
       return {}
     case 'groups.create':
-      return { name: groupName() }
+      return { name: fixture.groupName() }
     case 'groups.rename':
-      return { ...room, name: groupName() }
+      return { ...room, name: fixture.groupName() }
     case 'groups.invite':
       return { ...room, userId: w.outsider.id }
     case 'groups.kick':
@@ -245,7 +245,7 @@ function validParams(endpoint: string, w: World, actor: TestUser | undefined): P
     case 'groups.setType':
       return { ...room, type: 'p' }
     case 'login':
-      return { user: (actor ?? w.outsider).username, password: TEST_PASSWORD }
+      return { user: (actor ?? w.outsider).username, password: fixture.TEST_PASSWORD }
     case 'permissions.update':
       return { permissions: [{ _id: 'edit-room', roles: ['admin', 'owner'] }] }
     case 'roles.addUserToRole':
@@ -277,7 +277,7 @@ function outcomeOf(status: number, body: { errorType?: string }): Outcome {
 }
 
 t.test('every route of the app has a row, and every row a route', async (t) => {
-  const { routes } = await buildAppWithRoutes(t, db)
+  const { routes } = await fixture.buildAppWithRoutes(t, db)
   t.comment(`routes seen: ${routes.map((route) => route.key).join(', ')}`)
   t.same(
     routes.map((route) => route.key),
@@ -291,8 +291,8 @@ const observed: string[] = []
 for (const [key, row] of Object.entries(MATRIX)) {
   t.test(key, async (t) => {
     // Registration is off by default; the row checks who may register when it is on.
-    const config = testConfig({ ALLOW_REGISTRATION: 'true' })
-    const { server: app } = await buildAppWithRoutes(t, db, config)
+    const config = fixture.testConfig({ ALLOW_REGISTRATION: 'true' })
+    const { server: app } = await fixture.buildAppWithRoutes(t, db, config)
     const [method, url] = key.split(' ') as ['GET' | 'POST', string]
     const endpoint = url.split('/').at(-1) ?? ''
     const cells: string[] = []

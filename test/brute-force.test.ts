@@ -2,27 +2,18 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import t from 'tap'
 import { deleteExpiredLoginFailures } from '../db/queries/login-failures.js'
-import {
-  buildApp,
-  createTestUser,
-  TEST_PASSWORD,
-  type TestUser,
-  testConfig,
-  testDatabase,
-} from './helper.js'
+import { fixture, refused } from './helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 /** 3 failures per name, 5 per address, in the default window. */
 const guarded = (overrides: Record<string, string> = {}) =>
-  testConfig({ LOGIN_MAX_FAILURES_PER_USER: '3', LOGIN_MAX_FAILURES_PER_IP: '5', ...overrides })
+  fixture.testConfig({
+    LOGIN_MAX_FAILURES_PER_USER: '3',
+    LOGIN_MAX_FAILURES_PER_IP: '5',
+    ...overrides,
+  })
 
-const UNAUTHORIZED = {
-  success: false,
-  status: 'error',
-  error: 'Unauthorized',
-  message: 'Unauthorized',
-}
 const BLOCKED_FOR_USER = {
   success: false,
   status: 'error',
@@ -47,8 +38,14 @@ function login(app: FastifyInstance, remoteAddress: string, payload: Record<stri
   return app.inject({ method: 'POST', url: '/api/v1/login', remoteAddress, payload })
 }
 
-const wrongPassword = (user: TestUser) => ({ user: user.username, password: 'not the password' })
-const rightPassword = (user: TestUser) => ({ user: user.username, password: TEST_PASSWORD })
+const wrongPassword = (user: fixture.TestUser) => ({
+  user: user.username,
+  password: 'not the password',
+})
+const rightPassword = (user: fixture.TestUser) => ({
+  user: user.username,
+  password: fixture.TEST_PASSWORD,
+})
 
 async function times(count: number, send: () => Promise<LightMyRequestResponse>) {
   const responses: LightMyRequestResponse[] = []
@@ -59,7 +56,7 @@ async function times(count: number, send: () => Promise<LightMyRequestResponse>)
 const bodies = (responses: LightMyRequestResponse[]) =>
   responses.map((response) => [response.statusCode, response.json()])
 
-const tokenCount = async (user: TestUser) =>
+const tokenCount = async (user: fixture.TestUser) =>
   (
     await db
       .selectFrom('login_tokens')
@@ -69,13 +66,13 @@ const tokenCount = async (user: TestUser) =>
   ).n
 
 t.test('after the failures allowed for a name, even the right password is refused', async (t) => {
-  const app = await buildApp(t, db, guarded())
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, guarded())
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
   const tokensBefore = await tokenCount(user)
 
   const failures = await times(3, () => login(app, ip, wrongPassword(user)))
-  t.same(bodies(failures), Array(3).fill([401, UNAUTHORIZED]))
+  t.same(bodies(failures), Array(3).fill([401, refused.loginFailed]))
 
   const blocked = await login(app, ip, rightPassword(user))
   t.equal(blocked.statusCode, 401)
@@ -85,15 +82,15 @@ t.test('after the failures allowed for a name, even the right password is refuse
   const elsewhere = await login(app, newAddress(), rightPassword(user))
   t.same(elsewhere.json(), BLOCKED_FOR_USER, 'the name is blocked from every address')
   t.equal(
-    (await login(app, ip, rightPassword(await createTestUser(db)))).statusCode,
+    (await login(app, ip, rightPassword(await fixture.createTestUser(db)))).statusCode,
     200,
     'another name may still log in from the same address',
   )
 })
 
 t.test('an unknown name is counted and blocked exactly like a wrong password', async (t) => {
-  const app = await buildApp(t, db, guarded())
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, guarded())
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
   const unknown = { user: `nobody-${user.username}`, password: 'not the password' }
 
@@ -103,17 +100,17 @@ t.test('an unknown name is counted and blocked exactly like a wrong password', a
 
   t.same(bodies(known), bodies(unknowns))
   t.same(bodies(known), [
-    [401, UNAUTHORIZED],
-    [401, UNAUTHORIZED],
-    [401, UNAUTHORIZED],
+    [401, refused.loginFailed],
+    [401, refused.loginFailed],
+    [401, refused.loginFailed],
     [401, BLOCKED_FOR_USER],
     [401, BLOCKED_FOR_USER],
   ])
 })
 
 t.test('the name is counted case-insensitively, whichever field carries it', async (t) => {
-  const app = await buildApp(t, db, guarded())
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, guarded())
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
 
   await login(app, ip, { user: user.username.toUpperCase(), password: 'wrong' })
@@ -123,8 +120,8 @@ t.test('the name is counted case-insensitively, whichever field carries it', asy
 })
 
 t.test('a success resets the count of its name', async (t) => {
-  const app = await buildApp(t, db, guarded())
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, guarded())
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
 
   await times(2, () => login(app, ip, wrongPassword(user)))
@@ -141,20 +138,21 @@ t.test('a success resets the count of its name', async (t) => {
 
   const again = await times(4, () => login(app, newAddress(), wrongPassword(user)))
   t.same(bodies(again), [
-    [401, UNAUTHORIZED],
-    [401, UNAUTHORIZED],
-    [401, UNAUTHORIZED],
+    [401, refused.loginFailed],
+    [401, refused.loginFailed],
+    [401, refused.loginFailed],
     [401, BLOCKED_FOR_USER],
   ])
 })
 
 t.test('after the failures allowed for an address, every login from it is refused', async (t) => {
-  const app = await buildApp(t, db, guarded())
+  const app = await fixture.buildApp(t, db, guarded())
   const ip = newAddress()
-  const users = await Promise.all(Array.from({ length: 5 }, () => createTestUser(db)))
-  const victim = await createTestUser(db)
+  const users = await Promise.all(Array.from({ length: 5 }, () => fixture.createTestUser(db)))
+  const victim = await fixture.createTestUser(db)
 
-  for (const user of users) t.same((await login(app, ip, wrongPassword(user))).json(), UNAUTHORIZED)
+  for (const user of users)
+    t.same((await login(app, ip, wrongPassword(user))).json(), refused.loginFailed)
 
   const blocked = await login(app, ip, rightPassword(victim))
   t.equal(blocked.statusCode, 401)
@@ -163,9 +161,9 @@ t.test('after the failures allowed for an address, every login from it is refuse
 })
 
 t.test('successful logins do not use up the attempts of an address', async (t) => {
-  const app = await buildApp(t, db, guarded())
+  const app = await fixture.buildApp(t, db, guarded())
   const ip = newAddress()
-  const user = await createTestUser(db)
+  const user = await fixture.createTestUser(db)
 
   const answers = await times(8, () => login(app, ip, rightPassword(user)))
   t.ok(answers.every((response) => response.statusCode === 200))
@@ -176,8 +174,8 @@ t.test('successful logins do not use up the attempts of an address', async (t) =
 })
 
 t.test('once the window closes, logins are accepted again', async (t) => {
-  const app = await buildApp(t, db, guarded())
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, guarded())
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
   await times(3, () => login(app, ip, wrongPassword(user)))
   t.same((await login(app, ip, rightPassword(user))).json(), BLOCKED_FOR_USER)
@@ -203,9 +201,9 @@ t.test('once the window closes, logins are accepted again', async (t) => {
 })
 
 t.test('two servers on one database share the counts', async (t) => {
-  const first = await buildApp(t, db, guarded())
-  const second = await buildApp(t, db, guarded())
-  const user = await createTestUser(db)
+  const first = await fixture.buildApp(t, db, guarded())
+  const second = await fixture.buildApp(t, db, guarded())
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
 
   await login(first, ip, wrongPassword(user))
@@ -215,9 +213,9 @@ t.test('two servers on one database share the counts', async (t) => {
 })
 
 t.test('parallel guesses get no more tries than sequential ones', async (t) => {
-  const first = await buildApp(t, db, guarded({ LOGIN_MAX_FAILURES_PER_IP: '100' }))
-  const second = await buildApp(t, db, guarded({ LOGIN_MAX_FAILURES_PER_IP: '100' }))
-  const user = await createTestUser(db)
+  const first = await fixture.buildApp(t, db, guarded({ LOGIN_MAX_FAILURES_PER_IP: '100' }))
+  const second = await fixture.buildApp(t, db, guarded({ LOGIN_MAX_FAILURES_PER_IP: '100' }))
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
 
   const answers = await Promise.all(
@@ -231,15 +229,15 @@ t.test('parallel guesses get no more tries than sequential ones', async (t) => {
 })
 
 t.test('limits of 0 turn the protection off', async (t) => {
-  const app = await buildApp(
+  const app = await fixture.buildApp(
     t,
     db,
     guarded({ LOGIN_MAX_FAILURES_PER_USER: '0', LOGIN_MAX_FAILURES_PER_IP: '0' }),
   )
-  const user = await createTestUser(db)
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
   const failures = await times(8, () => login(app, ip, wrongPassword(user)))
-  t.same(bodies(failures), Array(8).fill([401, UNAUTHORIZED]))
+  t.same(bodies(failures), Array(8).fill([401, refused.loginFailed]))
   t.equal((await login(app, ip, rightPassword(user))).statusCode, 200)
   t.same(
     await db
@@ -252,8 +250,8 @@ t.test('limits of 0 turn the protection off', async (t) => {
 })
 
 t.test('a token login (resume) is neither counted nor blocked', async (t) => {
-  const app = await buildApp(t, db, guarded())
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, guarded())
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
   await times(5, () => login(app, ip, wrongPassword(user)))
   t.same((await login(app, ip, rightPassword(user))).json(), BLOCKED_FOR_IP)
@@ -264,15 +262,18 @@ t.test('a token login (resume) is neither counted nor blocked', async (t) => {
 })
 
 t.test('the defaults are those of Rocket.Chat: 10 per name, 50 per address', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const ip = newAddress()
   const answers = await times(11, () => login(app, ip, wrongPassword(user)))
-  t.same(answers[9]?.json(), UNAUTHORIZED)
+  t.same(answers[9]?.json(), refused.loginFailed)
   t.same(answers[10]?.json(), BLOCKED_FOR_USER)
 
   const crowd = newAddress()
-  const users = await Promise.all(Array.from({ length: 50 }, () => createTestUser(db)))
+  const users = await Promise.all(Array.from({ length: 50 }, () => fixture.createTestUser(db)))
   for (const other of users) await login(app, crowd, wrongPassword(other))
-  t.same((await login(app, crowd, rightPassword(await createTestUser(db)))).json(), BLOCKED_FOR_IP)
+  t.same(
+    (await login(app, crowd, rightPassword(await fixture.createTestUser(db)))).json(),
+    BLOCKED_FOR_IP,
+  )
 })

@@ -1,12 +1,11 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { assertInvariants, postgresUrl, testDatabase } from './helper.js'
+import { assertInvariants, onlyOnPostgres, postgresUrl, testDatabase } from './helper.js'
 import { databaseUrlOf, seedGroups, startCluster } from './support/cluster.js'
 import { startServer } from './support/server-process.js'
 import { countMessages, findLostUpdates, runWorkload } from './support/workload.js'
 
 // Several processes only share state through a real server; PGlite is one process's file.
-const onlyOnPostgres = postgresUrl ? false : 'needs TEST_DATABASE_URL: processes share PostgreSQL'
 const TOTAL = Number(process.env.STRESS_REQUESTS ?? 600)
 // Leaves and kicks empty groups as the run goes on: more requests get more groups to work on.
 const GROUPS = Math.max(6, Math.ceil(TOTAL / 100))

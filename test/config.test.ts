@@ -27,6 +27,7 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     AUTH_CACHE_TTL_MS: 60000,
     AUTH_CACHE_MAX_TOKENS: 10000,
     METRICS: false,
+    STRICT_REFUSALS: false,
   })
 })
 
@@ -56,6 +57,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     AUTH_CACHE_TTL_MS: '0',
     AUTH_CACHE_MAX_TOKENS: '500',
     METRICS: 'true',
+    STRICT_REFUSALS: 'true',
   })
 
   t.same(config, {
@@ -83,6 +85,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     AUTH_CACHE_TTL_MS: 0,
     AUTH_CACHE_MAX_TOKENS: 500,
     METRICS: true,
+    STRICT_REFUSALS: true,
   })
   t.equal(typeof config.PORT, 'number')
 })

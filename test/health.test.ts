@@ -1,9 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import t, { type Test } from 'tap'
-import type { Db } from '../db/database.js'
-import { createDatabase, migrateToLatest } from '../db/database.js'
-import type { Database } from '../db/types.js'
+import { createDatabase, Db, migrateToLatest } from '../db/database.js'
 import { randomId } from '../domain/ids.js'
 import { migrations } from '../migrations/index.js'
 import { brokenDatabaseConfig, buildApp, postgresUrl, testDatabase } from './helper.js'
@@ -15,7 +13,7 @@ const latestMigration = Object.keys(migrations).sort().at(-1) ?? ''
 /** A database whose every connection attempt gets `connect`'s answer: refused, or none at all. */
 function unreachableDatabase(t: Test, connect: () => Promise<never>): Db {
   const pool = { connect, end: async () => {} } as unknown as pg.Pool
-  const unreachable = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const unreachable = new Db({ dialect: new PostgresDialect({ pool }) })
   t.teardown(() => unreachable.destroy())
   return unreachable
 }

@@ -1,26 +1,26 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
-import { backendOf, createDatabase, type Db } from '../db/database.js'
+import { createDatabase, type Db } from '../db/database.js'
 import type { Actor } from '../domain/actor.js'
-import { authCacheOf, authChangesSettled } from '../domain/auth/auth-changes.js'
-import { AuthCache } from '../domain/auth/cache.js'
+import { LoginCache } from '../domain/auth/login-cache.js'
 import { hashLoginToken } from '../domain/ids.js'
 import { resetPassword } from '../domain/users/reset-password.js'
 import {
+  api,
   buildApp,
   createTestGroup,
   createTestUser,
   groupName,
-  postgresUrl,
+  onlyOnPostgres,
+  refused,
   type TestUser,
   testConfig,
   testDatabase,
 } from './helper.js'
-import { api, editingNotAllowed, notLoggedIn, unauthorized } from './support/api.js'
 
 const db = await testDatabase(t)
-const onlyOnPostgres = postgresUrl ? false : 'needs TEST_DATABASE_URL: processes share PostgreSQL'
+const { editingNotAllowed, notLoggedIn, unauthorized } = refused
 
 const actor = (id: string): Actor => ({ id, username: id, name: id, roles: ['user'] })
 const never = async (): Promise<never> => {
@@ -29,7 +29,7 @@ const never = async (): Promise<never> => {
 
 /** The cached actor of a user's token, or undefined when a lookup would go to the database. */
 async function cachedActor(database: Db, user: TestUser) {
-  const cache = authCacheOf(database)
+  const { cache } = database.logins
   if (!cache) return undefined
   return cache.actor(hashLoginToken(user.headers['x-auth-token']), async () => undefined)
 }
@@ -39,7 +39,7 @@ async function cachedActor(database: Db, user: TestUser) {
  * process: its own login cache and its own listening connection.
  */
 async function otherProcessDatabase(t: Test): Promise<Db> {
-  const backend = backendOf(db)
+  const { backend } = db
   if (!backend || !('pool' in backend)) throw new Error('needs PostgreSQL')
   const other = createDatabase({
     url: String(backend.pool.options.connectionString),
@@ -64,7 +64,7 @@ async function eventually(t: Test, condition: () => boolean, what: string) {
 }
 
 t.test('the cache keeps the most recently used logins, up to its size', async (t) => {
-  const cache = new AuthCache({ ttlMs: 60_000, maxTokens: 2 })
+  const cache = new LoginCache({ ttlMs: 60_000, maxTokens: 2 })
   cache.setLive(true)
   await cache.actor('a', async () => actor('A'))
   await cache.actor('b', async () => actor('B'))
@@ -77,7 +77,7 @@ t.test('the cache keeps the most recently used logins, up to its size', async (t
 
 t.test('the cache serves an entry for its time to live only', async (t) => {
   let now = 1_000
-  const cache = new AuthCache({ ttlMs: 500, maxTokens: 10 }, () => now)
+  const cache = new LoginCache({ ttlMs: 500, maxTokens: 10 }, () => now)
   cache.setLive(true)
   await cache.actor('a', async () => actor('A'))
   now += 499
@@ -87,7 +87,7 @@ t.test('the cache serves an entry for its time to live only', async (t) => {
 })
 
 t.test('the cache stores nothing while not live, and forgets all when it stops', async (t) => {
-  const cache = new AuthCache({ ttlMs: 60_000, maxTokens: 10 })
+  const cache = new LoginCache({ ttlMs: 60_000, maxTokens: 10 })
   let loads = 0
   const load = async () => {
     loads++
@@ -107,7 +107,7 @@ t.test('the cache stores nothing while not live, and forgets all when it stops',
 })
 
 t.test('a value read before a change is not stored after it', async (t) => {
-  const cache = new AuthCache({ ttlMs: 60_000, maxTokens: 10 })
+  const cache = new LoginCache({ ttlMs: 60_000, maxTokens: 10 })
   cache.setLive(true)
   let release: (value: Actor) => void = () => {}
   const pending = cache.actor('a', () => new Promise<Actor>((resolve) => (release = resolve)))
@@ -126,7 +126,7 @@ t.test('a value read before a change is not stored after it', async (t) => {
 })
 
 t.test('forgetting a user drops each of their tokens, and only theirs', async (t) => {
-  const cache = new AuthCache({ ttlMs: 60_000, maxTokens: 10 })
+  const cache = new LoginCache({ ttlMs: 60_000, maxTokens: 10 })
   cache.setLive(true)
   await cache.actor('a1', async () => actor('A'))
   await cache.actor('a2', async () => actor('A'))
@@ -144,7 +144,7 @@ t.test('a login is served from the cache after its first use', async (t) => {
   const user = await createTestUser(db)
   // Creating the user notifies (its roles); a notification heard during the first read would
   // rightly keep that read out of the cache, so let it arrive first.
-  await authChangesSettled(db)
+  await db.logins.settled()
   t.equal(await cachedActor(db, user), undefined, 'not cached before it is used')
   t.equal((await api(app, user).get('me')).statusCode, 200)
   t.match(await cachedActor(db, user), { id: user.id, username: user.username, roles: ['user'] })
@@ -160,7 +160,7 @@ t.test('AUTH_CACHE_TTL_MS=0: no cache', async (t) => {
   const app = await buildApp(t, db, testConfig({ AUTH_CACHE_TTL_MS: '0' }))
   const user = await createTestUser(db)
   t.equal((await api(app, user).get('me')).statusCode, 200)
-  t.equal(authCacheOf(db), undefined)
+  t.equal(db.logins.cache, undefined)
 })
 
 t.test('same process: each change holds from the next request', async (t) => {
@@ -220,7 +220,7 @@ t.test('same process: each change holds from the next request', async (t) => {
     const user = await createTestUser(db)
     t.equal((await api(app, user).get('me')).statusCode, 200)
     await db.deleteFrom('login_tokens').where('user_id', '=', user.id).execute()
-    await authChangesSettled(db)
+    await db.logins.settled()
     t.same((await api(app, user).get('me')).json(), notLoggedIn)
   })
 })
@@ -238,7 +238,7 @@ t.test(
     const server = await buildApp(t, other)
     const admin = await createTestUser(db, { roles: ['admin', 'user'] })
     // The barrier: once it returns, the other process has applied every change committed before.
-    const heard = () => authChangesSettled(other)
+    const heard = () => other.logins.settled()
 
     t.test('logout', async (t) => {
       const user = await createTestUser(db)
@@ -298,10 +298,10 @@ t.test(
   { skip: onlyOnPostgres },
   async (t) => {
     const app = await buildApp(t, db)
-    const cache = authCacheOf(db)
+    const { cache } = db.logins
     if (!cache) throw new Error('no login cache')
     const user = await createTestUser(db)
-    await authChangesSettled(db)
+    await db.logins.settled()
     t.equal((await api(app, user).get('me')).statusCode, 200)
     t.ok(await cachedActor(db, user))
 

@@ -334,7 +334,9 @@ t.test(
     const body = rename.requestBody?.content['application/json']
     t.same(examples(body), [{ roomId: 'ByehQjC44FwMeiLbX', name: 'new-name' }])
     t.same(body?.schema?.required, ['name'])
-    t.same(examples(rename.responses['400']?.content?.['application/json']), [
+    // One example per refusal, in the order they are checked.
+    const refusals = examples(rename.responses['400']?.content?.['application/json'])
+    t.same(refusals.slice(0, 2), [
       { success: false, error: 'The bodyParam "name" is required' },
       {
         success: false,
@@ -342,6 +344,17 @@ t.test(
         errorType: 'error-room-param-not-provided',
       },
     ])
+    t.same(
+      refusals.slice(2).map((refusal) => (refusal as { errorType?: string }).errorType),
+      [
+        'error-room-not-found',
+        'error-room-archived',
+        'error-action-not-allowed',
+        'error-invalid-room-name',
+        'error-duplicate-channel-name',
+        'error-duplicate-handle',
+      ],
+    )
   },
 )
 

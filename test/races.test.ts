@@ -1,17 +1,19 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import {
+  api,
   assertInvariants,
   buildApp,
   createTestGroup,
   createTestUser,
   groupName,
-  postgresUrl,
+  onlyOnPostgres,
   storedGroup,
   testDatabase,
 } from './helper.js'
 
-// PGlite runs one query at a time, so a race there cannot happen and proves nothing.
-const onlyOnPostgres = postgresUrl ? false : 'needs TEST_DATABASE_URL: races need real PostgreSQL'
+// PGlite runs one query at a time, so a race there cannot happen and proves nothing: every test
+// here skips on it.
 const ROUNDS = 25
 
 const db = await testDatabase(t)
@@ -21,31 +23,25 @@ async function countOwners(roomId: string) {
   return members.filter((member) => member.roles.includes('owner')).length
 }
 
+/** A group with two owners: `first` created it and made `second` an owner too. */
+async function twoOwners(app: FastifyInstance) {
+  const first = await createTestUser(db)
+  const second = await createTestUser(db)
+  const group = await createTestGroup(app, first, [second])
+  await api(app, first).post('groups.addOwner', { roomId: group._id, userId: second.id })
+  return { first, second, group }
+}
+
 t.test(
   'two owners leaving at once: one leaves, the other is the last owner',
   { skip: onlyOnPostgres },
   async (t) => {
     const app = await buildApp(t, db)
     for (let round = 0; round < ROUNDS; round++) {
-      const first = await createTestUser(db)
-      const second = await createTestUser(db)
-      const group = await createTestGroup(app, first, [second])
-      await app.inject({
-        method: 'POST',
-        url: '/api/v1/groups.addOwner',
-        headers: first.headers,
-        payload: { roomId: group._id, userId: second.id },
-      })
+      const { first, second, group } = await twoOwners(app)
 
       const responses = await Promise.all(
-        [first, second].map((owner) =>
-          app.inject({
-            method: 'POST',
-            url: '/api/v1/groups.leave',
-            headers: owner.headers,
-            payload: { roomId: group._id },
-          }),
-        ),
+        [first, second].map((owner) => api(app, owner).post('groups.leave', { roomId: group._id })),
       )
 
       const statuses = responses.map((response) => response.statusCode).sort()
@@ -64,29 +60,11 @@ t.test(
   async (t) => {
     const app = await buildApp(t, db)
     for (let round = 0; round < ROUNDS; round++) {
-      const first = await createTestUser(db)
-      const second = await createTestUser(db)
-      const group = await createTestGroup(app, first, [second])
-      await app.inject({
-        method: 'POST',
-        url: '/api/v1/groups.addOwner',
-        headers: first.headers,
-        payload: { roomId: group._id, userId: second.id },
-      })
+      const { first, second, group } = await twoOwners(app)
 
       await Promise.all([
-        app.inject({
-          method: 'POST',
-          url: '/api/v1/groups.leave',
-          headers: first.headers,
-          payload: { roomId: group._id },
-        }),
-        app.inject({
-          method: 'POST',
-          url: '/api/v1/groups.removeOwner',
-          headers: first.headers,
-          payload: { roomId: group._id, userId: second.id },
-        }),
+        api(app, first).post('groups.leave', { roomId: group._id }),
+        api(app, first).post('groups.removeOwner', { roomId: group._id, userId: second.id }),
       ])
 
       t.equal(await countOwners(group._id), 1, `round ${round}: exactly one owner remains`)
@@ -107,12 +85,7 @@ t.test(
 
       const responses = await Promise.all(
         groups.map((group) =>
-          app.inject({
-            method: 'POST',
-            url: '/api/v1/groups.rename',
-            headers: owner.headers,
-            payload: { roomId: group._id, name: target },
-          }),
+          api(app, owner).post('groups.rename', { roomId: group._id, name: target }),
         ),
       )
 
@@ -139,14 +112,7 @@ t.test(
     const owner = await createTestUser(db)
     const name = groupName('created')
     const responses = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        app.inject({
-          method: 'POST',
-          url: '/api/v1/groups.create',
-          headers: owner.headers,
-          payload: { name },
-        }),
-      ),
+      Array.from({ length: 8 }, () => api(app, owner).post('groups.create', { name })),
     )
     t.equal(responses.filter((r) => r.statusCode === 200).length, 1)
     t.equal(
@@ -169,25 +135,10 @@ t.test(
     const group = await createTestGroup(app, owner, users.slice(0, 6))
 
     const requests = users.flatMap((user, index) => [
-      app.inject({
-        method: 'POST',
-        url: '/api/v1/groups.invite',
-        headers: owner.headers,
-        payload: { roomId: group._id, userId: user.id },
-      }),
+      api(app, owner).post('groups.invite', { roomId: group._id, userId: user.id }),
       index % 2 === 0
-        ? app.inject({
-            method: 'POST',
-            url: '/api/v1/groups.leave',
-            headers: user.headers,
-            payload: { roomId: group._id },
-          })
-        : app.inject({
-            method: 'POST',
-            url: '/api/v1/groups.kick',
-            headers: owner.headers,
-            payload: { roomId: group._id, userId: user.id },
-          }),
+        ? api(app, user).post('groups.leave', { roomId: group._id })
+        : api(app, owner).post('groups.kick', { roomId: group._id, userId: user.id }),
     ])
     const responses = await Promise.all(requests)
     t.notOk(

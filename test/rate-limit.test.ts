@@ -2,26 +2,18 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { deleteExpiredRateLimits } from '../db/queries/rate-limits.js'
-import {
-  buildApp,
-  createTestUser,
-  loginChangesHeard,
-  TEST_PASSWORD,
-  type TestUser,
-  testConfig,
-  testDatabase,
-} from './helper.js'
+import { fixture } from './helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 const WINDOW_MS = 60_000
 const limited = (max: number) =>
-  testConfig({ RATE_LIMIT_MAX: String(max), RATE_LIMIT_WINDOW_MS: String(WINDOW_MS) })
+  fixture.testConfig({ RATE_LIMIT_MAX: String(max), RATE_LIMIT_WINDOW_MS: String(WINDOW_MS) })
 
 const TOO_MANY =
   /^Error, too many requests\. Please slow down\. You must wait (\d+) seconds before trying this endpoint again\. \[error-too-many-requests\]$/
 
-const me = (app: FastifyInstance, user: TestUser) =>
+const me = (app: FastifyInstance, user: fixture.TestUser) =>
   app.inject({ method: 'GET', url: '/api/v1/me', headers: user.headers })
 
 async function times(count: number, send: () => Promise<LightMyRequestResponse>) {
@@ -49,8 +41,8 @@ const counters = () =>
   db.selectFrom('rate_limits').select(['key', 'count']).orderBy('key').execute()
 
 t.test('over the limit an endpoint answers 429 with the headers Rocket.Chat sends', async (t) => {
-  const app = await buildApp(t, db, limited(3))
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, limited(3))
+  const user = await fixture.createTestUser(db)
 
   const [first, second, third, fourth, fifth] = await times(5, () => me(app, user))
 
@@ -75,8 +67,8 @@ t.test('over the limit an endpoint answers 429 with the headers Rocket.Chat send
 })
 
 t.test('the limit is per endpoint and per user', async (t) => {
-  const app = await buildApp(t, db, limited(2))
-  const [alice, bob] = [await createTestUser(db), await createTestUser(db)]
+  const app = await fixture.buildApp(t, db, limited(2))
+  const [alice, bob] = [await fixture.createTestUser(db), await fixture.createTestUser(db)]
 
   await times(2, () => me(app, alice))
   t.equal((await me(app, alice)).statusCode, 429, 'alice used up /me')
@@ -94,14 +86,14 @@ t.test('the limit is per endpoint and per user', async (t) => {
 })
 
 t.test('anonymous requests are limited per client address', async (t) => {
-  const app = await buildApp(t, db, limited(2))
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, limited(2))
+  const user = await fixture.createTestUser(db)
   const login = (remoteAddress: string) =>
     app.inject({
       method: 'POST',
       url: '/api/v1/login',
       remoteAddress,
-      payload: { user: user.username, password: TEST_PASSWORD },
+      payload: { user: user.username, password: fixture.TEST_PASSWORD },
     })
 
   const answers = await times(3, () => login('198.51.100.7'))
@@ -118,7 +110,11 @@ t.test('anonymous requests are limited per client address', async (t) => {
 })
 
 t.test('behind a trusted proxy the forwarded address is the client', async (t) => {
-  const app = await buildApp(t, db, testConfig({ RATE_LIMIT_MAX: '1', TRUST_PROXY: '1' }))
+  const app = await fixture.buildApp(
+    t,
+    db,
+    fixture.testConfig({ RATE_LIMIT_MAX: '1', TRUST_PROXY: '1' }),
+  )
   const login = (forwardedFor: string) =>
     app.inject({
       method: 'POST',
@@ -135,9 +131,9 @@ t.test('behind a trusted proxy the forwarded address is the client', async (t) =
 })
 
 t.test('roles granted api-bypass-rate-limit are never limited', async (t) => {
-  const app = await buildApp(t, db, limited(2))
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const bot = await createTestUser(db, { roles: ['bot'] })
+  const app = await fixture.buildApp(t, db, limited(2))
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const bot = await fixture.createTestUser(db, { roles: ['bot'] })
   const before = await counters()
 
   for (const user of [admin, bot]) {
@@ -152,15 +148,15 @@ t.test('roles granted api-bypass-rate-limit are never limited', async (t) => {
 })
 
 t.test('the exemption follows the permission, not a role name', async (t) => {
-  const app = await buildApp(t, db, limited(2))
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, limited(2))
+  const user = await fixture.createTestUser(db)
   t.equal((await times(3, () => me(app, user)))[2]?.statusCode, 429)
 
   await db
     .insertInto('permission_roles')
     .values({ permission_id: 'api-bypass-rate-limit', role_id: 'user' })
     .execute()
-  await loginChangesHeard(db)
+  await fixture.loginChangesHeard(db)
   t.teardown(() =>
     db
       .deleteFrom('permission_roles')
@@ -172,7 +168,7 @@ t.test('the exemption follows the permission, not a role name', async (t) => {
 })
 
 t.test('server info, probes and the documentation are never limited', async (t) => {
-  const app = await buildApp(t, db, limited(1))
+  const app = await fixture.buildApp(t, db, limited(1))
   const before = await counters()
   for (const url of ['/api/info', '/livez', '/readyz', '/api/docs/json']) {
     const answers = await times(3, () => app.inject({ method: 'GET', url }))
@@ -187,7 +183,7 @@ t.test('server info, probes and the documentation are never limited', async (t) 
 })
 
 t.test('requests refused before login are not counted', async (t) => {
-  const app = await buildApp(t, db, limited(1))
+  const app = await fixture.buildApp(t, db, limited(1))
   const before = await counters()
   const answers = await times(3, () =>
     app.inject({
@@ -204,8 +200,8 @@ t.test('requests refused before login are not counted', async (t) => {
 })
 
 t.test('RATE_LIMIT_MAX=0 turns the limiter off', async (t) => {
-  const app = await buildApp(t, db, limited(0))
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, limited(0))
+  const user = await fixture.createTestUser(db)
   const answers = await times(12, () => me(app, user))
   t.ok(answers.every((response) => response.statusCode === 200))
   t.notOk(answers[11]?.headers['x-ratelimit-limit'])
@@ -213,8 +209,8 @@ t.test('RATE_LIMIT_MAX=0 turns the limiter off', async (t) => {
 })
 
 t.test('a closed window starts a new count, and expired counters are swept', async (t) => {
-  const app = await buildApp(t, db, limited(2))
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db, limited(2))
+  const user = await fixture.createTestUser(db)
   const key = `GET /api/v1/me user:${user.id}`
   t.equal((await times(3, () => me(app, user)))[2]?.statusCode, 429)
 
@@ -240,9 +236,9 @@ t.test('a closed window starts a new count, and expired counters are swept', asy
 })
 
 t.test('two servers on one database share the counters', async (t) => {
-  const first = await buildApp(t, db, limited(3))
-  const second = await buildApp(t, db, limited(3))
-  const user = await createTestUser(db)
+  const first = await fixture.buildApp(t, db, limited(3))
+  const second = await fixture.buildApp(t, db, limited(3))
+  const user = await fixture.createTestUser(db)
 
   const statuses = [
     (await me(first, user)).statusCode,
@@ -255,9 +251,9 @@ t.test('two servers on one database share the counters', async (t) => {
 })
 
 t.test('30 concurrent requests with a limit of 10: exactly 10 get through', async (t) => {
-  const first = await buildApp(t, db, limited(10))
-  const second = await buildApp(t, db, limited(10))
-  const user = await createTestUser(db)
+  const first = await fixture.buildApp(t, db, limited(10))
+  const second = await fixture.buildApp(t, db, limited(10))
+  const user = await fixture.createTestUser(db)
 
   const answers = await Promise.all(
     Array.from({ length: 30 }, (_, i) => me(i % 2 === 0 ? first : second, user)),
@@ -273,7 +269,7 @@ t.test('30 concurrent requests with a limit of 10: exactly 10 get through', asyn
 })
 
 t.test('with limits on, the API documents the 429 answer', async (t) => {
-  const app = await buildApp(t, db, limited(5))
+  const app = await fixture.buildApp(t, db, limited(5))
   const doc = (await app.inject({ method: 'GET', url: '/api/docs/json' })).json()
   t.ok(doc.paths['/api/v1/groups.leave'].post.responses['429'], 'a limited route lists 429')
   t.notOk(doc.paths['/api/info'].get.responses['429'], 'server info does not')

@@ -202,7 +202,7 @@ export interface paths {
          * Log in
          * @description No login needed. Send `user` (a username, or an email when it contains @), `username` or `email` with `password`; or `resume` with a token still valid. Usernames and emails are compared without case. Use the answer's `userId` and `authToken` as the `X-User-Id` and `X-Auth-Token` headers.
          *
-         *     Refusals, in the order they are checked: keys the body does not define (400 `invalid-params`); a `resume` token that is not valid (401 `Unauthorized`); no login name or no `password` (401 `Unauthorized`); too many failed logins from the address or for the name within the block window (401 `error-login-blocked-for-ip`, then `error-login-blocked-for-user`); an unknown user or a wrong password, which look alike (401 `Unauthorized`); a deactivated user (401 `error-user-is-not-activated`). A 401 names the refusal in `error` and explains it in `message`.
+         *     Refusals, in the order they are checked: keys the body does not define (`invalid-params`); a `resume` token that is not valid or, without one, no login name or no `password` (`Unauthorized`); too many failed logins from the address within the block window (`error-login-blocked-for-ip`); too many for the name (`error-login-blocked-for-user`); an unknown user or a wrong password, which look alike (`Unauthorized`); a deactivated user (`error-user-is-not-activated`). A 401 names the refusal in `error` and explains it in `message`.
          *
          *     Every password attempt counts as a failure until it succeeds; a successful login clears the failures counted for its name.
          */
@@ -309,7 +309,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "success": false,
-                         *       "error": "must NOT have additional properties [invalid-params]",
+                         *       "error": "offset must be >= 0 [invalid-params]",
                          *       "errorType": "invalid-params"
                          *     }
                          */
@@ -332,8 +332,8 @@ export interface paths {
                             success: false;
                             /** @enum {string} */
                             status: "error";
-                            error: string;
                             message: string;
+                            error: string;
                         };
                     };
                 };
@@ -377,7 +377,9 @@ export interface paths {
         put?: never;
         /**
          * Log out
-         * @description Any logged-in user. Invalidates the token the request was sent with; the user's other tokens stay valid. Refused only when not logged in (401) or when a body is sent that is not JSON (400 `invalid-params`).
+         * @description Any logged-in user. Invalidates the token the request was sent with; the user's other tokens stay valid.
+         *
+         *     Refusals, in the order they are checked: no valid `X-User-Id` and `X-Auth-Token` (`You must be logged in to do this.`); a body that is not JSON (`invalid-params`).
          */
         post: {
             parameters: {
@@ -423,7 +425,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "success": false,
-                         *       "error": "Body is not valid JSON [invalid-params]",
+                         *       "error": "offset must be >= 0 [invalid-params]",
                          *       "errorType": "invalid-params"
                          *     }
                          */
@@ -497,7 +499,9 @@ export interface paths {
         };
         /**
          * The logged-in user
-         * @description Any logged-in user: their own profile, with emails, global roles and dates. Refused only when not logged in (401).
+         * @description Any logged-in user: their own profile, with emails, global roles and dates.
+         *
+         *     Refusals, in the order they are checked: no valid `X-User-Id` and `X-Auth-Token` (`You must be logged in to do this.`).
          */
         get: {
             parameters: {
@@ -633,7 +637,7 @@ export interface paths {
          * Create a user
          * @description Permission required: the global `create-user` (admins).
          *
-         *     Refusals, in the order they are checked: a body missing `email`, `name`, `password` or `username`, or with keys it does not define, or an `email` that is not one (`invalid-params`); no `create-user` (`error-action-not-allowed`); a username breaking `^[0-9a-zA-Z-_.]+$` (`error-input-is-not-a-valid-field`); `all` or `here` (`error-blocked-username`); a role that is not a global role (`error-invalid-role`); a username, then an email, already in use, compared without case (`error-field-unavailable`).
+         *     Refusals, in the order they are checked: a body missing `email`, `name`, `password` or `username`, or with keys it does not define, or an `email` that is not one (`invalid-params`); no `create-user` (`error-action-not-allowed`); a username with characters other than letters, digits, `-`, `_` and `.` (`error-input-is-not-a-valid-field`); `all` or `here` (`error-blocked-username`); a role that is not a global role (`error-invalid-role`); a username, then an email, another user holds, compared without case (`error-field-unavailable`).
          *
          *     New users get the `user` role unless `roles` says otherwise, and are active unless `active` is false. `verified`, `requirePasswordChange`, `joinDefaultChannels` and `sendWelcomeEmail` are accepted for Rocket.Chat's clients and have no effect.
          */
@@ -801,7 +805,7 @@ export interface paths {
          * A user
          * @description Any logged-in user, by `userId` or `username` (without case; `userId` wins), deactivated users included. Emails, roles and dates are shown for oneself and to callers with `view-full-other-user-info` (admins) only.
          *
-         *     Refusals, in the order they are checked: neither parameter (`error-user-param-not-provided`); no such user (`User not found.`, no errorType).
+         *     Refusals, in the order they are checked: neither parameter (`error-user-param-not-provided`); no such user (`User not found.`).
          */
         get: {
             parameters: {
@@ -941,7 +945,7 @@ export interface paths {
          * Every user
          * @description Any logged-in user; emails, roles and dates only for callers with `view-full-other-user-info` (admins). `sort` takes the fields `username`, `name`, `createdAt` (default `{"username":1}`); `query` filters on `username`, `name` (equal, or `$regex`, without case when `$options` is `i`) and `active` (equal), combined with `$and`/`$or`. `offset` defaults to 0, `count` to 50 (above 100 is cut to 100).
          *
-         *     Refusals, in the order they are checked: a bad `sort` (`error-invalid-sort`); a `query` that cannot be used, including a regular expression PostgreSQL refuses (`error-invalid-query`).
+         *     Refusals, in the order they are checked: a `sort` that is not a JSON object of known fields to 1 or -1 (`error-invalid-sort`); a `query` that is not a JSON filter on known fields (`error-invalid-query`). A regular expression PostgreSQL refuses is `error-invalid-query` too.
          */
         get: {
             parameters: {
@@ -1014,13 +1018,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "Invalid query parameter provided: \"{\"emails\":\"rocket.cat@example.com\"}\" [error-invalid-query]",
-                         *       "errorType": "error-invalid-query"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -1097,7 +1094,7 @@ export interface paths {
          * Change a user
          * @description Anyone may change their own `name`, `username`, `email` and `password`. Changing another user needs the global `edit-other-user-info` (admins), so does changing `active`, even one's own; a different set of `roles` needs `assign-roles` (admins).
          *
-         *     Refusals, in the order they are checked: another user without `edit-other-user-info` (`error-action-not-allowed`); no such user (`error-invalid-user`); a change of `active` without `edit-other-user-info` (`error-not-allowed`); a change of `roles` without `assign-roles` (`error-action-not-allowed`); a username breaking `^[0-9a-zA-Z-_.]+$` (`error-input-is-not-a-valid-field`) or `all`/`here` (`error-blocked-username`); a role that is not a global role (`error-invalid-role`); a username, then an email, another user holds, compared without case (`error-field-unavailable`); taking admin from, or deactivating, the last active admin (`error-action-not-allowed`); deactivating the only owner of a group with other members (`user-last-owner`).
+         *     Refusals, in the order they are checked: another user without `edit-other-user-info` (`error-action-not-allowed`); no such user (`error-invalid-user`); a change of `active` without `edit-other-user-info` (`error-not-allowed`); a change of `roles` without `assign-roles` (`error-action-not-allowed`); a username with characters other than letters, digits, `-`, `_` and `.` (`error-input-is-not-a-valid-field`); `all` or `here` (`error-blocked-username`); a role that is not a global role (`error-invalid-role`); a username, then an email, another user holds, compared without case (`error-field-unavailable`); taking admin from the last active admin (`error-action-not-allowed`); deactivating the last active admin (`error-action-not-allowed`); deactivating the only owner of a group with other members (`user-last-owner`).
          *
          *     Deactivating logs the user out everywhere. A new username is shown everywhere the user appears, group creators and messages included.
          */
@@ -1268,7 +1265,7 @@ export interface paths {
          * Delete a user
          * @description Permission required: the global `delete-user` (admins).
          *
-         *     Refusals, in the order they are checked: no `delete-user` (403 `error-unauthorized`); no `userId`/`username` (`error-user-param-not-provided`); no such user (`error-invalid-user`); the last active admin (`error-action-not-allowed`); the only owner of a group with other members (`user-last-owner`: set new owners first).
+         *     Refusals, in the order they are checked: no `delete-user` (`error-unauthorized`); no `userId`/`username` (`error-user-param-not-provided`); no such user (`error-invalid-user`); the last active admin (`error-action-not-allowed`); the only owner of a group with other members: set new owners first (`user-last-owner`).
          *
          *     The user leaves every group (each counts one member less) and is logged out; the messages they wrote stay.
          */
@@ -1419,7 +1416,7 @@ export interface paths {
          * Sign up
          * @description No login needed; off unless the service runs with `ALLOW_REGISTRATION=true`. Creates an active user with the `user` role (a blank `name` becomes the username). Log in afterwards to get a token.
          *
-         *     Refusals, in the order they are checked: a body missing a field or with keys it does not define, or an `email` that is not one (`invalid-params`); registration off (`error-user-registration-disabled`); a username breaking `^[0-9a-zA-Z-_.]+$` (`error-input-is-not-a-valid-field`) or `all`/`here` (`error-blocked-username`); a username in use, compared without case (`Username is already in use`, no errorType); an email in use (`error-field-unavailable`).
+         *     Refusals, in the order they are checked: a body missing a field or with keys it does not define, or an `email` that is not one (`invalid-params`); registration off (`error-user-registration-disabled`); a username with characters other than letters, digits, `-`, `_` and `.` (`error-input-is-not-a-valid-field`); `all` or `here` (`error-blocked-username`); a username in use, compared without case (`Username is already in use`); an email in use (`error-field-unavailable`).
          */
         post: {
             parameters: {
@@ -1565,7 +1562,7 @@ export interface paths {
          * Create a private group
          * @description Permission required: the global `create-p` (by default admin, user, bot and app).
          *
-         *     Refusals, in the order they are checked: a missing or blank `name` (`Body param "name" is required`, no errorType); no `create-p` (`error-not-allowed`); `extraData` asking for a feature this service does not have — `encrypted`, `broadcast` or `federated` set to `true`, or a non-empty `teamId` (`error-not-supported`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); a name another group holds (`error-duplicate-channel-name`); a username (`error-duplicate-handle`); `excludeSelf` without any valid user in `members` (`error-invalid-members`). Keys the body does not define are `invalid-params`.
+         *     Refusals, in the order they are checked: a missing or blank `name` (`Body param "name" is required`); no `create-p` (`error-not-allowed`); `extraData` asking for a feature this service does not have — `encrypted`, `broadcast` or `federated` set to `true`, or a non-empty `teamId` (`error-not-supported`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); a name another group holds (`error-duplicate-channel-name`); a username (`error-duplicate-handle`); `excludeSelf` without any valid user in `members` (`error-invalid-members`). Keys the body does not define are `invalid-params`.
          *
          *     `members` lists usernames to add, compared without case; unknown and deactivated users are skipped. The caller joins as the owner. With `excludeSelf` the caller does not join (unless listed in `members`) and the first valid user in `members` becomes the owner instead, so every group starts with an owner.
          *
@@ -1779,7 +1776,7 @@ export interface paths {
          * A private group
          * @description Members only: a group the caller is not in answers like one that does not exist, whatever their global roles. Archived groups can be read.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`).
          */
         get: {
             parameters: {
@@ -1889,13 +1886,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The required \"roomId\" or \"roomName\" param provided does not match any group [error-room-not-found]",
-                         *       "errorType": "error-room-not-found"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -1970,7 +1960,7 @@ export interface paths {
          * The caller's private groups
          * @description Any logged-in user: the groups the caller is in and has open (see `groups.open` and `groups.close`), archived ones included, by name unless `sort` says otherwise. `offset` defaults to 0, `count` to 50 (above 100 is cut to 100); `sort` is a JSON object of field to 1 or -1.
          *
-         *     Refusals: a `sort` that is not such an object or names another field (`error-invalid-sort`).
+         *     Refusals, in the order they are checked: a `sort` that is not a JSON object of known fields to 1 or -1 (`error-invalid-sort`).
          */
         get: {
             parameters: {
@@ -2085,7 +2075,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "success": false,
-                         *       "error": "Invalid sort parameter provided: \"{\"nme\":1}\" [error-invalid-sort]",
+                         *       "error": "Invalid sort parameter provided: \"{\"members\":1}\" [error-invalid-sort]",
                          *       "errorType": "error-invalid-sort"
                          *     }
                          */
@@ -2163,7 +2153,7 @@ export interface paths {
          * Every private group
          * @description Permission required: the global `view-room-administration` (admins). Lists every private group, whether or not the caller is in it, by name unless `sort` says otherwise; `query` filters by `name` and `fname`. `offset` defaults to 0, `count` to 50 (above 100 is cut to 100); `sort` is a JSON object of field to 1 or -1.
          *
-         *     Refusals, in the order they are checked: no `view-room-administration` (403 `error-unauthorized`); a bad `sort` (`error-invalid-sort`); a `query` that cannot be used, including a regular expression PostgreSQL refuses (`error-invalid-query`).
+         *     Refusals, in the order they are checked: no `view-room-administration` (`error-unauthorized`); a `sort` that is not a JSON object of known fields to 1 or -1 (`error-invalid-sort`); a `query` that cannot be used, including a regular expression PostgreSQL refuses (`error-invalid-query`).
          */
         get: {
             parameters: {
@@ -2393,7 +2383,7 @@ export interface paths {
          * A private group's members
          * @description Members only: a group the caller is not in answers like one that does not exist, whatever their global roles. Each member's `_id`, `username`, `name` and `status`, by username unless `sort` says otherwise; `total` is the group's `usersCount`. `offset` defaults to 0, `count` to 50 (above 100 is cut to 100); `sort` is a JSON object of field to 1 or -1.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); a bad `sort` (`error-invalid-sort`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); a `sort` that is not a JSON object of known fields to 1 or -1 (`error-invalid-sort`).
          */
         get: {
             parameters: {
@@ -2549,7 +2539,7 @@ export interface paths {
          * A private group's messages in a time window
          * @description Members only: a group the caller is not in answers like one that does not exist, whatever their global roles. Archived groups can be read. The messages, system messages included, newest first, between `oldest` and `latest` (bounds included when `inclusive`); `count` defaults to 20 (above 100 is cut to 100), `offset` to 0.
          *
-         *     Refusals, in the order they are checked: `latest` or `oldest` that is not an ISO-8601 date-time (`invalid-params`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins).
+         *     Refusals, in the order they are checked: `latest` or `oldest` that is not an ISO-8601 date-time (`invalid-params`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`).
          */
         get: {
             parameters: {
@@ -2664,13 +2654,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The required \"roomId\" or \"roomName\" param provided does not match any group [error-room-not-found]",
-                         *       "errorType": "error-room-not-found"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -2745,7 +2728,7 @@ export interface paths {
          * A private group's messages, paged
          * @description Members only: a group the caller is not in answers like one that does not exist, whatever their global roles. The messages, system messages included, newest first unless `sort` says otherwise; `query` filters by `msg`, `t`, `u._id` and `u.username`. `offset` defaults to 0, `count` to 50 (above 100 is cut to 100); `sort` is a JSON object of field to 1 or -1.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); a bad `sort` (`error-invalid-sort`); a `query` that cannot be used, including a regular expression PostgreSQL refuses (`error-invalid-query`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); a `sort` that is not a JSON object of known fields to 1 or -1 (`error-invalid-sort`); a `query` that cannot be used, including a regular expression PostgreSQL refuses (`error-invalid-query`).
          */
         get: {
             parameters: {
@@ -2940,7 +2923,7 @@ export interface paths {
          * A member's counters in a private group
          * @description Members only: a group the caller is not in answers like one that does not exist, whatever their global roles. The caller's counters; another user's (`userId`) need the global `view-room-administration` (admins). `unreads` counts the messages since the user last read the group (`unreadsFrom`); `latest` is the newest message's time. For a user not in the group, or who closed it, `joined` is false and the unread counters are null; the group's counters are null too unless the caller holds `view-room-administration`.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); `userId` without `view-room-administration` (403 `error-unauthorized`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); `userId` without `view-room-administration` (`error-unauthorized`).
          */
         get: {
             parameters: {
@@ -3015,13 +2998,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The required \"roomId\" or \"roomName\" param provided does not match any group [error-room-not-found]",
-                         *       "errorType": "error-room-not-found"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -3292,7 +3268,7 @@ export interface paths {
          *
          *     Names the users by `userId` or `username` (`userId` wins) and/or the lists `userIds` and `usernames`; usernames are compared without case. Unknown and deactivated users are skipped; users already in the group stay as they are.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no permission (`error-not-allowed`); no user named (`error-user-param-not-provided`); none of the named users is an active user (`error-empty-invite-list`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no permission (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); none of the named users is an active user (`error-empty-invite-list`).
          *
          *     Writes one `au` system message per user added, counted in `msgs`. The body shows the group with its new members.
          */
@@ -3497,7 +3473,7 @@ export interface paths {
          * Remove a user from a private group
          * @description Permission required: `remove-user` in the group (its owners and moderators, and admins who are members), or the global `kick-user-from-any-p-room` (no role holds it by default). Only a holder of `kick-user-from-any-p-room` may act on a group they are not in; to anyone else such a group answers `error-room-not-found`, like one that does not exist.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no permission (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`), except for a holder of `kick-user-from-any-p-room`; the group's last owner (`error-you-are-last-owner`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no permission (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member, except for a holder of `kick-user-from-any-p-room` (`error-user-not-in-room`); the group's last owner (`error-you-are-last-owner`).
          *
          *     The user's room roles go with their membership; `usersCount` drops and an `ru` system message is written, counted in `msgs`.
          *
@@ -3640,7 +3616,7 @@ export interface paths {
          * Make a member an owner
          * @description Permission required: `set-owner` in the group (its owners, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); no `set-owner` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is an owner already (`error-user-already-owner`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `set-owner` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who already is an owner (`error-user-already-owner`).
          *
          *     Writes a `subscription-role-added` system message (its `role` names the role), counted in `msgs`.
          */
@@ -3781,7 +3757,7 @@ export interface paths {
          * Take a member's owner role
          * @description Permission required: `set-owner` in the group (its owners, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); no `set-owner` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is not an owner (`error-user-not-owner`); the group's last owner (`error-remove-last-owner`): a group always keeps an owner.
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `set-owner` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is not an owner (`error-user-not-owner`); the group's last owner: a group always keeps an owner (`error-remove-last-owner`).
          *
          *     Writes a `subscription-role-removed` system message (its `role` names the role), counted in `msgs`.
          */
@@ -3848,13 +3824,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "This is the last owner. Please set a new owner before removing this one. [error-remove-last-owner]",
-                         *       "errorType": "error-remove-last-owner"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -3929,7 +3898,7 @@ export interface paths {
          * Make a member a moderator
          * @description Permission required: `set-moderator` in the group (its owners, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); no `set-moderator` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is a moderator already (`error-user-already-moderator`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `set-moderator` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who already is a moderator (`error-user-already-moderator`).
          *
          *     Writes a `subscription-role-added` system message (its `role` names the role), counted in `msgs`.
          */
@@ -4070,7 +4039,7 @@ export interface paths {
          * Take a member's moderator role
          * @description Permission required: `set-moderator` in the group (its owners, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); no `set-moderator` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is not a moderator (`error-user-not-moderator`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `set-moderator` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is not a moderator (`error-user-not-moderator`).
          *
          *     Writes a `subscription-role-removed` system message (its `role` names the role), counted in `msgs`.
          */
@@ -4137,13 +4106,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "User is not a moderator [error-user-not-moderator]",
-                         *       "errorType": "error-user-not-moderator"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -4218,7 +4180,7 @@ export interface paths {
          * Make a member a leader
          * @description Permission required: `set-leader` in the group (its owners, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); no `set-leader` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is a leader already (`error-user-already-leader`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `set-leader` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who already is a leader (`error-user-already-leader`).
          *
          *     Writes a `subscription-role-added` system message (its `role` names the role), counted in `msgs`.
          */
@@ -4359,7 +4321,7 @@ export interface paths {
          * Take a member's leader role
          * @description Permission required: `set-leader` in the group (its owners, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins); an archived group (`error-room-archived`); no `set-leader` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is not a leader (`error-user-not-leader`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `set-leader` (`error-not-allowed`); no `userId`/`username` (`error-user-param-not-provided`); no such active user (`error-invalid-user`); a user who is not a member (`error-user-not-in-room`); a user who is not a leader (`error-user-not-leader`).
          *
          *     Writes a `subscription-role-removed` system message (its `role` names the role), counted in `msgs`.
          */
@@ -4426,13 +4388,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "User is not a leader [error-user-not-leader]",
-                         *       "errorType": "error-user-not-leader"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -4589,13 +4544,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The required \"roomId\" or \"roomName\" param provided does not match any group [error-room-not-found]",
-                         *       "errorType": "error-room-not-found"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -4728,13 +4676,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The required \"roomId\" or \"roomName\" param provided does not match any group [error-room-not-found]",
-                         *       "errorType": "error-room-not-found"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -4811,7 +4752,7 @@ export interface paths {
          * Rename a private group
          * @description Rename a private channel. Permission required: `edit-room` in the group (its owners and moderators, and admins who are members).
          *
-         *     Refusals, in the order they are checked: a missing or blank `name` (`The bodyParam "name" is required`, no errorType); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `edit-room` (`error-action-not-allowed`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); the current name or another group's (`error-duplicate-channel-name`); a username (`error-duplicate-handle`).
+         *     Refusals, in the order they are checked: a missing or blank `name` (`The bodyParam "name" is required`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `edit-room` (`error-action-not-allowed`); a name breaking the naming rule, by default `^[0-9a-zA-Z-_.]+$` (`error-invalid-room-name`); the current name or another group's (`error-duplicate-channel-name`); a username (`error-duplicate-handle`).
          *
          *     A rename sets `name` and `fname` and writes an `r` system message, counted in `msgs`. Read-only groups can be renamed. The 200 examples show this service's answer first, then Rocket.Chat's own (pick it under Examples), which predates `fname` and `usersCount`.
          */
@@ -5526,7 +5467,7 @@ export interface paths {
          * Make a private group read-only, or writable again
          * @description Permission required: `edit-room` in the group (its owners and moderators, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `readOnly` (`The bodyParam "readOnly" is required`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); the setting the group already has (`The private group read only setting is the same as what it would be changed to.`, no errorType); no `edit-room` (`error-action-not-allowed`).
+         *     Refusals, in the order they are checked: no `readOnly` (`The bodyParam "readOnly" is required`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); the setting the group already has (`The private group read only setting is the same as what it would be changed to.`); no `edit-room` (`error-action-not-allowed`).
          *
          *     Writes a `room-set-read-only` or `room-removed-read-only` system message.
          */
@@ -5724,7 +5665,7 @@ export interface paths {
          * Replace a private group's custom fields
          * @description Permission required: `edit-room` in the group (its owners and moderators, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `customFields` (`The bodyParam "customFields" is required with a type like object.`), or not an object (`invalid-params`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `edit-room` (`error-action-not-allowed`).
+         *     Refusals, in the order they are checked: no `customFields` (`The bodyParam "customFields" is required with a type like object.`); a `customFields` that is not an object (`invalid-params`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); no `edit-room` (`error-action-not-allowed`).
          *
          *     The fields replace the group's as a whole; the same fields again change nothing. No system message.
          */
@@ -5929,7 +5870,7 @@ export interface paths {
          * Change a private group's type (always refused here)
          * @description Permission required: `edit-room` in the group (its owners and moderators, and admins who are members).
          *
-         *     Refusals, in the order they are checked: no `type` (`The bodyParam "type" is required`), or neither `p` nor `c` (`invalid-params`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); `p`, the type every group has (`The private group type is the same as what it would be changed to.`, no errorType); no `edit-room` (`error-action-not-allowed`); `c`, since public channels are not supported by this service (`error-action-not-allowed`).
+         *     Refusals, in the order they are checked: no `type` (`The bodyParam "type" is required`); a `type` that is neither `p` nor `c` (`invalid-params`); no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); an archived group (`error-room-archived`); `p`, the type every group has (`The private group type is the same as what it would be changed to.`); no `edit-room` (`error-action-not-allowed`); `c`, since public channels are not supported by this service (`error-action-not-allowed`).
          *
          *     Every group here is private and public channels are not supported, so every call is refused; the 200 body is Rocket.Chat's, for clients written against it.
          */
@@ -6518,7 +6459,7 @@ export interface paths {
          * Show a private group in the caller's list
          * @description Members only, archived groups included; it changes only the caller's own `groups.list`.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); a group already open for the caller (`The private group, <name>, is already open for the sender`, no errorType).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); a group already open for the caller (`The private group, team-testing, is already open for the sender`).
          */
         post: {
             parameters: {
@@ -6572,12 +6513,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The private group, team-testing, is already open for the sender"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -6652,7 +6587,7 @@ export interface paths {
          * Hide a private group from the caller's list
          * @description Members only, archived groups included; the caller stays a member, and `groups.open` shows the group again.
          *
-         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); a group already closed to the caller (`The private group, <name>, is already closed to the sender`, no errorType).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`); a group already closed to the caller (`The private group, team-testing, is already closed to the sender`).
          */
         post: {
             parameters: {
@@ -6706,12 +6641,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The private group, team-testing, is already closed to the sender"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -6784,9 +6713,9 @@ export interface paths {
          * A private group's audit trail
          * @description Every change to a group (create, invite, kick, leave, rename, role and setting changes, archive, delete…), with who made it, when, and the values before and after; oldest first unless `sort` is `{"ts":-1}`. `offset` defaults to 0, `count` to 50 (above 100 is cut to 100).
          *
-         *     Holders of the global `view-room-administration` (admins) read any group's entries, also of a group they are not in, and of a deleted group by its `roomId`; without `roomId`/`roomName` they read the whole log, permission changes included. Anyone else must name a group they hold the `owner` room role in.
+         *     Holders of the global `view-room-administration` (admins) read any group's entries, also of a group they are not in, and of a deleted group by its `roomId` (an unknown `roomId` gives an empty page); without `roomId`/`roomName` they read the whole log, permission changes included. Anyone else must name a group they hold the `owner` room role in.
          *
-         *     Refusals, in the order they are checked: for holders of `view-room-administration`, a `roomName` no group holds (`error-room-not-found`; an unknown `roomId` gives an empty page); for anyone else, no `roomId`/`roomName` (`error-room-param-not-provided`), a group that does not exist or that the caller is not in (`error-room-not-found`), and a group the caller is in without owning it (403 `error-unauthorized`); then, for everyone, a bad `sort` (`error-invalid-sort`).
+         *     Refusals, in the order they are checked: no `roomId`/`roomName` (`error-room-param-not-provided`); a `roomName` no group holds, or, for a caller without `view-room-administration`, a `roomId` no group has or a group they are not in (`error-room-not-found`); a group the caller is in without owning it (`error-unauthorized`); a `sort` that is not a JSON object of known fields to 1 or -1 (`error-invalid-sort`).
          */
         get: {
             parameters: {
@@ -6986,7 +6915,7 @@ export interface paths {
          * Every permission and the roles granted it
          * @description Any logged-in user. Every permission with the roles granted it, by id; with `updatedSince`, only the permissions changed after that moment. `remove` is always empty.
          *
-         *     Refusals: an `updatedSince` that is not a date (`error-roomId-param-invalid`, as Rocket.Chat names it).
+         *     Refusals, in the order they are checked: an `updatedSince` that is not a date (`error-roomId-param-invalid`). The `errorType` is the one Rocket.Chat gives.
          */
         get: {
             parameters: {
@@ -7170,7 +7099,7 @@ export interface paths {
          *
          *     Each listed permission gets exactly the roles given, all in one change; room roles (owner, moderator, leader) may be listed. The change holds from the next request on, in every process sharing the database. Returns every permission as it now is.
          *
-         *     Refusals, in the order they are checked: no `access-permissions` (403 `error-unauthorized`); an unknown or repeated permission (`error-invalid-permission`); an unknown role (`error-invalid-role`). A refusal changes nothing.
+         *     Refusals, in the order they are checked: no `access-permissions` (`error-unauthorized`); an unknown or repeated permission (`error-invalid-permission`); an unknown role (`error-invalid-role`). A refusal changes nothing.
          */
         post: {
             parameters: {
@@ -7357,7 +7286,9 @@ export interface paths {
         };
         /**
          * Every role
-         * @description Any logged-in user. Every role, by id; scope `Users` marks global roles, `Subscriptions` the roles held in a room. Refused only when not logged in (401).
+         * @description Any logged-in user. Every role, by id; scope `Users` marks global roles, `Subscriptions` the roles held in a room.
+         *
+         *     Refusals, in the order they are checked: no valid `X-User-Id` and `X-Auth-Token` (`You must be logged in to do this.`).
          */
         get: {
             parameters: {
@@ -7490,7 +7421,7 @@ export interface paths {
          * Give a user a global role
          * @description Permission required: the global `assign-roles` (admins). The role is named by `roleId` (or `roleName`), the user by `userId` or `username` (`userId` wins), deactivated users included.
          *
-         *     Refusals, in the order they are checked: no `assign-roles` (403 `error-unauthorized`); neither `roleId` nor `roleName` (`error-invalid-role-properties`); no `userId`/`username` (`error-user-param-not-provided`); no such user (`error-invalid-user`); an unknown role (`error-role-not-found`); a room role: owner, moderator, leader (`error-invalid-role`: those change with groups.addOwner and the like); a role the user holds already (`error-user-already-in-role`).
+         *     Refusals, in the order they are checked: no `assign-roles` (`error-unauthorized`); neither `roleId` nor `roleName` (`error-invalid-role-properties`); no `userId`/`username` (`error-user-param-not-provided`); no such user (`error-invalid-user`); an unknown role (`error-role-not-found`); a room role: owner, moderator, leader, which change with groups.addOwner and the like (`error-invalid-role`); a role the user holds already (`error-user-already-in-role`).
          *
          *     Returns the role.
          */
@@ -7664,7 +7595,7 @@ export interface paths {
          * Take a global role from a user
          * @description Permission required: the global `assign-roles` (admins). The role is named by `roleId` (or `roleName`), the user by `userId` or `username` (`userId` wins), deactivated users included.
          *
-         *     Refusals, in the order they are checked: no `assign-roles` (403 `error-unauthorized`); neither `roleId` nor `roleName` (`error-invalid-role-properties`); no `userId`/`username` (`error-user-param-not-provided`); no such user (`error-invalid-user`); an unknown role (`error-invalid-roleId`); a room role: owner, moderator, leader (`error-invalid-role`: those change with groups.addOwner and the like); a role the user does not hold (`error-user-not-in-role`); `admin` from the last active admin (`error-action-not-allowed`).
+         *     Refusals, in the order they are checked: no `assign-roles` (`error-unauthorized`); neither `roleId` nor `roleName` (`error-invalid-role-properties`); no `userId`/`username` (`error-user-param-not-provided`); no such user (`error-invalid-user`); an unknown role (`error-invalid-roleId`); a room role: owner, moderator, leader, which change with groups.addOwner and the like (`error-invalid-role`); a role the user does not hold (`error-user-not-in-role`); `admin` from the last active admin (`error-action-not-allowed`).
          *
          *     Returns the role.
          */

@@ -2,6 +2,7 @@ import { type Expression, sql } from 'kysely'
 import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { Executor } from '../executor.js'
 import type { ListSort, Page } from './listing.js'
+import { memberUsernames } from './member-usernames.js'
 import type { RoomLookup } from './rooms.js'
 
 export async function insertMembers(
@@ -93,15 +94,6 @@ export async function setMemberOpen(db: Executor, roomId: string, userId: string
   return result.numUpdatedRows > 0n
 }
 
-/**
- * A room's usernames in the order the members joined, as an array column: one index-only scan
- * of `room_members_room_order_idx` (memberships keep their username), whatever the room's size.
- */
-export function memberUsernames(roomId: Expression<string>) {
-  return sql<string[]>`array(select m.username from room_members m
-    where m.room_id = ${roomId} order by m.created_at, m.username)`
-}
-
 /** The members' usernames, in the order they joined. */
 export async function listMemberUsernames(db: Executor, roomId: string) {
   const row = await db
@@ -142,15 +134,6 @@ function memberPage(
     query = query.orderBy(sql.ref(memberOrderColumns[field]), direction)
   }
   return query.orderBy('room_members.user_id').offset(page.offset).limit(page.count)
-}
-
-export async function listMembers(
-  db: Executor,
-  roomId: string,
-  page: Page,
-  order: ListSort<MemberOrderKey> = byUsername,
-) {
-  return memberPage(db, roomId, page, order).execute()
 }
 
 /**

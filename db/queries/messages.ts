@@ -1,12 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
-import type { NewMessage } from '../types.js'
 import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
-
-export async function insertMessages(db: Executor, messages: NewMessage[]) {
-  if (messages.length === 0) return
-  await db.insertInto('messages').values(messages).execute()
-}
 
 export interface MessageWindow {
   latest?: Date | undefined

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
 import type { NewMessage, NewRoom } from '../types.js'
 import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
-import { memberUsernames } from './members.js'
+import { memberUsernames } from './member-usernames.js'
 
 export interface RoomLookup {
   roomId?: string | undefined
@@ -103,10 +103,11 @@ export interface RoomChange {
 }
 
 /**
- * Applies counter changes to a room and marks it updated, inserting `messages` in the same
- * statement; returns the room as it now is.
+ * Applies a change to a room in one statement: a new name (`name` and `fname`), counters moved
+ * by `msgs` and `usersCount`, `updated_at` set to now, and `messages` inserted; returns the room
+ * as it now is.
  */
-export async function touchRoom(
+export async function applyRoomChange(
   db: Executor,
   roomId: string,
   change: RoomChange = {},

@@ -8,9 +8,8 @@ import { findRoleIds } from '../../db/queries/roles.js'
 import type { PermissionsUpdateBody, PermissionView } from '../../schemas/admin.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { authChangesSettled } from '../auth/auth-changes.js'
 import { isStorableTime } from '../dates.js'
-import { ApiError, errors } from '../errors.js'
+import { errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 
 function toPermissionView(row: { id: string; roles: string[]; updated_at: Date }): PermissionView {
@@ -23,10 +22,7 @@ export async function listAllPermissions(db: Db, updatedSince?: string) {
   if (updatedSince) {
     after = new Date(updatedSince)
     if (!isStorableTime(after)) {
-      throw new ApiError(
-        'error-roomId-param-invalid',
-        'The "updatedSince" query parameter must be a valid date.',
-      )
+      throw errors.invalidUpdatedSince()
     }
   }
   return { update: (await listPermissions(db, after)).map(toPermissionView), remove: [] }
@@ -35,22 +31,22 @@ export async function listAllPermissions(db: Db, updatedSince?: string) {
 /**
  * Replaces the roles of each listed permission (`access-permissions`), all or none. The change
  * holds from the next request on, in every process that shares the database: it answers once
- * the change's notification has reached this process (see auth/auth-changes.ts).
+ * the change's notification has reached this process (see auth/login-changes.ts).
  */
 export async function updatePermissions(
   db: Db,
   actor: Actor,
   body: PermissionsUpdateBody,
 ): Promise<PermissionView[]> {
-  if (!(await hasPermission(db, actor, 'access-permissions'))) throw errors.unauthorized()
+  if (!(await hasPermission(db, actor, 'access-permissions'))) throw errors.forbidden()
   const updated = await db.transaction().execute(async (trx) => {
     const current = await lockPermissions(trx, [...new Set(body.permissions.map((p) => p._id))])
     if (current.length !== body.permissions.length) {
-      throw new ApiError('error-invalid-permission', 'Invalid permission')
+      throw errors.invalidPermission()
     }
     const roles = [...new Set(body.permissions.flatMap((p) => p.roles))]
     if ((await findRoleIds(trx, roles)).length !== roles.length) {
-      throw new ApiError('error-invalid-role', 'Invalid role')
+      throw errors.invalidRole()
     }
     for (const permission of body.permissions) {
       const before = current.find((row) => row.id === permission._id)?.roles ?? []
@@ -63,6 +59,6 @@ export async function updatePermissions(
     }
     return (await listPermissions(trx)).map(toPermissionView)
   })
-  await authChangesSettled(db)
+  await db.logins.settled()
   return updated
 }

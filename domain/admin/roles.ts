@@ -3,11 +3,10 @@ import { findRole, grantRole, listRoles, revokeRole } from '../../db/queries/rol
 import type { RoleUserBody, RoleView } from '../../schemas/admin.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { authChangesSettled } from '../auth/auth-changes.js'
-import { ApiError, errors } from '../errors.js'
+import { type ApiError, errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
 import { findAnyUserByRef } from '../users/lookup.js'
-import { assertAnotherActiveAdmin, NO_ADMIN_LEFT } from '../users/safeguards.js'
+import { assertAnotherActiveAdmin } from '../users/safeguards.js'
 
 interface StoredRole {
   id: string
@@ -33,37 +32,26 @@ export async function listAllRoles(db: Db): Promise<RoleView[]> {
 
 /** The checks both role changes share, in order: permission, role named, user, global role. */
 async function resolve(db: Db, actor: Actor, body: RoleUserBody, unknownRole: () => ApiError) {
-  if (!(await hasPermission(db, actor, 'assign-roles'))) throw errors.unauthorized()
+  if (!(await hasPermission(db, actor, 'assign-roles'))) throw errors.forbidden()
   const roleId = body.roleId || body.roleName
   if (!roleId) {
-    throw new ApiError(
-      'error-invalid-role-properties',
-      'The parameter "roleId" or "roleName" is required',
-    )
+    throw errors.invalidRoleProperties()
   }
   const user = await findAnyUserByRef(db, body)
   const role = await findRole(db, roleId)
   if (!role) throw unknownRole()
   if (role.scope !== 'Users') {
-    throw new ApiError(
-      'error-invalid-role',
-      `${role.id} is a room role: change it with groups.addOwner, groups.addModerator or groups.addLeader`,
-    )
+    throw errors.roomRoleNotGlobal(role.id)
   }
   return { user, role }
 }
 
 /** Gives a user a global role (`assign-roles`). */
 export async function addUserToRole(db: Db, actor: Actor, body: RoleUserBody): Promise<RoleView> {
-  const { user, role } = await resolve(
-    db,
-    actor,
-    body,
-    () => new ApiError('error-role-not-found', 'Role not found'),
-  )
+  const { user, role } = await resolve(db, actor, body, errors.roleNotFound)
   await db.transaction().execute(async (trx) => {
     if (!(await grantRole(trx, user.id, role.id))) {
-      throw new ApiError('error-user-already-in-role', 'User already in role')
+      throw errors.userAlreadyInRole()
     }
     await recordAudit(trx, actor, {
       action: 'roles.addUserToRole',
@@ -71,7 +59,7 @@ export async function addUserToRole(db: Db, actor: Actor, body: RoleUserBody): P
       after: { userId: user.id, username: user.username, roles: [...user.roles, role.id].sort() },
     })
   })
-  await authChangesSettled(db)
+  await db.logins.settled()
   return toRoleView(role)
 }
 
@@ -81,19 +69,13 @@ export async function removeUserFromRole(
   actor: Actor,
   body: RoleUserBody,
 ): Promise<RoleView> {
-  const { user, role } = await resolve(
-    db,
-    actor,
-    body,
-    () => new ApiError('error-invalid-roleId', 'This role does not exist'),
-  )
-  const notInRole = () => new ApiError('error-user-not-in-role', 'User is not in this role')
-  if (!user.roles.includes(role.id)) throw notInRole()
+  const { user, role } = await resolve(db, actor, body, errors.invalidRoleId)
+  if (!user.roles.includes(role.id)) throw errors.userNotInRole()
   await db.transaction().execute(async (trx) => {
     if (role.id === 'admin' && user.active) {
-      await assertAnotherActiveAdmin(trx, user.id, NO_ADMIN_LEFT)
+      await assertAnotherActiveAdmin(trx, user.id, errors.noAdminLeft)
     }
-    if (!(await revokeRole(trx, user.id, role.id))) throw notInRole()
+    if (!(await revokeRole(trx, user.id, role.id))) throw errors.userNotInRole()
     await recordAudit(trx, actor, {
       action: 'roles.removeUserFromRole',
       before: { userId: user.id, username: user.username, roles: user.roles },
@@ -104,6 +86,6 @@ export async function removeUserFromRole(
       },
     })
   })
-  await authChangesSettled(db)
+  await db.logins.settled()
   return toRoleView(role)
 }

@@ -6,7 +6,7 @@ import {
   deleteLoginFailures,
   uncountLoginAttempt,
 } from '../../db/queries/login-failures.js'
-import { UnauthorizedError } from '../errors.js'
+import { errors } from '../errors.js'
 
 export interface LoginLimits {
   /** Failed logins one login name may have per window before it is blocked; 0 turns this off. */
@@ -30,15 +30,6 @@ export interface LoginAttempt {
   ip: string
 }
 
-// Rocket.Chat's messages; it checks the address first.
-const blockedForIp = () =>
-  new UnauthorizedError('Login has been temporarily blocked For IP', 'error-login-blocked-for-ip')
-const blockedForUser = () =>
-  new UnauthorizedError(
-    'Login has been temporarily blocked For User',
-    'error-login-blocked-for-user',
-  )
-
 function counterKeys(attempt: LoginAttempt, limits: LoginLimits) {
   return {
     ip: limits.perIp > 0 ? `ip:${normalizeIP(attempt.ip)}` : undefined,
@@ -60,8 +51,10 @@ export async function admitLoginAttempt(
   const ordered = [keys.ip, keys.user].filter((key) => key !== undefined)
   if (ordered.length === 0) return
   const counts = await countLoginAttempt(db, ordered, limits.windowMs)
-  if (keys.ip && (counts.get(keys.ip)?.count ?? 0) > limits.perIp) throw blockedForIp()
-  if (keys.user && (counts.get(keys.user)?.count ?? 0) > limits.perUser) throw blockedForUser()
+  // Rocket.Chat checks the address first.
+  if (keys.ip && (counts.get(keys.ip)?.count ?? 0) > limits.perIp) throw errors.loginBlockedForIp()
+  if (keys.user && (counts.get(keys.user)?.count ?? 0) > limits.perUser)
+    throw errors.loginBlockedForUser()
 }
 
 /** A success clears the name's failures and takes back the attempt counted against the address. */

@@ -8,10 +8,9 @@ import {
 import { findCredentials, findUserById } from '../../db/queries/users.js'
 import type { UserView } from '../../schemas/users.js'
 import type { Actor } from '../actor.js'
-import { UnauthorizedError } from '../errors.js'
+import { errors } from '../errors.js'
 import { hashLoginToken, newLoginToken } from '../ids.js'
 import { toUserView } from '../users/view.js'
-import { authCacheOf, authChangesSettled } from './auth-changes.js'
 import { admitLoginAttempt, type LoginLimits, loginSucceeded } from './brute-force.js'
 import { checkPassword } from './passwords.js'
 
@@ -35,8 +34,6 @@ export interface LoginResult {
   me: UserView
 }
 
-const failed = () => new UnauthorizedError('Unauthorized', 'Unauthorized')
-
 function loginName(input: LoginInput): { username: string } | { email: string } | undefined {
   if (input.user !== undefined) {
     return input.user.includes('@') ? { email: input.user } : { username: input.user }
@@ -48,7 +45,7 @@ function loginName(input: LoginInput): { username: string } | { email: string } 
 
 async function profile(db: Db, userId: string): Promise<UserView> {
   const user = await findUserById(db, userId)
-  if (!user) throw failed()
+  if (!user) throw errors.loginFailed()
   return toUserView(user)
 }
 
@@ -66,19 +63,19 @@ export async function login(
     const hashedToken = hashLoginToken(input.resume)
     const ownerId = await findTokenOwner(db, hashedToken)
     const actor = ownerId ? await findActorByToken(db, ownerId, hashedToken) : undefined
-    if (!actor) throw failed()
+    if (!actor) throw errors.loginFailed()
     return { userId: actor.id, authToken: input.resume, me: await profile(db, actor.id) }
   }
 
   const name = loginName(input)
-  if (!name || input.password === undefined) throw failed()
+  if (!name || input.password === undefined) throw errors.loginFailed()
   const attempt = { name: 'email' in name ? name.email : name.username, ip: context.ip }
   await admitLoginAttempt(db, attempt, context.limits)
   const credentials = await findCredentials(db, name)
   const valid = await checkPassword(credentials?.password_hash, input.password)
-  if (!credentials || !valid) throw failed()
+  if (!credentials || !valid) throw errors.loginFailed()
   if (!credentials.active) {
-    throw new UnauthorizedError('User is not activated', 'error-user-is-not-activated')
+    throw errors.userNotActivated()
   }
   await loginSucceeded(db, attempt, context.limits)
 
@@ -90,7 +87,7 @@ export async function login(
 /** Deletes the token; once this returns, no process of the service accepts it any more. */
 export async function logout(db: Db, actor: Actor, authToken: string): Promise<void> {
   await deleteLoginToken(db, actor.id, hashLoginToken(authToken))
-  await authChangesSettled(db)
+  await db.logins.settled()
 }
 
 /**
@@ -102,12 +99,12 @@ export async function authenticate(
   userId: string | undefined,
   authToken: string | undefined,
 ): Promise<Actor> {
-  if (!userId || !authToken) throw new UnauthorizedError()
+  if (!userId || !authToken) throw errors.notLoggedIn()
   const hashedToken = hashLoginToken(authToken)
   const load = () => findActorByToken(db, userId, hashedToken)
-  const cache = authCacheOf(db)
+  const { cache } = db.logins
   const actor = await (cache ? cache.actor(hashedToken, load) : load())
-  if (!actor || actor.id !== userId) throw new UnauthorizedError()
+  if (!actor || actor.id !== userId) throw errors.notLoggedIn()
   return actor
 }
 

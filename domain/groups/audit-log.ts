@@ -7,7 +7,7 @@ import type { Actor } from '../actor.js'
 import { errors } from '../errors.js'
 import { type ListParams, type ListShape, parseListParams } from '../list-params.js'
 import { hasPermission } from '../permissions.js'
-import { findGroupForMember } from './lookup.js'
+import { requireJoinedGroup } from './lookup.js'
 
 function toAuditEntryView(entry: AuditEntry): AuditEntryView {
   return {
@@ -37,8 +37,8 @@ async function auditScope(db: Db, actor: Actor, ref: RoomLookup) {
     if (!room) throw errors.roomNotFound()
     return { roomId: room.id }
   }
-  const room = await findGroupForMember(db, ref, actor)
-  if (!room.member_roles.includes('owner')) throw errors.unauthorized()
+  const room = await requireJoinedGroup(db, ref, actor)
+  if (!room.member_roles.includes('owner')) throw errors.forbidden()
   return { roomId: room.id }
 }
 

@@ -6,7 +6,7 @@ import type { CountersView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
-import { findGroupForMember } from './lookup.js'
+import { requireJoinedGroup } from './lookup.js'
 
 /**
  * Rocket.Chat's counters of one member of a group: the caller, or with `userId` anyone (which
@@ -19,9 +19,9 @@ export async function groupCounters(
   actor: Actor,
   input: RoomLookup & { userId?: string | undefined },
 ): Promise<CountersView> {
-  const room = await findGroupForMember(db, input, actor, { refuseArchived: true })
+  const room = await requireJoinedGroup(db, input, actor, { refuseArchived: true })
   const access = await hasPermission(db, actor, 'view-room-administration')
-  if (input.userId && !access) throw errors.unauthorized()
+  if (input.userId && !access) throw errors.forbidden()
   const userId = input.userId || actor.id
 
   const membership = await findMembership(db, room.id, userId)

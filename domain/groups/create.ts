@@ -5,7 +5,7 @@ import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
 import type { CreateGroupBody, GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { ApiError, errors, type UnsupportedFeature, unsupportedFeatures } from '../errors.js'
+import { errors, type UnsupportedFeature, unsupportedFeatures } from '../errors.js'
 import { randomId } from '../ids.js'
 import { hasPermission } from '../permissions.js'
 import { isUniqueViolation } from '../unique.js'
@@ -64,7 +64,7 @@ export async function createGroup(
   namePattern: RegExp,
 ): Promise<GroupView> {
   const name = input.name.trim()
-  if (!name) throw new ApiError(undefined, 'Body param "name" is required')
+  if (!name) throw errors.bodyParamNameRequired('name')
   if (!(await hasPermission(db, actor, 'create-p'))) throw errors.notAllowed()
   refuseUnsupportedFeatures(input.extraData)
   const settings = roomSettings(input)
@@ -82,10 +82,7 @@ export async function createGroup(
       const joining = creatorJoins ? [actor, ...others] : others
       const [owner, ...members] = joining
       if (!owner) {
-        throw new ApiError(
-          'error-invalid-members',
-          'With excludeSelf, members must name at least one valid user to own the group',
-        )
+        throw errors.invalidMembers()
       }
       const room = await insertRoom(trx, {
         id: randomId(),

@@ -4,7 +4,7 @@ import {
   listAllRoomMessages,
   listMembersWithRoles,
 } from '../../db/queries/export.js'
-import { ApiError } from '../errors.js'
+import { errors } from '../errors.js'
 import { toMessageView } from './read.js'
 import { loadGroupView } from './view.js'
 
@@ -18,7 +18,7 @@ export async function exportGroup(db: Db, roomId: string) {
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const room = await findGroupById(trx, roomId)
-      if (!room) throw new ApiError('error-room-not-found', `No private group has the id ${roomId}`)
+      if (!room) throw errors.noGroupWithId(roomId)
       const members = await listMembersWithRoles(trx, room.id)
       const messages = await listAllRoomMessages(trx, room.id)
       return {

@@ -6,7 +6,7 @@ import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
 import { errors } from '../errors.js'
 import { allows, permissionGrants } from '../permissions.js'
-import { findGroupForMember } from './lookup.js'
+import { requireJoinedGroup } from './lookup.js'
 import { recordSystemMessages } from './system-messages.js'
 import { loadGroupView } from './view.js'
 
@@ -18,7 +18,7 @@ import { loadGroupView } from './view.js'
 export async function leaveGroup(db: Db, actor: Actor, ref: RoomLookup): Promise<GroupView> {
   const grants = await permissionGrants(db)
   const left = await db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, ref, actor, { lock: true, refuseArchived: true })
+    const room = await requireJoinedGroup(trx, ref, actor, { lock: true, refuseArchived: true })
     if (!allows(grants, actor, 'leave-p')) throw errors.notAllowed()
     if (room.member_roles.includes('owner') && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
       throw errors.lastOwner()

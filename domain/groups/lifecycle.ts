@@ -4,9 +4,9 @@ import { updateRoomSettings } from '../../db/queries/room-settings.js'
 import { deleteRoom, type RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { ApiError, errors } from '../errors.js'
+import { errors } from '../errors.js'
 import { allows, permissionGrants } from '../permissions.js'
-import { findGroupForMember } from './lookup.js'
+import { requireJoinedGroup } from './lookup.js'
 import { recordSystemMessages } from './system-messages.js'
 
 /**
@@ -22,7 +22,7 @@ export async function setGroupArchived(
 ): Promise<void> {
   const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, ref, actor, { lock: true, refuseArchived: archived })
+    const room = await requireJoinedGroup(trx, ref, actor, { lock: true, refuseArchived: archived })
     if (!archived && !room.archived) throw errors.roomNotArchived(room.name)
     const permission = archived ? 'archive-room' : 'unarchive-room'
     if (!allows(grants, actor, permission, room.member_roles)) {
@@ -47,7 +47,7 @@ export async function setGroupArchived(
 export async function deleteGroup(db: Db, actor: Actor, ref: RoomLookup): Promise<void> {
   const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, ref, actor, { lock: true })
+    const room = await requireJoinedGroup(trx, ref, actor, { lock: true })
     if (!allows(grants, actor, 'delete-p', room.member_roles)) {
       throw errors.notAllowed()
     }
@@ -71,14 +71,9 @@ export async function setGroupOpen(
   open: boolean,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, ref, actor)
+    const room = await requireJoinedGroup(trx, ref, actor)
     if (!(await setMemberOpen(trx, room.id, actor.id, open))) {
-      throw new ApiError(
-        undefined,
-        open
-          ? `The private group, ${room.name}, is already open for the sender`
-          : `The private group, ${room.name}, is already closed to the sender`,
-      )
+      throw open ? errors.alreadyOpen(room.name) : errors.alreadyHidden(room.name)
     }
     await recordAudit(trx, actor, {
       action: open ? 'groups.open' : 'groups.close',

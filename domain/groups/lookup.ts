@@ -14,10 +14,11 @@ export function requireRoomRef(ref: RoomLookup): void {
 }
 
 /**
- * The group as the actor sees it. A group the actor is not in answers exactly like one that
- * does not exist, whatever the actor's global roles: private groups do not leak.
+ * The group as the actor sees it, or the refusal: no group named, none the actor is in, or
+ * (when asked) an archived one. A group the actor is not in answers exactly like one that does
+ * not exist, whatever the actor's global roles: private groups do not leak.
  */
-export async function findGroupForMember(
+export async function requireJoinedGroup(
   db: Executor,
   ref: RoomLookup,
   actor: Actor,
@@ -30,8 +31,8 @@ export async function findGroupForMember(
   return room
 }
 
-/** The user a request names by `userId` (preferred) or `username`. */
-export async function findTargetUser(db: Executor, ref: UserLookup) {
+/** The active user a request names by `userId` (preferred) or `username`, or the refusal. */
+export async function requireTargetUser(db: Executor, ref: UserLookup) {
   if (!ref.userId && !ref.username) throw errors.userParamNotProvided()
   const [user] = ref.userId
     ? await findUsersByIdsOrUsernames(db, [ref.userId], [])

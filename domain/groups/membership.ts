@@ -11,9 +11,9 @@ import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { ApiError, errors } from '../errors.js'
-import { allows, type PermissionGrants, permissionGrants } from '../permissions.js'
-import { findTargetUser, requireRoomRef, type UserLookup } from './lookup.js'
+import { errors } from '../errors.js'
+import { allows, type Permission, type PermissionGrants, permissionGrants } from '../permissions.js'
+import { requireRoomRef, requireTargetUser, type UserLookup } from './lookup.js'
 import { inRequestedOrder } from './requested-order.js'
 import { recordSystemMessages } from './system-messages.js'
 import { loadGroupView } from './view.js'
@@ -25,9 +25,9 @@ export interface InviteInput extends RoomLookup, UserLookup {
 
 interface ManagePermissions {
   /** Checked with the caller's room roles when the caller is a member. */
-  inRoom: string
+  inRoom: Permission
   /** Global; lets a caller act on any group, also one they are not in. */
-  anyGroup: string
+  anyGroup: Permission
 }
 
 /**
@@ -69,7 +69,7 @@ async function findInvitees(trx: Executor, input: InviteInput) {
   if (named.ids.length === 0 && named.usernames.length === 0) throw errors.userParamNotProvided()
   const users = await findUsersByIdsOrUsernames(trx, named.ids, named.usernames)
   if (users.length === 0) {
-    throw new ApiError('error-empty-invite-list', 'Cannot invite if no valid users are provided')
+    throw errors.emptyInviteList()
   }
   return inRequestedOrder(users, named)
 }
@@ -127,7 +127,7 @@ export async function kickFromGroup(
   const grants = await permissionGrants(db)
   await db.transaction().execute(async (trx) => {
     const room = await findGroupToManage(trx, grants, input, actor, KICK)
-    const user = await findTargetUser(trx, input)
+    const user = await requireTargetUser(trx, input)
     const roles = await findMemberRoles(trx, room.id, user.id)
     if (!roles) {
       if (allows(grants, actor, KICK.anyGroup)) return

@@ -31,7 +31,7 @@ import {
   withQueryChecked,
 } from '../list-params.js'
 import { hasPermission } from '../permissions.js'
-import { findGroupForMember, requireRoomRef } from './lookup.js'
+import { requireJoinedGroup, requireRoomRef } from './lookup.js'
 import { toGroupSummary } from './view.js'
 
 const ownGroupList: ListShape<RoomOrderKey> = {
@@ -82,7 +82,7 @@ export async function listOwnGroups(db: Db, actor: Actor, params: ListParams) {
 
 /** Every private group, for those holding the global `view-room-administration`. */
 export async function listEveryGroup(db: Db, actor: Actor, params: ListParams) {
-  if (!(await hasPermission(db, actor, 'view-room-administration'))) throw errors.unauthorized()
+  if (!(await hasPermission(db, actor, 'view-room-administration'))) throw errors.forbidden()
   const { page, sort, filter } = parseListParams(params, groupList)
   const [rooms, total] = await withQueryChecked(params.query, () =>
     Promise.all([listAllGroups(db, filter, page, sort), countAllGroups(db, filter)]),
@@ -95,7 +95,7 @@ async function memberListParams(db: Db, actor: Actor, ref: RoomLookup, params: L
   try {
     return parseListParams(params, memberList)
   } catch (error) {
-    await findGroupForMember(db, ref, actor, { refuseArchived: true })
+    await requireJoinedGroup(db, ref, actor, { refuseArchived: true })
     throw error
   }
 }
@@ -136,7 +136,7 @@ export function toMessageView(message: Message): MessageView {
 
 /** The group's messages, newest first unless `sort` says otherwise, with their total. */
 export async function groupMessages(db: Db, actor: Actor, ref: RoomLookup, params: ListParams) {
-  const room = await findGroupForMember(db, ref, actor, { refuseArchived: true })
+  const room = await requireJoinedGroup(db, ref, actor, { refuseArchived: true })
   const { page, sort, filter } = parseListParams(params, messageList)
   const [messages, total] = await withQueryChecked(params.query, () =>
     Promise.all([
@@ -169,7 +169,7 @@ export async function groupHistory(
 ): Promise<MessageView[]> {
   const latest = timeParam('latest', params.latest)
   const oldest = timeParam('oldest', params.oldest)
-  const room = await findGroupForMember(db, ref, actor)
+  const room = await requireJoinedGroup(db, ref, actor)
   const messages = await listRoomMessages(db, room.id, {
     ...pageOf(params, 20),
     inclusive: params.inclusive ?? false,

@@ -4,10 +4,10 @@ import type { Room } from '../../db/types.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { ApiError, errors } from '../errors.js'
+import { errors } from '../errors.js'
 import { allows, permissionGrants } from '../permissions.js'
 import { isUniqueViolation } from '../unique.js'
-import { findGroupForMember, requireRoomRef } from './lookup.js'
+import { requireJoinedGroup, requireRoomRef } from './lookup.js'
 import { assertNameAvailable } from './names.js'
 import { recordSystemMessages } from './system-messages.js'
 import { loadGroupView } from './view.js'
@@ -25,19 +25,19 @@ export async function renameGroup(
   namePattern: RegExp,
 ): Promise<GroupView> {
   const name = input.name?.trim() ?? ''
-  if (!name) throw new ApiError(undefined, 'The bodyParam "name" is required')
+  if (!name) throw errors.bodyParamRequired('name')
   requireRoomRef(input)
 
   const grants = await permissionGrants(db)
   let renamed: Room
   try {
     renamed = await db.transaction().execute(async (trx) => {
-      const room = await findGroupForMember(trx, input, actor, {
+      const room = await requireJoinedGroup(trx, input, actor, {
         lock: true,
         refuseArchived: true,
       })
       if (!allows(grants, actor, 'edit-room', room.member_roles)) {
-        throw errors.actionNotAllowed('Editing room is not allowed')
+        throw errors.editingRoomNotAllowed()
       }
       await assertNameAvailable(trx, name, namePattern, room.name)
       await recordAudit(trx, actor, {

@@ -10,25 +10,30 @@ import {
 import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { ApiError, errors } from '../errors.js'
-import { allows, type PermissionGrants, permissionGrants } from '../permissions.js'
-import { findGroupForMember, findTargetUser, type UserLookup } from './lookup.js'
+import { errors } from '../errors.js'
+import { allows, type Permission, type PermissionGrants, permissionGrants } from '../permissions.js'
+import { requireJoinedGroup, requireTargetUser, type UserLookup } from './lookup.js'
 import { recordSystemMessages } from './system-messages.js'
 
 export type RoomRole = 'owner' | 'moderator' | 'leader'
 
-const permissionFor: Record<RoomRole, string> = {
+const permissionFor: Record<RoomRole, Permission> = {
   owner: 'set-owner',
   moderator: 'set-moderator',
   leader: 'set-leader',
 }
 
-/** The role with its article, as Rocket.Chat's messages word it ("User is already an owner"). */
-const roleWithArticle: Record<RoomRole, string> = {
-  owner: 'an owner',
-  moderator: 'a moderator',
-  leader: 'a leader',
-}
+/** The refusals of giving a role its holder has, and of taking one they lack. */
+export const alreadyHolds = {
+  owner: errors.userAlreadyOwner,
+  moderator: errors.userAlreadyModerator,
+  leader: errors.userAlreadyLeader,
+} as const satisfies Record<RoomRole, unknown>
+export const doesNotHold = {
+  owner: errors.userNotOwner,
+  moderator: errors.userNotModerator,
+  leader: errors.userNotLeader,
+} as const satisfies Record<RoomRole, unknown>
 
 type RoleChange = RoomLookup & UserLookup
 
@@ -44,11 +49,11 @@ async function findRoleChangeTarget(
   input: RoleChange,
   role: RoomRole,
 ) {
-  const room = await findGroupForMember(trx, input, actor, { lock: true, refuseArchived: true })
+  const room = await requireJoinedGroup(trx, input, actor, { lock: true, refuseArchived: true })
   if (!allows(grants, actor, permissionFor[role], room.member_roles)) {
     throw errors.notAllowed()
   }
-  const user = await findTargetUser(trx, input)
+  const user = await requireTargetUser(trx, input)
   const roles = await findMemberRoles(trx, room.id, user.id)
   if (!roles) throw errors.userNotInRoom()
   return { room, user, roles }
@@ -64,7 +69,7 @@ export async function addRoomRole(
   await db.transaction().execute(async (trx) => {
     const { room, user, roles } = await findRoleChangeTarget(trx, grants, actor, input, role)
     if (roles.includes(role)) {
-      throw new ApiError(`error-user-already-${role}`, `User is already ${roleWithArticle[role]}`)
+      throw alreadyHolds[role]()
     }
     await addMemberRole(trx, room.id, user.id, role)
     await recordAudit(trx, actor, {
@@ -90,13 +95,10 @@ export async function removeRoomRole(
   await db.transaction().execute(async (trx) => {
     const { room, user, roles } = await findRoleChangeTarget(trx, grants, actor, input, role)
     if (!roles.includes(role)) {
-      throw new ApiError(`error-user-not-${role}`, `User is not ${roleWithArticle[role]}`)
+      throw doesNotHold[role]()
     }
     if (role === 'owner' && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
-      throw new ApiError(
-        'error-remove-last-owner',
-        'This is the last owner. Please set a new owner before removing this one.',
-      )
+      throw errors.removeLastOwner()
     }
     await removeMemberRole(trx, room.id, user.id, role)
     await recordAudit(trx, actor, {
@@ -113,7 +115,7 @@ export async function removeRoomRole(
 
 /** The members holding any room role, for the group's members. */
 export async function listRoomRoles(db: Db, actor: Actor, ref: RoomLookup) {
-  const room = await findGroupForMember(db, ref, actor)
+  const room = await requireJoinedGroup(db, ref, actor)
   const holders = await listRoleHolders(db, room.id)
   return holders.map((holder) => ({
     _id: `${room.id}-${holder.id}`,
@@ -124,7 +126,7 @@ export async function listRoomRoles(db: Db, actor: Actor, ref: RoomLookup) {
 }
 
 export async function listModerators(db: Db, actor: Actor, ref: RoomLookup) {
-  const room = await findGroupForMember(db, ref, actor)
+  const room = await requireJoinedGroup(db, ref, actor)
   const moderators = await listRoleHolders(db, room.id, 'moderator')
   return moderators.map((moderator) => ({ _id: moderator.id, username: moderator.username }))
 }

@@ -5,9 +5,9 @@ import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { GroupView } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { ApiError, errors } from '../errors.js'
+import { errors } from '../errors.js'
 import { allows, type PermissionGrants, permissionGrants } from '../permissions.js'
-import { findGroupForMember } from './lookup.js'
+import { requireJoinedGroup } from './lookup.js'
 import { recordSystemMessages } from './system-messages.js'
 import { loadGroupView } from './view.js'
 
@@ -20,7 +20,7 @@ const textSettings = {
 } as const
 export type TextSetting = keyof typeof textSettings
 
-type EditableGroup = Awaited<ReturnType<typeof findGroupForMember>>
+type EditableGroup = Awaited<ReturnType<typeof requireJoinedGroup>>
 
 /** Every setter works on the locked group, refusing archived ones, in one transaction. */
 async function editGroup<T>(
@@ -31,14 +31,14 @@ async function editGroup<T>(
 ): Promise<T> {
   const grants = await permissionGrants(db)
   return db.transaction().execute(async (trx) => {
-    const room = await findGroupForMember(trx, ref, actor, { lock: true, refuseArchived: true })
+    const room = await requireJoinedGroup(trx, ref, actor, { lock: true, refuseArchived: true })
     return edit(trx, room, grants)
   })
 }
 
 function requireEditRoom(grants: PermissionGrants, actor: Actor, room: EditableGroup) {
   if (!allows(grants, actor, 'edit-room', room.member_roles)) {
-    throw errors.actionNotAllowed('Editing room is not allowed')
+    throw errors.editingRoomNotAllowed()
   }
 }
 
@@ -83,10 +83,7 @@ export async function setReadOnly(
 ): Promise<GroupView> {
   return editGroup(db, actor, ref, async (trx, room, grants) => {
     if (room.read_only === readOnly) {
-      throw new ApiError(
-        undefined,
-        'The private group read only setting is the same as what it would be changed to.',
-      )
+      throw errors.readOnlyUnchanged()
     }
     requireEditRoom(grants, actor, room)
     await updateRoomSettings(trx, room.id, { read_only: readOnly })
@@ -134,14 +131,9 @@ export async function setGroupType(
 ): Promise<never> {
   return editGroup(db, actor, ref, async (_trx, room, grants) => {
     if (type === 'p') {
-      throw new ApiError(
-        undefined,
-        'The private group type is the same as what it would be changed to.',
-      )
+      throw errors.typeUnchanged()
     }
     requireEditRoom(grants, actor, room)
-    throw errors.actionNotAllowed(
-      'Public channels are not supported by this service; a private group cannot become one',
-    )
+    throw errors.publicChannelsNotSupported()
   })
 }

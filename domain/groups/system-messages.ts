@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/executor.js'
-import { type RoomChange, touchRoom } from '../../db/queries/rooms.js'
+import { applyRoomChange, type RoomChange } from '../../db/queries/rooms.js'
 import type { NewMessage } from '../../db/types.js'
 import type { Actor } from '../actor.js'
 import { randomId } from '../ids.js'
@@ -35,5 +35,5 @@ export async function recordSystemMessages(
   change: Omit<RoomChange, 'msgs'> = {},
 ) {
   const rows = messageRows(roomId, actor, messages)
-  return touchRoom(db, roomId, { ...change, msgs: rows.length }, rows)
+  return applyRoomChange(db, roomId, { ...change, msgs: rows.length }, rows)
 }

@@ -28,7 +28,7 @@ export interface NewUserInput {
 /** Adds a user, with the checks Rocket.Chat applies; `actor` absent means the system itself. */
 export async function createUser(db: Db, actor: Actor | null, input: NewUserInput) {
   if (actor && !(await hasPermission(db, actor, 'create-user'))) {
-    throw errors.actionNotAllowed('Adding user is not allowed')
+    throw errors.addingUserNotAllowed()
   }
   const username = checkUsername(input.username)
   const roles = [...new Set(input.roles?.length ? input.roles : ['user'])]

@@ -7,12 +7,11 @@ import {
 import { deleteUserRow, findAnyUser, lockUser } from '../../db/queries/users.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { authChangesSettled } from '../auth/auth-changes.js'
 import { errors } from '../errors.js'
 import type { UserLookup } from '../groups/lookup.js'
 import { hasPermission } from '../permissions.js'
 import { findAnyUserByRef } from './lookup.js'
-import { assertAnotherActiveAdmin, assertNotLastOwner, NO_ADMIN_LEFT } from './safeguards.js'
+import { assertAnotherActiveAdmin, assertNotLastOwner } from './safeguards.js'
 
 /**
  * Deletes a user (`delete-user`). Refused while they are the only owner of a group with other
@@ -20,7 +19,7 @@ import { assertAnotherActiveAdmin, assertNotLastOwner, NO_ADMIN_LEFT } from './s
  * in counts one member less; the messages they wrote stay.
  */
 export async function deleteUser(db: Db, actor: Actor, ref: UserLookup): Promise<void> {
-  if (!(await hasPermission(db, actor, 'delete-user'))) throw errors.unauthorized()
+  if (!(await hasPermission(db, actor, 'delete-user'))) throw errors.forbidden()
   const { id } = await findAnyUserByRef(db, ref)
 
   await db.transaction().execute(async (trx) => {
@@ -33,7 +32,7 @@ export async function deleteUser(db: Db, actor: Actor, ref: UserLookup): Promise
     if (!user) throw errors.invalidUser()
 
     if (user.active && user.roles.includes('admin')) {
-      await assertAnotherActiveAdmin(trx, id, NO_ADMIN_LEFT)
+      await assertAnotherActiveAdmin(trx, id, errors.noAdminLeft)
     }
     await assertNotLastOwner(trx, id, 'deleting')
 
@@ -62,5 +61,5 @@ export async function deleteUser(db: Db, actor: Actor, ref: UserLookup): Promise
       },
     })
   })
-  await authChangesSettled(db)
+  await db.logins.settled()
 }

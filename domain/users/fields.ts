@@ -1,23 +1,22 @@
 import type { Executor } from '../../db/executor.js'
 import { findGlobalRoles } from '../../db/queries/roles.js'
 import { findTakenUserFields } from '../../db/queries/users.js'
-import { ApiError } from '../errors.js'
+import { type ApiError, errors } from '../errors.js'
 import { isUniqueViolation } from '../unique.js'
 
 const USERNAME_PATTERN = /^[0-9a-zA-Z-_.]+$/
 const BLOCKED_USERNAMES = new Set(['all', 'here'])
 
-export const fieldUnavailable = (value: string) =>
-  new ApiError('error-field-unavailable', `${value} is already in use :(`)
+export const fieldUnavailable = (value: string) => errors.fieldUnavailable(value)
 
 /** A username as Rocket.Chat accepts it: trimmed, `^[0-9a-zA-Z-_.]+$`, not all or here. */
 export function checkUsername(input: string): string {
   const username = input.trim()
   if (!USERNAME_PATTERN.test(username)) {
-    throw new ApiError('error-input-is-not-a-valid-field', `${username} is not a valid username`)
+    throw errors.invalidUsername(username)
   }
   if (BLOCKED_USERNAMES.has(username.toLowerCase())) {
-    throw new ApiError('error-blocked-username', `${username} is blocked and can't be used!`)
+    throw errors.blockedUsername(username)
   }
   return username
 }
@@ -27,7 +26,7 @@ export async function checkGlobalRoles(db: Executor, roles: string[]): Promise<v
   const known = await findGlobalRoles(db, roles)
   const unknown = roles.find((role) => !known.includes(role))
   if (unknown !== undefined) {
-    throw new ApiError('error-invalid-role', `Role ${unknown} does not exist`)
+    throw errors.unknownRole(unknown)
   }
 }
 

@@ -3,7 +3,7 @@ import { countUsers, listUsers, type UserListField } from '../../db/queries/user
 import type { User } from '../../db/types.js'
 import type { UserInfoView } from '../../schemas/users.js'
 import type { Actor } from '../actor.js'
-import { ApiError } from '../errors.js'
+import { errors } from '../errors.js'
 import type { UserLookup } from '../groups/lookup.js'
 import {
   type ListParams,
@@ -31,7 +31,7 @@ function toPublicUserView(user: StoredUser): UserInfoView {
 
 /** One user; their emails, roles and dates only to themselves and to `view-full-other-user-info`. */
 export async function userInfo(db: Db, actor: Actor, ref: UserLookup): Promise<UserInfoView> {
-  const user = await findAnyUserByRef(db, ref, () => new ApiError(undefined, 'User not found.'))
+  const user = await findAnyUserByRef(db, ref, errors.userNotFound)
   const full = user.id === actor.id || (await hasPermission(db, actor, 'view-full-other-user-info'))
   return full ? toUserView(user) : toPublicUserView(user)
 }

@@ -3,13 +3,12 @@ import { findUserById, insertUser } from '../../db/queries/users.js'
 import type { RegisterBody, UserView } from '../../schemas/users.js'
 import { recordAudit } from '../audit.js'
 import { hashPassword } from '../auth/passwords.js'
-import { ApiError } from '../errors.js'
+import { errors } from '../errors.js'
 import { randomId } from '../ids.js'
 import { assertFieldsAvailable, checkUsername, takenFieldRefusal } from './fields.js'
 import { toUserView } from './view.js'
 
 /** Sign-up words a taken username as Rocket.Chat's registration does. */
-const usernameTaken = () => new ApiError(undefined, 'Username is already in use')
 
 /** Self sign-up, when the service allows it: a new active user with the `user` role. */
 export async function registerUser(
@@ -18,11 +17,11 @@ export async function registerUser(
   options: { allowed: boolean },
 ): Promise<UserView> {
   if (!options.allowed) {
-    throw new ApiError('error-user-registration-disabled', 'User registration is disabled')
+    throw errors.registrationDisabled()
   }
   const username = checkUsername(input.username)
   const unique = { username, email: input.email }
-  await assertFieldsAvailable(db, unique, { usernameTaken })
+  await assertFieldsAvailable(db, unique, { usernameTaken: errors.usernameInUse })
 
   const id = randomId()
   const name = input.name.trim() || username
@@ -41,7 +40,7 @@ export async function registerUser(
       )
     })
   } catch (error) {
-    throw takenFieldRefusal(error, unique, { usernameTaken }) ?? error
+    throw takenFieldRefusal(error, unique, { usernameTaken: errors.usernameInUse }) ?? error
   }
   const user = await findUserById(db, id)
   if (!user) throw new Error(`user ${id} vanished after insert`)

@@ -7,12 +7,10 @@ import {
 } from '../../db/queries/users.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { authChangesSettled } from '../auth/auth-changes.js'
 import { hashPassword } from '../auth/passwords.js'
-import { ApiError } from '../errors.js'
+import { errors } from '../errors.js'
 
-const noSuchUser = (username: string) =>
-  new ApiError('error-invalid-user', `No user is named ${username}`)
+const noSuchUser = (username: string) => errors.noUserNamed(username)
 
 /**
  * Sets a user's password and logs them out everywhere, since whoever knew the old password may
@@ -35,6 +33,6 @@ export async function resetPassword(
       after: { userId: user.id, username: user.username, loggedOut: true },
     })
   })
-  await authChangesSettled(db)
+  await db.logins.settled()
   return { id: user.id, username: user.username }
 }

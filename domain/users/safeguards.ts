@@ -1,20 +1,19 @@
 import type { Executor } from '../../db/executor.js'
 import { countActiveHoldersExcept, lockRole } from '../../db/queries/roles.js'
 import { findGroupsOnlyOwnedBy } from '../../db/queries/user-rooms.js'
-import { ApiError, errors } from '../errors.js'
-
-export const NO_ADMIN_LEFT = 'Leaving the app without admins is not allowed'
-export const NO_ACTIVE_ADMIN_LEFT = 'Leaving the app without an active admin is not allowed'
+import { errors, type Refusal } from '../errors.js'
 
 /**
  * Refuses to take the last active admin away. The admin role's row stays locked until the
  * transaction ends, so two such changes at once are counted one after the other.
  */
-export async function assertAnotherActiveAdmin(db: Executor, userId: string, message: string) {
+export async function assertAnotherActiveAdmin(
+  db: Executor,
+  userId: string,
+  refusal: Refusal<'noAdminLeft' | 'noActiveAdminLeft'>,
+) {
   await lockRole(db, 'admin')
-  if ((await countActiveHoldersExcept(db, 'admin', userId)) === 0) {
-    throw errors.actionNotAllowed(message)
-  }
+  if ((await countActiveHoldersExcept(db, 'admin', userId)) === 0) throw refusal()
 }
 
 /**
@@ -24,9 +23,6 @@ export async function assertAnotherActiveAdmin(db: Executor, userId: string, mes
 export async function assertNotLastOwner(db: Executor, userId: string, doing: string) {
   const groups = await findGroupsOnlyOwnedBy(db, userId)
   if (groups.length > 0) {
-    throw new ApiError(
-      'user-last-owner',
-      `The user is the last owner of ${groups.join(', ')}. Set new owners before ${doing} the user.`,
-    )
+    throw errors.userLastOwner(groups, doing)
   }
 }

@@ -13,7 +13,6 @@ import type { User } from '../../db/types.js'
 import type { UpdateUserBody, UserView } from '../../schemas/users.js'
 import type { Actor } from '../actor.js'
 import { recordAudit } from '../audit.js'
-import { authChangesSettled } from '../auth/auth-changes.js'
 import { hashPassword } from '../auth/passwords.js'
 import { errors } from '../errors.js'
 import { hasPermission } from '../permissions.js'
@@ -23,12 +22,7 @@ import {
   checkUsername,
   takenFieldRefusal,
 } from './fields.js'
-import {
-  assertAnotherActiveAdmin,
-  assertNotLastOwner,
-  NO_ACTIVE_ADMIN_LEFT,
-  NO_ADMIN_LEFT,
-} from './safeguards.js'
+import { assertAnotherActiveAdmin, assertNotLastOwner } from './safeguards.js'
 import { toUserView } from './view.js'
 
 const sameRoles = (a: string[], b: string[]) =>
@@ -60,7 +54,7 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): P
   const { userId, data } = input
   const canEditOthers = await hasPermission(db, actor, 'edit-other-user-info')
   if (userId !== actor.id && !canEditOthers) {
-    throw errors.actionNotAllowed('Editing user is not allowed')
+    throw errors.editingUserNotAllowed()
   }
   const current = await findAnyUser(db, { id: userId })
   if (!current) throw errors.invalidUser()
@@ -72,7 +66,7 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): P
     throw errors.notAllowed()
   }
   if (changesRoles && !(await hasPermission(db, actor, 'assign-roles'))) {
-    throw errors.actionNotAllowed('Assign roles is not allowed')
+    throw errors.assigningRolesNotAllowed()
   }
   const username = data.username === undefined ? undefined : checkUsername(data.username)
   if (roles !== undefined) await checkGlobalRoles(db, roles)
@@ -91,10 +85,10 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): P
 
       const isActiveAdmin = user.active && user.roles.includes('admin')
       if (isActiveAdmin && roles !== undefined && !roles.includes('admin')) {
-        await assertAnotherActiveAdmin(trx, userId, NO_ADMIN_LEFT)
+        await assertAnotherActiveAdmin(trx, userId, errors.noAdminLeft)
       }
       if (isActiveAdmin && data.active === false) {
-        await assertAnotherActiveAdmin(trx, userId, NO_ACTIVE_ADMIN_LEFT)
+        await assertAnotherActiveAdmin(trx, userId, errors.noActiveAdminLeft)
       }
       if (deactivates) await assertNotLastOwner(trx, userId, 'deactivating')
 
@@ -125,7 +119,7 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): P
   } catch (error) {
     throw takenFieldRefusal(error, unique) ?? error
   }
-  await authChangesSettled(db)
+  await db.logins.settled()
   const updated = await findAnyUser(db, { id: userId })
   if (!updated) throw errors.invalidUser()
   return toUserView(updated)

@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
 import type { Actor } from '../../domain/actor.js'
-import { startAuthCache } from '../../domain/auth/auth-changes.js'
 import { authenticate } from '../../domain/auth/login.js'
 
 declare module 'fastify' {
@@ -20,13 +19,13 @@ function header(value: string | string[] | undefined): string | undefined {
 
 /**
  * Resolves `X-User-Id` + `X-Auth-Token` to the acting user before anything else runs, through
- * the login cache unless AUTH_CACHE_TTL_MS is 0 (see domain/auth/auth-changes.ts).
+ * the login cache unless AUTH_CACHE_TTL_MS is 0 (see domain/auth/login-changes.ts).
  */
 export default fp(
   async (app) => {
     const { AUTH_CACHE_TTL_MS: ttlMs, AUTH_CACHE_MAX_TOKENS: maxTokens } = app.config
     if (ttlMs > 0) {
-      const leave = await startAuthCache(app.db, { ttlMs, maxTokens }, app.log)
+      const leave = await app.db.logins.startLoginCache({ ttlMs, maxTokens }, app.log)
       app.addHook('onClose', leave)
     }
     app.decorateRequest('actor', null as unknown as Actor)
@@ -39,5 +38,5 @@ export default fp(
       )
     })
   },
-  { name: 'auth', dependencies: ['settings', 'database'] },
+  { name: 'auth', dependencies: ['config', 'database'] },
 )

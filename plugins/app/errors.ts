@@ -1,17 +1,26 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import { ApiError, UnauthorizedError } from '../../domain/errors.js'
-import { refusal } from '../../schemas/common.js'
+import { ApiError, errors, type Refusal } from '../../domain/errors.js'
 import { discardBody } from './discard-body.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Rocket.Chat reports some missing body parameters with a plain message instead of a
-     * schema error (`The bodyParam "name" is required`); such routes name the message here.
+     * schema error (errors.bodyParamRequired); such routes name that refusal here.
      */
-    missingParamMessage?: (param: string) => string
+    missingParam?: Refusal<
+      'bodyParamRequired' | 'bodyParamRequiredAsObject' | 'bodyParamNameRequired'
+    >
   }
+}
+
+export interface ErrorsOptions {
+  /**
+   * Answer 500 instead of the refusal when a route refuses with an error its documented list
+   * (`config.refuses`) lacks, so a test suite cannot pass with a route's docs missing one.
+   */
+  strictRefusals?: boolean
 }
 
 type ValidationError = FastifyError & Required<Pick<FastifyError, 'validation'>>
@@ -44,54 +53,54 @@ function missingParam(error: ValidationError): string | undefined {
   return typeof param === 'string' ? param : undefined
 }
 
-const invalidParams = (message: string) => refusal({ errorType: 'invalid-params', message })
+const answer = (reply: FastifyReply, refusal: ApiError) =>
+  reply.code(refusal.statusCode).send(refusal.body)
 
 /** Gives every failure, expected or not, the API's envelope; details of the unexpected stay in the log. */
-async function errorHandling(app: FastifyInstance) {
+async function errorHandling(app: FastifyInstance, { strictRefusals = false }: ErrorsOptions) {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.statusCode).send(refusal(error))
-    if (error instanceof UnauthorizedError) {
-      return reply
-        .code(401)
-        .send({ success: false, status: 'error', message: error.message, error: error.error })
+    if (error instanceof ApiError) {
+      const listed = request.routeOptions.config.refuses ?? []
+      if (!errors[error.code].anyRoute && !listed.includes(error.code)) {
+        request.log.error(
+          { code: error.code, route: request.routeOptions.url },
+          'refusal missing from the route documentation',
+        )
+        if (strictRefusals) return answer(reply, errors.internal())
+      }
+      return answer(reply, error)
     }
     if (isValidationError(error)) {
       const param = missingParam(error)
-      const message = request.routeOptions.config.missingParamMessage
-      if (param !== undefined && message) {
-        return reply.code(400).send({ success: false, error: message(param) })
-      }
-      return reply.code(400).send(invalidParams(describeValidation(error)))
+      const missing = request.routeOptions.config.missingParam
+      if (param !== undefined && missing) return answer(reply, missing(param))
+      return answer(reply, errors.invalidParams(describeValidation(error)))
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable')
-      return reply.code(503).send(
-        refusal({
-          errorType: 'error-database-unavailable',
-          message: 'The database is unavailable, try again shortly',
-        }),
-      )
+      return answer(reply, errors.databaseUnavailable())
     }
     if (isUnstorableText(error)) {
-      return reply
-        .code(400)
-        .send(invalidParams('A parameter holds characters that cannot be stored'))
+      return answer(
+        reply,
+        errors.invalidParams('A parameter holds characters that cannot be stored'),
+      )
     }
     if (isDataException(error)) {
       // A value the schemas let through but PostgreSQL cannot take: bad input all the same.
       request.log.warn({ err: error }, 'value refused by the database')
-      return reply
-        .code(400)
-        .send(invalidParams('A parameter is outside the range this service can store'))
+      return answer(
+        reply,
+        errors.invalidParams('A parameter is outside the range this service can store'),
+      )
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') await discardBody(request.raw)
-      const [errorType, message] = describeClientError(error)
-      return reply.code(status).send(refusal({ errorType, message }))
+      return reply.code(status).send(describeClientError(error).body)
     }
     request.log.error({ err: error }, 'request failed')
-    return reply.code(500).send({ success: false, error: 'Internal server error' })
+    return answer(reply, errors.internal())
   })
 
   // Rocket.Chat answers 404 for a method an endpoint does not take; the message says which it does.
@@ -99,14 +108,7 @@ async function errorHandling(app: FastifyInstance) {
     const url = request.url.split('?')[0] ?? ''
     const methods = METHODS.filter((method) => app.hasRoute({ method, url }))
     const endpoint = url.replace(/^\/api\/v1\//, '')
-    reply.code(404).send(
-      refusal({
-        errorType: 'error-not-found',
-        message: methods.length
-          ? `API endpoint not found: use ${methods.join(' or ')} for ${endpoint}`
-          : 'API endpoint not found',
-      }),
-    )
+    answer(reply, errors.endpointNotFound(methods, endpoint))
   })
 }
 
@@ -141,19 +143,21 @@ function isDataException(error: FastifyError): boolean {
 }
 
 /** Fastify's own 4xx refusals (bad JSON, wrong media type, too large), named without internals. */
-function describeClientError(error: FastifyError): [string, string] {
+function describeClientError(error: FastifyError): ApiError {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return ['error-payload-too-large', 'Request body is too large']
+      return errors.payloadTooLarge()
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return ['error-unsupported-media-type', 'Unsupported content type; send application/json']
+      return errors.unsupportedMediaType()
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return ['invalid-params', 'Body cannot be empty when content-type is set to application/json']
+      return errors.invalidParams(
+        'Body cannot be empty when content-type is set to application/json',
+      )
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return ['invalid-params', 'Body is not valid JSON']
+      return errors.invalidParams('Body is not valid JSON')
     default:
-      return ['invalid-request', 'Invalid request']
+      return errors.invalidRequest()
   }
 }
 
-export default fp(errorHandling, { name: 'errors' })
+export default fp<ErrorsOptions>(errorHandling, { name: 'errors' })

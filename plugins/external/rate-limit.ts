@@ -1,110 +1,18 @@
-import rateLimit, {
-  type FastifyRateLimitStore,
-  type FastifyRateLimitStoreCtor,
-  normalizeIP,
-} from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
-import type { Db } from '../../db/database.js'
-import { deleteExpiredLoginFailures } from '../../db/queries/login-failures.js'
-import { deleteExpiredRateLimits, hitRateLimit } from '../../db/queries/rate-limits.js'
-import type { Actor } from '../../domain/actor.js'
-import { ApiError } from '../../domain/errors.js'
-import { hasPermission } from '../../domain/permissions.js'
-import { TooManyRequestsSchema } from '../../schemas/common.js'
 
-/** Only the REST API is limited: server info, probes and the documentation never are. */
-const LIMITED_PREFIX = '/api/v1/'
-const SWEEP_INTERVAL_MS = 60_000
-
-/** Counters in the database, so every process serving the database shares them. */
-function databaseStore(db: Db): FastifyRateLimitStoreCtor {
-  return class DatabaseStore implements FastifyRateLimitStore {
-    incr(key: string, callback: Parameters<FastifyRateLimitStore['incr']>[1], timeWindow: number) {
-      hitRateLimit(db, key, timeWindow).then(
-        (hit) => callback(null, { current: hit.count, ttl: hit.ttlMs }),
-        (error: Error) => callback(error),
-      )
-    }
-
-    child() {
-      return this
-    }
-  }
-}
-
-/** The logged-in user, once the auth hook has run; public routes have none. */
-const actorOf = (request: FastifyRequest) => request.actor as Actor | null
-
-/** Per endpoint and per user, or per client address when nobody is logged in. */
-function limitKey(request: FastifyRequest): string {
-  const actor = actorOf(request)
-  const client = actor ? `user:${actor.id}` : `ip:${normalizeIP(request.ip)}`
-  return `${request.method} ${request.routeOptions.url} ${client}`
-}
-
-const tooManyRequests = (seconds: number) =>
-  new ApiError(
-    'error-too-many-requests',
-    `Error, too many requests. Please slow down. You must wait ${seconds} seconds before trying this endpoint again.`,
-    429,
-  )
-
-async function limitRequests(app: FastifyInstance) {
-  const { RATE_LIMIT_MAX: max, RATE_LIMIT_WINDOW_MS: timeWindow } = app.config
-  await app.register(rateLimit, {
-    global: false,
-    store: databaseStore(app.db),
-    max,
-    timeWindow,
-    keyGenerator: limitKey,
-    allowList: (request) => {
-      const actor = actorOf(request)
-      return actor ? hasPermission(app.db, actor, 'api-bypass-rate-limit') : false
-    },
-  })
-  const limit = app.createRateLimit()
-
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith(LIMITED_PREFIX) || !route.schema?.response) return
-    route.schema.response = { 429: TooManyRequestsSchema, ...(route.schema.response as object) }
-  })
-
-  // preValidation: after the auth hook has found the user, before the body is checked.
-  app.addHook('preValidation', async (request, reply) => {
-    if (!request.routeOptions.url?.startsWith(LIMITED_PREFIX)) return
-    const result = await limit(request)
-    if (result.isAllowed) return
-    // Rocket.Chat's headers: X-RateLimit-Reset is when the window closes, in epoch milliseconds.
-    reply.header('x-ratelimit-limit', result.max)
-    reply.header('x-ratelimit-remaining', result.remaining)
-    reply.header('x-ratelimit-reset', Date.now() + result.ttl)
-    if (result.isExceeded) {
-      reply.header('retry-after', result.ttlInSeconds)
-      throw tooManyRequests(result.ttlInSeconds)
-    }
-  })
-}
-
-/** Expired counters are only reset lazily; this keeps their tables from growing without end. */
-function sweepExpiredCounters(app: FastifyInstance) {
-  const timer = setInterval(() => {
-    Promise.all([deleteExpiredRateLimits(app.db), deleteExpiredLoginFailures(app.db)]).catch(
-      (err: unknown) => app.log.warn({ err }, 'could not sweep expired rate-limit counters'),
-    )
-  }, SWEEP_INTERVAL_MS)
-  timer.unref()
-  app.addHook('onClose', async () => clearInterval(timer))
-}
+/** What the service decides: where counters are kept, whose they are, and who is never limited. */
+export type RateLimitPolicy = Pick<RateLimitPluginOptions, 'store' | 'keyGenerator' | 'allowList'>
 
 /**
- * Rocket.Chat's API rate limiter: RATE_LIMIT_MAX calls per endpoint per RATE_LIMIT_WINDOW_MS
- * for each user (or address), except for roles granted `api-bypass-rate-limit`; 0 turns it off.
+ * @fastify/rate-limit with RATE_LIMIT_MAX calls per RATE_LIMIT_WINDOW_MS (left out when 0), on
+ * no route by itself: `app.createRateLimit()` applies it where a hook asks.
  */
-export default fp(
-  async (app) => {
-    sweepExpiredCounters(app)
-    if (app.config.RATE_LIMIT_MAX > 0) await limitRequests(app)
+export default fp<RateLimitPolicy>(
+  async (app, policy) => {
+    const { RATE_LIMIT_MAX: max, RATE_LIMIT_WINDOW_MS: timeWindow } = app.config
+    if (max === 0) return
+    await app.register(rateLimit, { ...policy, global: false, max, timeWindow })
   },
-  { name: 'rate-limit', dependencies: ['settings', 'database'] },
+  { name: 'rate-limit', dependencies: ['config'] },
 )

@@ -24,8 +24,8 @@ function allowedOrigins(value: string): string | string[] {
 
 /**
  * Security headers for a JSON API (nothing may be framed, run or loaded from its answers; the
- * documentation page gets the policy a page needs), the request id echoed to the client, and
- * CORS only for the origins CORS_ORIGIN names.
+ * documentation page gets the policy a page needs), and CORS only for the origins CORS_ORIGIN
+ * names.
  */
 export default fp(
   async (app) => {
@@ -48,10 +48,6 @@ export default fp(
       frameguard: { action: 'deny' },
     })
 
-    app.addHook('onRequest', async (request, reply) => {
-      reply.header('x-request-id', request.id)
-    })
-
     if (app.config.CORS_ORIGIN) {
       await app.register(cors, {
         origin: allowedOrigins(app.config.CORS_ORIGIN),
@@ -62,5 +58,5 @@ export default fp(
       })
     }
   },
-  { name: 'security', dependencies: ['settings'] },
+  { name: 'security', dependencies: ['config'] },
 )

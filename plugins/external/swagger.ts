@@ -1,54 +1,19 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { version } from '../../version.js'
-import { swaggerPage } from './swagger-page.js'
+import { openApiDocument } from '../app/openapi-document.js'
+import { swaggerPage } from '../app/swagger-page.js'
 
-/** The OpenAPI document, built from the route schemas, and the page that renders it. */
+/** The OpenAPI document, built from the route schemas, and the page at /api/docs that renders it. */
 export default fp(
   async (app) => {
-    await app.register(swagger, {
-      openapi: {
-        openapi: '3.0.3',
-        info: {
-          title: 'Private groups API',
-          description:
-            'A Rocket.Chat-compatible REST API for private groups. Log in with `POST /api/v1/login`, then send the returned `userId` and `authToken` as the `X-User-Id` and `X-Auth-Token` headers.\n\n' +
-            'On this page: open `POST /api/v1/login`, press *Try it out* and *Execute* (the example is the admin a fresh `ADMIN_PASS=change-me npm start` creates); then press *Authorize*, paste `data.userId` and `data.authToken` into the two fields, and press the one *Authorize* button below them. Every *Try it out* then sends both headers.',
-          version,
-        },
-        components: {
-          securitySchemes: {
-            userId: {
-              type: 'apiKey',
-              in: 'header',
-              name: 'X-User-Id',
-              description: '`data.userId` from login; sent with `X-Auth-Token`, never alone',
-            },
-            authToken: {
-              type: 'apiKey',
-              in: 'header',
-              name: 'X-Auth-Token',
-              description: '`data.authToken` from login; sent with `X-User-Id`, never alone',
-            },
-          },
-        },
-        tags: [
-          { name: 'Authentication', description: 'Logging in and out, and the caller themself' },
-          {
-            name: 'Groups',
-            description:
-              'Private groups: creating, reading, renaming, settings, leaving, archiving',
-          },
-          {
-            name: 'Members and roles',
-            description: 'Who is in a group, and their room roles (owner, moderator, leader)',
-          },
-          { name: 'Administration', description: 'Users, global roles and permissions' },
-          { name: 'Server', description: 'Version, health and metrics' },
-        ],
-      },
+    // Read without logging in: the login hook (plugins/app/auth.ts) passes public routes by.
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith(swaggerPage.routePrefix)) {
+        route.config = { ...route.config, public: true }
+      }
     })
+    await app.register(swagger, { openapi: openApiDocument })
     await app.register(swaggerUi, swaggerPage)
   },
   { name: 'swagger' },

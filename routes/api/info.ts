@@ -2,19 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Success, withExamples } from '../../schemas/common.js'
 import { version } from '../../version.js'
+import { describeRoute } from '../describe.js'
 
 const majorMinor = version.split('.').slice(0, 2).join('.')
+
+const described = describeRoute('info')
 
 const info: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/info',
     {
-      config: { public: true },
+      config: { ...described.config, public: true },
       schema: {
-        tags: ['Server'],
-        summary: 'Server version',
-        description:
-          "No login needed and never rate-limited. `version` is the service's major and minor version, as Rocket.Chat reports its own. For health checks use `/livez` and `/readyz`.",
+        ...described.schema,
         response: {
           200: withExamples(Success({ version: Type.String({ examples: ['0.1'] }) }), {
             version: '0.1',

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Test } from 'tap'
 import type { Db } from '../../db/database.js'
-import { createTestUser, groupName, type TestUser } from '../helper.js'
+import { createTestUser, groupName, type TestUser } from './base.js'
 import { type ServerProcess, startServer } from './server-process.js'
 import type { WorkloadGroup } from './workload.js'
 

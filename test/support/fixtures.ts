@@ -1,9 +1,17 @@
 import type { FastifyInstance } from 'fastify'
+import type { RawBuilder } from 'kysely'
 import type { Test } from 'tap'
 import type { Db } from '../../db/database.js'
 import { randomId } from '../../domain/ids.js'
-import { createTestGroup, createTestUser, type TestUser } from '../helper.js'
-import { snapshot, snapshotGroup } from './api.js'
+import { type Snapshot, snapshot, snapshotGroup } from './api.js'
+import {
+  buildApp,
+  createTestGroup,
+  createTestUser,
+  loginChangesHeard,
+  type TestUser,
+  testDatabase,
+} from './base.js'
 
 /** A time before any test ran, so a later `_updatedAt` shows that something changed. */
 export const A_WHILE_AGO = new Date('2020-01-01T00:00:00.000Z')
@@ -13,25 +21,46 @@ export async function backdate(db: Db, roomId: string) {
   await db.updateTable('rooms').set({ updated_at: A_WHILE_AGO }).where('id', '=', roomId).execute()
 }
 
-/** Sets a member's roles in a group straight in the database. */
-export async function setRoomRoles(db: Db, roomId: string, userId: string, roles: string[]) {
+/** Archives a group straight in the database. */
+export async function markArchived(db: Db, roomId: string) {
+  await db.updateTable('rooms').set({ archived: true }).where('id', '=', roomId).execute()
+}
+
+type MembershipChange = { roles?: string[]; open?: boolean; last_seen_at?: Date | RawBuilder<Date> }
+
+/** Changes a member's row in a group straight in the database. */
+export async function setMembership(
+  db: Db,
+  roomId: string,
+  userIds: string | string[],
+  change: MembershipChange,
+) {
   await db
     .updateTable('room_members')
-    .set({ roles })
+    .set(change)
+    .where('room_id', '=', roomId)
+    .where('user_id', 'in', ([] as string[]).concat(userIds))
+    .execute()
+}
+
+/** Sets a member's roles in a group straight in the database. */
+export async function setRoomRoles(db: Db, roomId: string, userId: string, roles: string[]) {
+  await setMembership(db, roomId, userId, { roles })
+}
+
+/** A member's row in a group as stored, undefined for a non-member. */
+export async function storedMembership(db: Db, roomId: string, userId: string) {
+  return db
+    .selectFrom('room_members')
+    .select(['roles', 'open', 'last_seen_at'])
     .where('room_id', '=', roomId)
     .where('user_id', '=', userId)
-    .execute()
+    .executeTakeFirst()
 }
 
 /** A member's roles in a group as stored, undefined for a non-member. */
 export async function storedRoomRoles(db: Db, roomId: string, userId: string) {
-  const row = await db
-    .selectFrom('room_members')
-    .select('roles')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
-  return row?.roles
+  return (await storedMembership(db, roomId, userId))?.roles
 }
 
 /** Users whose usernames sort in the order given, whatever the database collation. */
@@ -42,6 +71,33 @@ export async function usersNamed(db: Db, ...prefixes: string[]) {
     users.push(await createTestUser(db, { username: `${prefix}-${suffix}` }))
   }
   return users
+}
+
+/** A new global role holding the permission, so a test can give it to one user only. */
+export async function roleGranting(db: Db, permission: string) {
+  const role = `${permission}-holder-${randomId().slice(0, 8).toLowerCase()}`
+  await db.insertInto('roles').values({ id: role, scope: 'Users' }).execute()
+  await db
+    .insertInto('permission_roles')
+    .values({ permission_id: permission, role_id: role })
+    .execute()
+  await loginChangesHeard(db)
+  return role
+}
+
+/** A user whose only global roles are `user` and one granting `permission`. */
+export async function userWithPermission(db: Db, permission: string) {
+  return createTestUser(db, { roles: ['user', await roleGranting(db, permission)] })
+}
+
+/** A system message as `storedGroup` reads it: its type, text, author and role (if any). */
+export function storedMessage(type: string, msg: string, by: TestUser, role: string | null = null) {
+  return { type, msg, username: by.username, role }
+}
+
+/** An audit row as `auditAfterCreate` reads it. */
+export function auditRow(actor: TestUser, action: string, before: unknown, after: unknown) {
+  return { actor_username: actor.username, action, before, after }
 }
 
 /** A group's audit rows after the one its creation wrote, oldest first. */
@@ -55,6 +111,38 @@ export async function auditAfterCreate(db: Db, roomId: string) {
     .execute()
 }
 
+/** Audit rows, oldest first: who did what to which group, before and after. */
+function auditRows(db: Db) {
+  return db
+    .selectFrom('audit_log')
+    .select(['action', 'actor_id', 'actor_username', 'room_id', 'before', 'after'])
+    .orderBy('id')
+}
+
+/** A group's audit rows, its creation's included, oldest first. */
+export async function roomAuditRows(db: Db, roomId: string) {
+  return auditRows(db).where('room_id', '=', roomId).execute()
+}
+
+/** A snapshot of a group's audit rows (see `auditSince` for those written after it). */
+export function snapshotRoomAudit(db: Db, roomId: string) {
+  return snapshot(() => roomAuditRows(db, roomId))
+}
+
+/** The rows written since the snapshot of a growing list (such as audit rows) was taken. */
+export async function auditSince<T>(audit: Snapshot<T[]>) {
+  return (await audit.read()).slice(audit.before.length)
+}
+
+/** How many audit rows there are, of every group and user. */
+export async function auditRowCount(db: Db) {
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
 /** The id of the newest audit row, 0 when there is none. */
 export async function lastAuditId(db: Db) {
   const row = await db
@@ -66,12 +154,13 @@ export async function lastAuditId(db: Db) {
 
 /** The audit rows written after the one with id `id`, oldest first. */
 export async function auditRowsAfter(db: Db, id: number) {
-  return db
-    .selectFrom('audit_log')
-    .select(['actor_id', 'actor_username', 'room_id', 'action', 'before', 'after'])
-    .where('id', '>', id)
-    .orderBy('id')
-    .execute()
+  return auditRows(db).where('id', '>', id).execute()
+}
+
+/** A snapshot of the audit rows written after now: none, until something writes one. */
+export async function auditFromNow(db: Db) {
+  const id = await lastAuditId(db)
+  return snapshot(() => auditRowsAfter(db, id))
 }
 
 /** Leaves `keep` as the only active admins for the test, restoring the others afterwards. */
@@ -96,21 +185,56 @@ export async function onlyActiveAdmins(t: Test, db: Db, keep: TestUser[]) {
   })
 }
 
-export type OwnedGroup = Awaited<ReturnType<typeof ownedGroup>>
-
-/**
- * An owner, a plain member and the group the owner created with them, with a snapshot of the
- * group as it then was.
- */
-export async function ownedGroup(app: FastifyInstance, db: Db) {
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  return { owner, member, group, stored: await snapshotGroup(db, group._id) }
+/** A user of a test group: their global roles (default `user`) and their roles in the group. */
+export interface MemberSpec {
+  roles?: string[]
+  roomRoles?: string[]
 }
 
-/** A snapshot of the audit rows written after now: none, until something writes one. */
-export async function auditFromNow(db: Db) {
-  const id = await lastAuditId(db)
-  return snapshot(() => auditRowsAfter(db, id))
+/**
+ * An owner and the group they created with the given members, made in the order given and then
+ * given their room roles; with snapshots of the group and of its audit rows as they then were.
+ */
+export async function groupWith<K extends string>(
+  app: FastifyInstance,
+  db: Db,
+  members: Record<K, MemberSpec>,
+) {
+  const owner = await createTestUser(db)
+  const specs = Object.entries(members) as Array<[K, MemberSpec]>
+  const users = {} as Record<K, TestUser>
+  for (const [key, { roles }] of specs) users[key] = await createTestUser(db, { roles })
+  const group = await createTestGroup(app, owner, Object.values<TestUser>(users))
+  for (const [key, { roomRoles }] of specs) {
+    if (roomRoles) await setRoomRoles(db, group._id, users[key].id, roomRoles)
+  }
+  return {
+    owner,
+    group,
+    ...users,
+    stored: await snapshotGroup(db, group._id),
+    audit: await snapshotRoomAudit(db, group._id),
+  }
+}
+
+export type OwnedGroup = Awaited<ReturnType<typeof ownedGroup>>
+
+/** `groupWith` one plain member, `member`. */
+export function ownedGroup(app: FastifyInstance, db: Db) {
+  return groupWith(app, db, { member: {} })
+}
+
+/**
+ * The app on `db` (a database of its own when none is given) and `groupWith` the members given,
+ * by default one plain `member`: the start of most route tests, in one call.
+ */
+export async function groupFixture<K extends string = 'member'>(
+  t: Test,
+  db?: Db,
+  members?: Record<K, MemberSpec>,
+) {
+  const database = db ?? (await testDatabase(t))
+  const app = await buildApp(t, database)
+  const setup = await groupWith(app, database, members ?? ({ member: {} } as Record<K, MemberSpec>))
+  return { app, db: database, ...setup }
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { Test } from 'tap'
 import type { Db } from '../../db/database.js'
-import { assertInvariants, createTestGroup, createTestUser, type TestUser } from '../helper.js'
+import { assertInvariants, createTestGroup, createTestUser, type TestUser } from './base.js'
 import { buildAppWithRoutes, type CollectedRoute } from './routes.js'
 
 type JsonSchema = Record<string, unknown>

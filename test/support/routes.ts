@@ -4,7 +4,7 @@ import type { Test } from 'tap'
 import app from '../../app.js'
 import type { Db } from '../../db/database.js'
 import { serverOptions } from '../../server-options.js'
-import { testConfig } from '../helper.js'
+import { testConfig } from './base.js'
 
 type JsonSchema = Record<string, unknown>
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
 import type { Db } from '../../db/database.js'
-import type { TestUser } from '../helper.js'
+import type { TestUser } from './base.js'
 
 export type Operation = 'leave' | 'kick' | 'addOwner' | 'removeOwner' | 'rename' | 'invite'
 

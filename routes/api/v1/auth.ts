@@ -1,42 +1,44 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { loginLimits } from '../../../domain/auth/brute-force.js'
 import { login, logout, me } from '../../../domain/auth/login.js'
+import { errors } from '../../../domain/errors.js'
 import {
   LoginBodySchema,
-  LoginFailureSchema,
   LoginSuccessSchema,
   LogoutSuccessSchema,
   MeResponseSchema,
 } from '../../../schemas/auth.js'
-import { badRequest, refusal, refusals } from '../../../schemas/common.js'
+import { describeRoute } from '../../describe.js'
 import { authenticated } from './security.js'
+
+const loginRoute = describeRoute('login', [
+  [errors.invalidParams, 'keys the body does not define'],
+  [
+    errors.loginFailed,
+    'a `resume` token that is not valid or, without one, no login name or no `password`',
+  ],
+  [errors.loginBlockedForIp, 'too many failed logins from the address within the block window'],
+  [errors.loginBlockedForUser, 'too many for the name'],
+  [errors.loginFailed, 'an unknown user or a wrong password, which look alike'],
+  errors.userNotActivated,
+])
+
+const logoutRoute = describeRoute('logout', [
+  errors.notLoggedIn,
+  [errors.invalidParams, 'a body that is not JSON'],
+])
+
+const meRoute = describeRoute('me', [errors.notLoggedIn])
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/login',
     {
-      config: { public: true },
+      config: { ...loginRoute.config, public: true },
       schema: {
-        tags: ['Authentication'],
-        summary: 'Log in',
-        description: [
-          "No login needed. Send `user` (a username, or an email when it contains @), `username` or `email` with `password`; or `resume` with a token still valid. Usernames and emails are compared without case. Use the answer's `userId` and `authToken` as the `X-User-Id` and `X-Auth-Token` headers.",
-          '',
-          'Refusals, in the order they are checked: keys the body does not define (400 `invalid-params`); a `resume` token that is not valid (401 `Unauthorized`); no login name or no `password` (401 `Unauthorized`); too many failed logins from the address or for the name within the block window (401 `error-login-blocked-for-ip`, then `error-login-blocked-for-user`); an unknown user or a wrong password, which look alike (401 `Unauthorized`); a deactivated user (401 `error-user-is-not-activated`). A 401 names the refusal in `error` and explains it in `message`.',
-          '',
-          'Every password attempt counts as a failure until it succeeds; a successful login clears the failures counted for its name.',
-        ].join('\n'),
+        ...loginRoute.schema,
         body: LoginBodySchema,
-        response: {
-          200: LoginSuccessSchema,
-          400: badRequest(
-            refusal({
-              errorType: 'invalid-params',
-              message: 'must NOT have additional properties',
-            }),
-          ),
-          401: LoginFailureSchema,
-        },
+        response: { 200: LoginSuccessSchema, ...loginRoute.refusals },
       },
     },
     async (request) => ({
@@ -52,19 +54,11 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/logout',
     {
+      config: logoutRoute.config,
       schema: {
-        tags: ['Authentication'],
-        summary: 'Log out',
-        description:
-          "Any logged-in user. Invalidates the token the request was sent with; the user's other tokens stay valid. Refused only when not logged in (401) or when a body is sent that is not JSON (400 `invalid-params`).",
+        ...logoutRoute.schema,
         ...authenticated,
-        response: {
-          200: LogoutSuccessSchema,
-          400: badRequest(
-            refusal({ errorType: 'invalid-params', message: 'Body is not valid JSON' }),
-          ),
-          ...refusals(401),
-        },
+        response: { 200: LogoutSuccessSchema, ...logoutRoute.refusals },
       },
     },
     async (request) => {
@@ -80,13 +74,11 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/me',
     {
+      config: meRoute.config,
       schema: {
-        tags: ['Authentication'],
-        summary: 'The logged-in user',
-        description:
-          'Any logged-in user: their own profile, with emails, global roles and dates. Refused only when not logged in (401).',
+        ...meRoute.schema,
         ...authenticated,
-        response: { 200: MeResponseSchema, ...refusals(401) },
+        response: { 200: MeResponseSchema, ...meRoute.refusals },
       },
     },
     async (request) => ({ ...(await me(app.db, request.actor)), success: true as const }),

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify'
-import auth from '../../../plugins/app/auth.js'
 import permissions from './admin/permissions.js'
 import roles from './admin/roles.js'
 import authRoutes from './auth.js'
@@ -13,9 +12,8 @@ import roomRoles from './groups/room-roles.js'
 import settings from './groups/settings.js'
 import users from './users.js'
 
-/** Rocket.Chat's REST API, version 1: every route needs a login unless marked public. */
+/** Rocket.Chat's REST API, version 1: every route needs a login (plugins/app/auth.ts) unless marked public. */
 const v1: FastifyPluginAsync = async (app) => {
-  await app.register(auth)
   await app.register(authRoutes)
   await app.register(users)
   await app.register(createGroup)

@@ -2,7 +2,7 @@
 // chunks; the server reads the rest without keeping it, so its memory stays where it was.
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { refusal } from '../../support/api.js'
+import { refusal } from '../../helper.js'
 import { startServer } from '../../support/server-process.js'
 
 const MB = 1024 * 1024

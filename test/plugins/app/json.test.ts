@@ -1,8 +1,7 @@
 // JSON in and out: every JSON answer is `Content-Type: application/json` exactly, and an empty
 // JSON body reads as `{}`.
 import t from 'tap'
-import { buildApp, createTestUser, testConfig, testDatabase } from '../../helper.js'
-import { api, notLoggedIn, roomParamNotProvided } from '../../support/api.js'
+import { api, buildApp, createTestUser, refused, testConfig, testDatabase } from '../../helper.js'
 
 const db = await testDatabase(t)
 const JSON_TYPE = 'application/json'
@@ -117,8 +116,8 @@ t.test('an empty JSON body reads as {}', async (t) => {
 
   const leave = await empty('groups.leave')
   t.equal(leave.statusCode, 400)
-  t.same(leave.json(), roomParamNotProvided, 'the same refusal as for {}')
-  t.same((await api(app, user).post('groups.leave', {})).json(), roomParamNotProvided)
+  t.same(leave.json(), refused.roomParamNotProvided, 'the same refusal as for {}')
+  t.same((await api(app, user).post('groups.leave', {})).json(), refused.roomParamNotProvided)
 
   const logout = await empty('logout')
   t.equal(logout.statusCode, 200)
@@ -129,7 +128,7 @@ t.test('an empty JSON body reads as {}', async (t) => {
   })
   const after = await api(app, user).get('me')
   t.equal(after.statusCode, 401, 'the token is dead')
-  t.same(after.json(), notLoggedIn)
+  t.same(after.json(), refused.notLoggedIn)
 
   const bad = await empty('groups.leave', {})
   t.equal(bad.statusCode, 401, 'an empty body does not skip the login check')

@@ -7,15 +7,16 @@ import t from 'tap'
 import app from '../../../app.js'
 import { serverOptions } from '../../../server-options.js'
 import {
+  api,
   buildApp,
+  buildAppWithRoutes,
   createTestGroup,
   createTestUser,
   groupName,
+  refusal,
   testConfig,
   testDatabase,
 } from '../../helper.js'
-import { api, refusal } from '../../support/api.js'
-import { buildAppWithRoutes } from '../../support/routes.js'
 
 const db = await testDatabase(t)
 

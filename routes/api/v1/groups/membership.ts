@@ -2,13 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../../../domain/errors.js'
 import { leaveGroup } from '../../../../domain/groups/leave.js'
 import { inviteToGroup, kickFromGroup } from '../../../../domain/groups/membership.js'
-import {
-  badRequest,
-  refusal,
-  refusals,
-  SuccessSchema,
-  withExamples,
-} from '../../../../schemas/common.js'
+import { refusals, SuccessSchema, withExamples } from '../../../../schemas/common.js'
 import { exampleGroup } from '../../../../schemas/examples.js'
 import {
   GroupResponseSchema,
@@ -17,37 +11,47 @@ import {
   RoomRefBodySchema,
   RoomUserBodySchema,
 } from '../../../../schemas/groups.js'
+import { describeRoute } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { changeableGroup } from './lookup.js'
 
-const lookupRefusals =
-  'no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`)'
+const leave = describeRoute('groups.leave', [
+  ...changeableGroup,
+  [errors.notAllowed, 'no `leave-p`'],
+  [errors.lastOwner, "the caller is the group's last owner, also when they are its only member"],
+])
 
-/** Who may manage the members of a group, for invite (`inRoom`/`anyGroup`) and kick. */
-function whoMayManage(inRoom: string, anyGroup: string) {
-  return `Permission required: \`${inRoom}\` in the group (its owners and moderators, and admins who are members), or the global \`${anyGroup}\` (no role holds it by default). Only a holder of \`${anyGroup}\` may act on a group they are not in; to anyone else such a group answers \`error-room-not-found\`, like one that does not exist.`
-}
+const invite = describeRoute('groups.invite', [
+  ...changeableGroup,
+  errors.notAllowed,
+  errors.userParamNotProvided,
+  errors.emptyInviteList,
+])
+
+const kick = describeRoute('groups.kick', [
+  ...changeableGroup,
+  errors.notAllowed,
+  errors.userParamNotProvided,
+  errors.invalidUser,
+  [
+    errors.userNotInRoom,
+    'a user who is not a member, except for a holder of `kick-user-from-any-p-room`',
+  ],
+  errors.lastOwner,
+])
 
 const membership: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.leave',
     {
+      config: leave.config,
       schema: {
-        tags: ['Groups'],
-        summary: 'Leave a private group',
-        description: [
-          'Leave a group. The group owner must set another owner before leaving the group.',
-          '',
-          'Permission required: the global `leave-p` (by default admin, user, bot, app and anonymous).',
-          '',
-          `Refusals, in the order they are checked: ${lookupRefusals}; an archived group (\`error-room-archived\`); no \`leave-p\` (\`error-not-allowed\`); the caller is the group's last owner, also when they are its only member (\`error-you-are-last-owner\`).`,
-          '',
-          "Leaving takes the caller's room roles with their membership, lowers `usersCount` and writes a `ul` system message, counted in `msgs`. The body shows the group after the caller left. The 200 examples show this service's answer first, then Rocket.Chat's own (pick it under Examples), which predates `fname` and `usersCount`.",
-        ].join('\n'),
+        ...leave.schema,
         ...authenticated,
         body: RoomRefBodySchema,
         response: {
           200: LeaveResponseSchema,
-          400: badRequest(refusal(errors.lastOwner()), refusal(errors.roomNotFound())),
+          ...leave.refusals,
           ...refusals(401),
         },
       },
@@ -61,18 +65,9 @@ const membership: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.invite',
     {
+      config: invite.config,
       schema: {
-        tags: ['Members and roles'],
-        summary: 'Add users to a private group',
-        description: [
-          whoMayManage('add-user-to-joined-room', 'add-user-to-any-p-room'),
-          '',
-          'Names the users by `userId` or `username` (`userId` wins) and/or the lists `userIds` and `usernames`; usernames are compared without case. Unknown and deactivated users are skipped; users already in the group stay as they are.',
-          '',
-          `Refusals, in the order they are checked: ${lookupRefusals}; an archived group (\`error-room-archived\`); no permission (\`error-not-allowed\`); no user named (\`error-user-param-not-provided\`); none of the named users is an active user (\`error-empty-invite-list\`).`,
-          '',
-          'Writes one `au` system message per user added, counted in `msgs`. The body shows the group with its new members.',
-        ].join('\n'),
+        ...invite.schema,
         ...authenticated,
         body: InviteBodySchema,
         response: {
@@ -86,13 +81,7 @@ const membership: FastifyPluginAsyncTypebox = async (app) => {
             },
             success: true,
           }),
-          400: badRequest(
-            refusal({
-              errorType: 'error-empty-invite-list',
-              message: 'Cannot invite if no valid users are provided',
-            }),
-            refusal(errors.notAllowed()),
-          ),
+          ...invite.refusals,
           ...refusals(401),
         },
       },
@@ -106,23 +95,14 @@ const membership: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.kick',
     {
+      config: kick.config,
       schema: {
-        tags: ['Members and roles'],
-        summary: 'Remove a user from a private group',
-        description: [
-          whoMayManage('remove-user', 'kick-user-from-any-p-room'),
-          '',
-          `Refusals, in the order they are checked: ${lookupRefusals}; an archived group (\`error-room-archived\`); no permission (\`error-not-allowed\`); no \`userId\`/\`username\` (\`error-user-param-not-provided\`); no such active user (\`error-invalid-user\`); a user who is not a member (\`error-user-not-in-room\`), except for a holder of \`kick-user-from-any-p-room\`; the group's last owner (\`error-you-are-last-owner\`).`,
-          '',
-          "The user's room roles go with their membership; `usersCount` drops and an `ru` system message is written, counted in `msgs`.",
-          '',
-          'As in Rocket.Chat, a holder of `kick-user-from-any-p-room` skips the check that the user is a member: kicking an existing user who is not in the group answers 200 `{success:true}` and changes nothing (no system message, no counts, no `_updatedAt`).',
-        ].join('\n'),
+        ...kick.schema,
         ...authenticated,
         body: RoomUserBodySchema,
         response: {
           200: SuccessSchema,
-          400: badRequest(refusal(errors.userNotInRoom()), refusal(errors.lastOwner())),
+          ...kick.refusals,
           ...refusals(401),
         },
       },

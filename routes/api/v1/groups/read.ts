@@ -9,7 +9,7 @@ import {
   listGroupMembers,
   listOwnGroups,
 } from '../../../../domain/groups/read.js'
-import { badRequest, refusal, refusals, withExamples } from '../../../../schemas/common.js'
+import { refusals, withExamples } from '../../../../schemas/common.js'
 import { exampleGroup, groupSummary } from '../../../../schemas/examples.js'
 import {
   CountersQuerySchema,
@@ -26,35 +26,56 @@ import {
   MessagesResponseSchema,
   RoomRefQuerySchema,
 } from '../../../../schemas/groups.js'
+import { describeRoute, withExample } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { changeableGroup, groupLookup } from './lookup.js'
 
-const paging =
-  '`offset` defaults to 0, `count` to 50 (above 100 is cut to 100); `sort` is a JSON object of field to 1 or -1.'
-const lookupRefusals =
-  'no `roomId`/`roomName` (`error-room-param-not-provided`); a group that does not exist or that the caller is not in (`error-room-not-found`, also for admins)'
-const membersOnly =
-  'Members only: a group the caller is not in answers like one that does not exist, whatever their global roles.'
+const badQuery = [
+  errors.invalidQuery,
+  'a `query` that cannot be used, including a regular expression PostgreSQL refuses',
+] as const
 
-const badSort = refusal({
-  errorType: 'error-invalid-sort',
-  message: 'Invalid sort parameter provided: "{"nme":1}"',
-})
-const badQuery = refusal({
-  errorType: 'error-invalid-query',
-  message: 'Invalid query parameter provided: "{"topic":"testing"}"',
-})
+const info = describeRoute('groups.info', groupLookup)
+
+const list = describeRoute('groups.list', [errors.invalidSort])
+
+const listAll = describeRoute('groups.listAll', [
+  [errors.forbidden, 'no `view-room-administration`'],
+  errors.invalidSort,
+  badQuery,
+])
+
+const members = describeRoute('groups.members', [...changeableGroup, errors.invalidSort])
+
+const history = describeRoute('groups.history', [
+  [
+    withExample(errors.invalidParams, 'latest must match format "date-time"'),
+    '`latest` or `oldest` that is not an ISO-8601 date-time',
+  ],
+  ...groupLookup,
+])
+
+const messages = describeRoute('groups.messages', [
+  ...changeableGroup,
+  errors.invalidSort,
+  badQuery,
+])
+
+const counters = describeRoute('groups.counters', [
+  ...changeableGroup,
+  [errors.forbidden, '`userId` without `view-room-administration`'],
+])
 
 const read: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups.info',
     {
+      config: info.config,
       schema: {
-        tags: ['Groups'],
-        summary: 'A private group',
-        description: `${membersOnly} Archived groups can be read.\n\nRefusals, in the order they are checked: ${lookupRefusals}.`,
+        ...info.schema,
         ...authenticated,
         querystring: RoomRefQuerySchema,
-        response: { 200: GroupResponseSchema, ...refusals(400, 401) },
+        response: { 200: GroupResponseSchema, ...info.refusals, ...refusals(401) },
       },
     },
     async (request) => ({
@@ -66,13 +87,12 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups.list',
     {
+      config: list.config,
       schema: {
-        tags: ['Groups'],
-        summary: "The caller's private groups",
-        description: `Any logged-in user: the groups the caller is in and has open (see \`groups.open\` and \`groups.close\`), archived ones included, by name unless \`sort\` says otherwise. ${paging}\n\nRefusals: a \`sort\` that is not such an object or names another field (\`error-invalid-sort\`).`,
+        ...list.schema,
         ...authenticated,
         querystring: ListGroupsQuerySchema,
-        response: { 200: ListGroupsResponseSchema, 400: badRequest(badSort), ...refusals(401) },
+        response: { 200: ListGroupsResponseSchema, ...list.refusals, ...refusals(401) },
       },
     },
     async (request) => ({
@@ -84,10 +104,9 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups.listAll',
     {
+      config: listAll.config,
       schema: {
-        tags: ['Groups'],
-        summary: 'Every private group',
-        description: `Permission required: the global \`view-room-administration\` (admins). Lists every private group, whether or not the caller is in it, by name unless \`sort\` says otherwise; \`query\` filters by \`name\` and \`fname\`. ${paging}\n\nRefusals, in the order they are checked: no \`view-room-administration\` (403 \`error-unauthorized\`); a bad \`sort\` (\`error-invalid-sort\`); a \`query\` that cannot be used, including a regular expression PostgreSQL refuses (\`error-invalid-query\`).`,
+        ...listAll.schema,
         ...authenticated,
         querystring: ListAllGroupsQuerySchema,
         response: {
@@ -109,8 +128,8 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
             total: 2,
             success: true,
           }),
-          400: badRequest(badQuery, badSort),
-          ...refusals(401, 403),
+          ...listAll.refusals,
+          ...refusals(401),
         },
       },
     },
@@ -123,20 +142,12 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups.members',
     {
+      config: members.config,
       schema: {
-        tags: ['Members and roles'],
-        summary: "A private group's members",
-        description: `${membersOnly} Each member's \`_id\`, \`username\`, \`name\` and \`status\`, by username unless \`sort\` says otherwise; \`total\` is the group's \`usersCount\`. ${paging}\n\nRefusals, in the order they are checked: ${lookupRefusals}; an archived group (\`error-room-archived\`); a bad \`sort\` (\`error-invalid-sort\`).`,
+        ...members.schema,
         ...authenticated,
         querystring: MembersQuerySchema,
-        response: {
-          200: MembersResponseSchema,
-          400: badRequest(
-            refusal(errors.roomNotFound()),
-            refusal(errors.roomArchived('team-testing')),
-          ),
-          ...refusals(401),
-        },
+        response: { 200: MembersResponseSchema, ...members.refusals, ...refusals(401) },
       },
     },
     async (request) => ({
@@ -148,13 +159,12 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups.history',
     {
+      config: history.config,
       schema: {
-        tags: ['Groups'],
-        summary: "A private group's messages in a time window",
-        description: `${membersOnly} Archived groups can be read. The messages, system messages included, newest first, between \`oldest\` and \`latest\` (bounds included when \`inclusive\`); \`count\` defaults to 20 (above 100 is cut to 100), \`offset\` to 0.\n\nRefusals, in the order they are checked: \`latest\` or \`oldest\` that is not an ISO-8601 date-time (\`invalid-params\`); ${lookupRefusals}.`,
+        ...history.schema,
         ...authenticated,
         querystring: HistoryQuerySchema,
-        response: { 200: HistoryResponseSchema, ...refusals(400, 401) },
+        response: { 200: HistoryResponseSchema, ...history.refusals, ...refusals(401) },
       },
     },
     async (request) => ({
@@ -166,17 +176,12 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups.messages',
     {
+      config: messages.config,
       schema: {
-        tags: ['Groups'],
-        summary: "A private group's messages, paged",
-        description: `${membersOnly} The messages, system messages included, newest first unless \`sort\` says otherwise; \`query\` filters by \`msg\`, \`t\`, \`u._id\` and \`u.username\`. ${paging}\n\nRefusals, in the order they are checked: ${lookupRefusals}; an archived group (\`error-room-archived\`); a bad \`sort\` (\`error-invalid-sort\`); a \`query\` that cannot be used, including a regular expression PostgreSQL refuses (\`error-invalid-query\`).`,
+        ...messages.schema,
         ...authenticated,
         querystring: MessagesQuerySchema,
-        response: {
-          200: MessagesResponseSchema,
-          400: badRequest(refusal(errors.roomNotFound()), badQuery),
-          ...refusals(401),
-        },
+        response: { 200: MessagesResponseSchema, ...messages.refusals, ...refusals(401) },
       },
     },
     async (request) => ({
@@ -188,13 +193,12 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups.counters',
     {
+      config: counters.config,
       schema: {
-        tags: ['Groups'],
-        summary: "A member's counters in a private group",
-        description: `${membersOnly} The caller's counters; another user's (\`userId\`) need the global \`view-room-administration\` (admins). \`unreads\` counts the messages since the user last read the group (\`unreadsFrom\`); \`latest\` is the newest message's time. For a user not in the group, or who closed it, \`joined\` is false and the unread counters are null; the group's counters are null too unless the caller holds \`view-room-administration\`.\n\nRefusals, in the order they are checked: ${lookupRefusals}; an archived group (\`error-room-archived\`); \`userId\` without \`view-room-administration\` (403 \`error-unauthorized\`).`,
+        ...counters.schema,
         ...authenticated,
         querystring: CountersQuerySchema,
-        response: { 200: CountersResponseSchema, ...refusals(400, 401, 403) },
+        response: { 200: CountersResponseSchema, ...counters.refusals, ...refusals(401) },
       },
     },
     async (request) => ({

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Endpoint } from '../../../../docs/index.js'
 import { errors } from '../../../../domain/errors.js'
 import {
   setCustomFields,
@@ -6,7 +7,7 @@ import {
   setReadOnly,
   setTextSetting,
 } from '../../../../domain/groups/settings.js'
-import { badRequest, refusal, refusals, withExamples } from '../../../../schemas/common.js'
+import { refusals, withExamples } from '../../../../schemas/common.js'
 import { exampleGroup } from '../../../../schemas/examples.js'
 import {
   AnnouncementBodySchema,
@@ -22,54 +23,65 @@ import {
   TopicResponseSchema,
 } from '../../../../schemas/group-settings.js'
 import { GroupResponseSchema } from '../../../../schemas/groups.js'
+import { describeRoute, withExample } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { changeableGroup } from './lookup.js'
 
-const bodyParamRequired = (param: string) => `The bodyParam "${param}" is required`
-const objectParamRequired = (param: string) =>
-  `The bodyParam "${param}" is required with a type like object.`
+/** The setter's parameter missing, answered as Rocket.Chat does (see `missingParam` below). */
+const missing = (param: string) =>
+  [withExample(errors.bodyParamRequired, param), `no \`${param}\``] as const
 
-/**
- * A setter's description: who may call it, its refusals in the order they are checked (the
- * setter's own `checks` come between the room lookup and `edit-room`), and what it changes.
- */
-function describeSetter(missing: string, effect: string, checks = '', after = '') {
-  return [
-    'Permission required: `edit-room` in the group (its owners and moderators, and admins who are members).',
-    '',
-    `Refusals, in the order they are checked: ${missing}; no \`roomId\`/\`roomName\` (\`error-room-param-not-provided\`); a group that does not exist or that the caller is not in (\`error-room-not-found\`); an archived group (\`error-room-archived\`); ${checks}no \`edit-room\` (\`error-action-not-allowed\`)${after}.`,
-    '',
-    effect,
-  ].join('\n')
-}
+/** Topic, description, purpose and announcement: any text goes, so only these are refused. */
+const textSetter = (endpoint: Endpoint, param: string) =>
+  describeRoute(endpoint, [missing(param), ...changeableGroup, errors.editingRoomNotAllowed])
 
-const missing = (param: string) => `no \`${param}\` (\`${bodyParamRequired(param)}\`)`
+const topicSetter = textSetter('groups.setTopic', 'topic')
+const descriptionSetter = textSetter('groups.setDescription', 'description')
+const purposeSetter = textSetter('groups.setPurpose', 'purpose')
+const announcementSetter = textSetter('groups.setAnnouncement', 'announcement')
 
-/** A setter's 400s: its parameter missing, and the caller without `edit-room`. */
-const setterRefusals = (missingMessage: string) =>
-  badRequest(
-    refusal({ message: missingMessage }),
-    refusal(errors.actionNotAllowed('Editing room is not allowed')),
-  )
+const readOnlySetter = describeRoute('groups.setReadOnly', [
+  missing('readOnly'),
+  ...changeableGroup,
+  [errors.readOnlyUnchanged, 'the setting the group already has'],
+  errors.editingRoomNotAllowed,
+])
+
+const customFieldsSetter = describeRoute('groups.setCustomFields', [
+  [withExample(errors.bodyParamRequiredAsObject, 'customFields'), 'no `customFields`'],
+  [
+    withExample(errors.invalidParams, 'customFields must be object'),
+    'a `customFields` that is not an object',
+  ],
+  ...changeableGroup,
+  errors.editingRoomNotAllowed,
+])
+
+const typeSetter = describeRoute('groups.setType', [
+  missing('type'),
+  [
+    withExample(errors.invalidParams, 'type must be equal to one of the allowed values'),
+    'a `type` that is neither `p` nor `c`',
+  ],
+  ...changeableGroup,
+  [errors.typeUnchanged, '`p`, the type every group has'],
+  errors.editingRoomNotAllowed,
+  [
+    errors.publicChannelsNotSupported,
+    '`c`, since public channels are not supported by this service',
+  ],
+])
 
 const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.setTopic',
     {
-      config: { missingParamMessage: bodyParamRequired },
+      config: { ...topicSetter.config, missingParam: errors.bodyParamRequired },
       schema: {
-        tags: ['Groups'],
-        summary: "Set a private group's topic",
-        description: describeSetter(
-          missing('topic'),
-          'A change writes a `room_changed_topic` system message; the current topic again changes nothing.',
-        ),
+        ...topicSetter.schema,
         ...authenticated,
         body: TopicBodySchema,
-        response: {
-          200: TopicResponseSchema,
-          400: setterRefusals(bodyParamRequired('topic')),
-          ...refusals(401),
-        },
+        response: { 200: TopicResponseSchema, ...topicSetter.refusals, ...refusals(401) },
       },
     },
     async (request) => {
@@ -82,19 +94,14 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.setDescription',
     {
-      config: { missingParamMessage: bodyParamRequired },
+      config: { ...descriptionSetter.config, missingParam: errors.bodyParamRequired },
       schema: {
-        tags: ['Groups'],
-        summary: "Set a private group's description",
-        description: describeSetter(
-          missing('description'),
-          'A change writes a `room_changed_description` system message; the current description again changes nothing.',
-        ),
+        ...descriptionSetter.schema,
         ...authenticated,
         body: DescriptionBodySchema,
         response: {
           200: DescriptionResponseSchema,
-          400: setterRefusals(bodyParamRequired('description')),
+          ...descriptionSetter.refusals,
           ...refusals(401),
         },
       },
@@ -109,21 +116,12 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.setPurpose',
     {
-      config: { missingParamMessage: bodyParamRequired },
+      config: { ...purposeSetter.config, missingParam: errors.bodyParamRequired },
       schema: {
-        tags: ['Groups'],
-        summary: "Set a private group's purpose",
-        description: describeSetter(
-          missing('purpose'),
-          'The purpose is kept apart from the description; a change writes no system message.',
-        ),
+        ...purposeSetter.schema,
         ...authenticated,
         body: PurposeBodySchema,
-        response: {
-          200: PurposeResponseSchema,
-          400: setterRefusals(bodyParamRequired('purpose')),
-          ...refusals(401),
-        },
+        response: { 200: PurposeResponseSchema, ...purposeSetter.refusals, ...refusals(401) },
       },
     },
     async (request) => {
@@ -136,19 +134,14 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.setAnnouncement',
     {
-      config: { missingParamMessage: bodyParamRequired },
+      config: { ...announcementSetter.config, missingParam: errors.bodyParamRequired },
       schema: {
-        tags: ['Groups'],
-        summary: "Set a private group's announcement",
-        description: describeSetter(
-          missing('announcement'),
-          'A change writes a `room_changed_announcement` system message; the current announcement again changes nothing.',
-        ),
+        ...announcementSetter.schema,
         ...authenticated,
         body: AnnouncementBodySchema,
         response: {
           200: AnnouncementResponseSchema,
-          400: setterRefusals(bodyParamRequired('announcement')),
+          ...announcementSetter.refusals,
           ...refusals(401),
         },
       },
@@ -163,15 +156,9 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.setReadOnly',
     {
-      config: { missingParamMessage: bodyParamRequired },
+      config: { ...readOnlySetter.config, missingParam: errors.bodyParamRequired },
       schema: {
-        tags: ['Groups'],
-        summary: 'Make a private group read-only, or writable again',
-        description: describeSetter(
-          missing('readOnly'),
-          'Writes a `room-set-read-only` or `room-removed-read-only` system message.',
-          'the setting the group already has (`The private group read only setting is the same as what it would be changed to.`, no errorType); ',
-        ),
+        ...readOnlySetter.schema,
         ...authenticated,
         body: ReadOnlyBodySchema,
         response: {
@@ -179,13 +166,7 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
             group: { ...exampleGroup, ro: true, msgs: 3, _updatedAt: '2016-12-09T15:35:51.560Z' },
             success: true,
           }),
-          400: badRequest(
-            refusal({
-              message:
-                'The private group read only setting is the same as what it would be changed to.',
-            }),
-            refusal(errors.actionNotAllowed('Editing room is not allowed')),
-          ),
+          ...readOnlySetter.refusals,
           ...refusals(401),
         },
       },
@@ -202,14 +183,9 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.setCustomFields',
     {
-      config: { missingParamMessage: objectParamRequired },
+      config: { ...customFieldsSetter.config, missingParam: errors.bodyParamRequiredAsObject },
       schema: {
-        tags: ['Groups'],
-        summary: "Replace a private group's custom fields",
-        description: describeSetter(
-          `no \`customFields\` (\`${objectParamRequired('customFields')}\`), or not an object (\`invalid-params\`)`,
-          "The fields replace the group's as a whole; the same fields again change nothing. No system message.",
-        ),
+        ...customFieldsSetter.schema,
         ...authenticated,
         body: CustomFieldsBodySchema,
         response: {
@@ -221,7 +197,7 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
             },
             success: true,
           }),
-          400: setterRefusals(objectParamRequired('customFields')),
+          ...customFieldsSetter.refusals,
           ...refusals(401),
         },
       },
@@ -238,32 +214,12 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups.setType',
     {
-      config: { missingParamMessage: bodyParamRequired },
+      config: { ...typeSetter.config, missingParam: errors.bodyParamRequired },
       schema: {
-        tags: ['Groups'],
-        summary: "Change a private group's type (always refused here)",
-        description: describeSetter(
-          `no \`type\` (\`${bodyParamRequired('type')}\`), or neither \`p\` nor \`c\` (\`invalid-params\`)`,
-          "Every group here is private and public channels are not supported, so every call is refused; the 200 body is Rocket.Chat's, for clients written against it.",
-          '`p`, the type every group has (`The private group type is the same as what it would be changed to.`, no errorType); ',
-          '; `c`, since public channels are not supported by this service (`error-action-not-allowed`)',
-        ),
+        ...typeSetter.schema,
         ...authenticated,
         body: GroupTypeBodySchema,
-        response: {
-          200: GroupResponseSchema,
-          400: badRequest(
-            refusal({
-              message: 'The private group type is the same as what it would be changed to.',
-            }),
-            refusal(
-              errors.actionNotAllowed(
-                'Public channels are not supported by this service; a private group cannot become one',
-              ),
-            ),
-          ),
-          ...refusals(401),
-        },
+        response: { 200: GroupResponseSchema, ...typeSetter.refusals, ...refusals(401) },
       },
     },
     async (request) => {

@@ -1,30 +1,15 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
-import {
-  buildApp,
-  createTestUser,
-  loginChangesHeard,
-  TEST_PASSWORD,
-  type TestUser,
-  testDatabase,
-} from '../../../helper.js'
-import { api, assertReply, invalidParams, notLoggedIn } from '../../../support/api.js'
+import { api, assertReply, fixture, refused } from '../../../helper.js'
 
-const db = await testDatabase(t)
-
-const UNAUTHORIZED = {
-  success: false,
-  status: 'error',
-  error: 'Unauthorized',
-  message: 'Unauthorized',
-}
+const db = await fixture.testDatabase(t)
 
 function sha256Base64(token: string) {
   return createHash('sha256').update(token).digest('base64')
 }
 
-/** The profile Rocket.Chat's clients expect for a user made by createTestUser. */
-async function expectedProfile(user: TestUser) {
+/** The profile Rocket.Chat's clients expect for a user made by fixture.createTestUser. */
+async function expectedProfile(user: fixture.TestUser) {
   const row = await db
     .selectFrom('users')
     .select(['created_at', 'updated_at'])
@@ -50,35 +35,41 @@ async function storedTokens(userId: string) {
 
 async function setActive(userId: string, active: boolean) {
   await db.updateTable('users').set({ active }).where('id', '=', userId).execute()
-  await loginChangesHeard(db)
+  await fixture.loginChangesHeard(db)
 }
 
-const loginForms: Array<[string, (user: TestUser) => Record<string, string>]> = [
-  ['user as a username', (user) => ({ user: user.username, password: TEST_PASSWORD })],
+const loginForms: Array<[string, (user: fixture.TestUser) => Record<string, string>]> = [
+  ['user as a username', (user) => ({ user: user.username, password: fixture.TEST_PASSWORD })],
   [
     'user as an email',
-    (user) => ({ user: `${user.username}@example.com`, password: TEST_PASSWORD }),
+    (user) => ({ user: `${user.username}@example.com`, password: fixture.TEST_PASSWORD }),
   ],
-  ['username', (user) => ({ username: user.username, password: TEST_PASSWORD })],
-  ['email', (user) => ({ email: `${user.username}@example.com`, password: TEST_PASSWORD })],
+  ['username', (user) => ({ username: user.username, password: fixture.TEST_PASSWORD })],
+  ['email', (user) => ({ email: `${user.username}@example.com`, password: fixture.TEST_PASSWORD })],
   [
     'username in another case',
-    (user) => ({ username: user.username.toUpperCase(), password: TEST_PASSWORD }),
+    (user) => ({ username: user.username.toUpperCase(), password: fixture.TEST_PASSWORD }),
   ],
   [
     'email in another case',
-    (user) => ({ email: `${user.username}@EXAMPLE.com`.toUpperCase(), password: TEST_PASSWORD }),
+    (user) => ({
+      email: `${user.username}@EXAMPLE.com`.toUpperCase(),
+      password: fixture.TEST_PASSWORD,
+    }),
   ],
   [
     'user as an email in another case',
-    (user) => ({ user: `${user.username}@Example.COM`.toUpperCase(), password: TEST_PASSWORD }),
+    (user) => ({
+      user: `${user.username}@Example.COM`.toUpperCase(),
+      password: fixture.TEST_PASSWORD,
+    }),
   ],
 ]
 
 for (const [form, body] of loginForms) {
   t.test(`login with ${form}: 200 with the user id, a new token and the profile`, async (t) => {
-    const app = await buildApp(t, db)
-    const user = await createTestUser(db)
+    const app = await fixture.buildApp(t, db)
+    const user = await fixture.createTestUser(db)
 
     const response = await api(app).post('login', body(user))
 
@@ -97,10 +88,10 @@ for (const [form, body] of loginForms) {
 }
 
 t.test('the token a login returns works for GET /api/v1/me', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const { data } = (
-    await api(app).post('login', { user: user.username, password: TEST_PASSWORD })
+    await api(app).post('login', { user: user.username, password: fixture.TEST_PASSWORD })
   ).json()
 
   const response = await api(app, {
@@ -111,12 +102,12 @@ t.test('the token a login returns works for GET /api/v1/me', async (t) => {
 })
 
 t.test('only the SHA-256 hash of a login token is stored, bound to its user', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const before = await storedTokens(user.id)
 
   const { data } = (
-    await api(app).post('login', { username: user.username, password: TEST_PASSWORD })
+    await api(app).post('login', { username: user.username, password: fixture.TEST_PASSWORD })
   ).json()
 
   const after = await storedTokens(user.id)
@@ -134,19 +125,19 @@ t.test('only the SHA-256 hash of a login token is stored, bound to its user', as
 })
 
 t.test('passwords are stored as argon2id hashes, never in clear', async (t) => {
-  const user = await createTestUser(db)
+  const user = await fixture.createTestUser(db)
   const row = await db
     .selectFrom('users')
     .select('password_hash')
     .where('id', '=', user.id)
     .executeTakeFirstOrThrow()
   t.match(row.password_hash, /^\$argon2id\$/)
-  t.notOk(row.password_hash?.includes(TEST_PASSWORD))
+  t.notOk(row.password_hash?.includes(fixture.TEST_PASSWORD))
 })
 
 t.test('login with resume: 200 with the same token and the profile', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const tokensBefore = await storedTokens(user.id)
 
   const response = await api(app).post('login', { resume: user.headers['x-auth-token'] })
@@ -164,60 +155,66 @@ t.test('login with resume: 200 with the same token and the profile', async (t) =
 })
 
 t.test('login with resume of an unknown or logged-out token: 401 Unauthorized', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   await api(app, user).post('logout')
 
   for (const resume of ['not-a-token', user.headers['x-auth-token']]) {
     const response = await api(app).post('login', { resume })
-    assertReply(t, response, 401, UNAUTHORIZED)
+    assertReply(t, response, 401, refused.loginFailed)
   }
 })
 
 t.test('unknown user and wrong password get the identical 401 body', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const tokensBefore = await storedTokens(user.id)
 
   const unknown = await api(app).post('login', {
     user: `nobody-${user.username}`,
-    password: TEST_PASSWORD,
+    password: fixture.TEST_PASSWORD,
   })
   const unknownEmail = await api(app).post('login', {
     email: `nobody-${user.username}@example.com`,
-    password: TEST_PASSWORD,
+    password: fixture.TEST_PASSWORD,
   })
-  const wrong = await api(app).post('login', { user: user.username, password: `${TEST_PASSWORD}!` })
+  const wrong = await api(app).post('login', {
+    user: user.username,
+    password: `${fixture.TEST_PASSWORD}!`,
+  })
 
   for (const response of [unknown, unknownEmail, wrong]) {
-    assertReply(t, response, 401, UNAUTHORIZED)
+    assertReply(t, response, 401, refused.loginFailed)
   }
   t.equal(unknown.body, wrong.body)
   t.same(await storedTokens(user.id), tokensBefore, 'no token is issued')
 })
 
 t.test('login without a password, or without a user: 401 Unauthorized', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
   for (const body of [
     { user: user.username },
     { username: user.username },
     { email: `${user.username}@example.com` },
-    { password: TEST_PASSWORD },
+    { password: fixture.TEST_PASSWORD },
     {},
   ]) {
     const response = await api(app).post('login', body)
-    assertReply(t, response, 401, UNAUTHORIZED, JSON.stringify(body))
+    assertReply(t, response, 401, refused.loginFailed, JSON.stringify(body))
   }
 })
 
 t.test('a deactivated user with the right password: 401 error-user-is-not-activated', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db, { active: false })
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db, { active: false })
   const tokensBefore = await storedTokens(user.id)
 
-  const response = await api(app).post('login', { user: user.username, password: TEST_PASSWORD })
+  const response = await api(app).post('login', {
+    user: user.username,
+    password: fixture.TEST_PASSWORD,
+  })
 
   assertReply(t, response, 401, {
     success: false,
@@ -229,45 +226,45 @@ t.test('a deactivated user with the right password: 401 error-user-is-not-activa
 })
 
 t.test('a deactivated user with a wrong password looks like any failed login', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db, { active: false })
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db, { active: false })
 
   const response = await api(app).post('login', { user: user.username, password: 'wrong' })
 
-  assertReply(t, response, 401, UNAUTHORIZED)
+  assertReply(t, response, 401, refused.loginFailed)
 })
 
 t.test('a deactivated user: their existing token no longer works', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   t.equal((await api(app, user).get('me')).statusCode, 200)
 
   await setActive(user.id, false)
 
   const me = await api(app, user).get('me')
-  assertReply(t, me, 401, notLoggedIn)
+  assertReply(t, me, 401, refused.notLoggedIn)
   const resumed = await api(app).post('login', { resume: user.headers['x-auth-token'] })
-  assertReply(t, resumed, 401, UNAUTHORIZED)
+  assertReply(t, resumed, 401, refused.loginFailed)
 })
 
 t.test('login with unknown keys or wrong types: 400 invalid-params', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
   const unknownKey = await api(app).post('login', {
     user: user.username,
-    password: TEST_PASSWORD,
+    password: fixture.TEST_PASSWORD,
     totp: '123456',
   })
-  assertReply(t, unknownKey, 400, invalidParams('totp is not allowed here'))
+  assertReply(t, unknownKey, 400, refused.invalidParams('totp is not allowed here'))
 
   const wrongType = await api(app).post('login', { user: user.username, password: 1234 })
-  assertReply(t, wrongType, 400, invalidParams('password must be string'))
+  assertReply(t, wrongType, 400, refused.invalidParams('password must be string'))
 })
 
 t.test('logout: 200, and that token stops working', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
   const response = await api(app, user).post('logout')
 
@@ -277,9 +274,9 @@ t.test('logout: 200, and that token stops working', async (t) => {
     success: true,
   })
   const me = await api(app, user).get('me')
-  assertReply(t, me, 401, notLoggedIn)
+  assertReply(t, me, 401, refused.notLoggedIn)
   const again = await api(app, user).post('logout')
-  assertReply(t, again, 401, notLoggedIn)
+  assertReply(t, again, 401, refused.notLoggedIn)
   t.notOk(
     (await storedTokens(user.id)).some(
       (row) => row.hashed_token === sha256Base64(user.headers['x-auth-token']),
@@ -289,10 +286,10 @@ t.test('logout: 200, and that token stops working', async (t) => {
 })
 
 t.test('logout ends only that token: another token of the same user still works', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const { data } = (
-    await api(app).post('login', { user: user.username, password: TEST_PASSWORD })
+    await api(app).post('login', { user: user.username, password: fixture.TEST_PASSWORD })
   ).json()
   const otherLogin = { headers: { 'x-user-id': user.id, 'x-auth-token': data.authToken } }
 
@@ -306,9 +303,9 @@ t.test('logout ends only that token: another token of the same user still works'
 })
 
 t.test('logout by one user leaves the tokens of other users alone', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
-  const other = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
+  const other = await fixture.createTestUser(db)
 
   await api(app, user).post('logout')
 
@@ -316,16 +313,16 @@ t.test('logout by one user leaves the tokens of other users alone', async (t) =>
 })
 
 t.test('logout without being logged in: 401', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
 
   const response = await api(app, null).post('logout')
 
-  assertReply(t, response, 401, notLoggedIn)
+  assertReply(t, response, 401, refused.notLoggedIn)
 })
 
 t.test('me: the caller profile with success true', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
   const response = await api(app, user).get('me')
 
@@ -338,9 +335,9 @@ t.test('me: the caller profile with success true', async (t) => {
 })
 
 t.test('me without a valid login: 401 with the not-logged-in body', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
-  const other = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
+  const other = await fixture.createTestUser(db)
   const cases: Array<[string, Record<string, string>]> = [
     ['no headers', {}],
     ['a wrong token', { 'x-user-id': user.id, 'x-auth-token': 'wrong-token' }],
@@ -360,6 +357,6 @@ t.test('me without a valid login: 401 with the not-logged-in body', async (t) =>
 
   for (const [name, headers] of cases) {
     const response = await api(app, { headers }).get('me')
-    assertReply(t, response, 401, notLoggedIn, name)
+    assertReply(t, response, 401, refused.notLoggedIn, name)
   }
 })

@@ -1,28 +1,7 @@
 import t, { type Test } from 'tap'
-import {
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  groupName,
-  storedGroup,
-  testDatabase,
-} from '../../../../helper.js'
-import {
-  api,
-  assertRefused,
-  assertReply,
-  assertUnchanged,
-  editingNotAllowed,
-  ISO_TIMESTAMP,
-  invalidParams,
-  notLoggedIn,
-  refusal,
-  snapshot,
-  unauthorized,
-} from '../../../../support/api.js'
-import { auditFromNow } from '../../../../support/fixtures.js'
+import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 /** Every permission as stored: id, sorted roles and update time. */
 async function storedPermissions() {
@@ -61,8 +40,8 @@ function restoreAfter(t: Test, permission: string, roles: string[]) {
 }
 
 t.test('permissions.listAll: every permission with its roles, to any logged-in user', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
   const response = await api(app, user).get('permissions.listAll')
 
@@ -72,13 +51,13 @@ t.test('permissions.listAll: every permission with its roles, to any logged-in u
   const byId = (id: string) =>
     body.update.find((permission: { _id: string }) => permission._id === id)
   t.same(byId('edit-room').roles, ['admin', 'moderator', 'owner'])
-  t.match(body.update[0]._updatedAt, ISO_TIMESTAMP)
+  t.match(body.update[0]._updatedAt, fixture.ISO_TIMESTAMP)
   t.same(byId('add-user-to-any-p-room').roles, [])
 })
 
 t.test('permissions.listAll with updatedSince: only permissions changed after it', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const saved = await db.selectFrom('permissions').select(['id', 'updated_at']).execute()
   t.teardown(async () => {
     for (const row of saved) {
@@ -118,8 +97,8 @@ t.test('permissions.listAll with updatedSince: only permissions changed after it
 })
 
 t.test('permissions.listAll: an updatedSince that is not a date is refused', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
   const response = await api(app, user).get('permissions.listAll', {
     updatedSince: 'yesterday-ish',
@@ -129,7 +108,7 @@ t.test('permissions.listAll: an updatedSince that is not a date is refused', asy
     t,
     response,
     400,
-    refusal(
+    refused.as(
       'error-roomId-param-invalid',
       'The "updatedSince" query parameter must be a valid date.',
     ),
@@ -137,25 +116,26 @@ t.test('permissions.listAll: an updatedSince that is not a date is refused', asy
 })
 
 t.test('permissions.listAll and permissions.update: not logged in is 401', async (t) => {
-  const app = await buildApp(t, db)
-  const permissions = await snapshot(storedPermissions)
+  const app = await fixture.buildApp(t, db)
+  const permissions = await fixture.snapshot(storedPermissions)
 
   const list = await api(app, null).get('permissions.listAll')
   const change = await api(app, null).post('permissions.update', {
     permissions: [{ _id: 'edit-room', roles: [] }],
   })
 
-  assertReply(t, list, 401, notLoggedIn)
-  await assertRefused(t, change, 401, notLoggedIn, permissions)
+  assertReply(t, list, 401, refused.notLoggedIn)
+  assertReply(t, change, 401, refused.notLoggedIn)
+  await assertUnchanged(t, permissions)
 })
 
 t.test('permissions.update: an admin replaces the roles, with one audit row each', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   restoreAfter(t, 'set-leader', ['admin', 'owner'])
   restoreAfter(t, 'kick-user-from-any-p-room', [])
-  const permissions = await snapshot(storedPermissions)
-  const audit = await auditFromNow(db)
+  const permissions = await fixture.snapshot(storedPermissions)
+  const audit = await fixture.auditFromNow(db)
 
   const response = await api(app, admin).post('permissions.update', {
     permissions: [
@@ -202,8 +182,8 @@ t.test('permissions.update: an admin replaces the roles, with one audit row each
 t.test(
   'permissions.update: an empty list of roles takes the permission from everyone',
   async (t) => {
-    const app = await buildApp(t, db)
-    const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+    const app = await fixture.buildApp(t, db)
+    const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
     restoreAfter(t, 'unarchive-room', ['admin'])
 
     const response = await api(app, admin).post('permissions.update', {
@@ -216,23 +196,24 @@ t.test(
 )
 
 t.test('permissions.update without access-permissions: 403, nothing changes', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db, { roles: ['user', 'bot'] })
-  const permissions = await snapshot(storedPermissions)
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db, { roles: ['user', 'bot'] })
+  const permissions = await fixture.snapshot(storedPermissions)
+  const audit = await fixture.auditFromNow(db)
 
   const response = await api(app, user).post('permissions.update', {
     permissions: [{ _id: 'access-permissions', roles: ['admin', 'user'] }],
   })
 
-  await assertRefused(t, response, 403, unauthorized, permissions, audit)
+  assertReply(t, response, 403, refused.unauthorized)
+  await assertUnchanged(t, permissions, audit)
 })
 
 t.test('permissions.update refusals leave every permission as it was', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const permissions = await snapshot(storedPermissions)
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const permissions = await fixture.snapshot(storedPermissions)
+  const audit = await fixture.auditFromNow(db)
 
   const cases: Array<[string, object, object]> = [
     [
@@ -243,7 +224,7 @@ t.test('permissions.update refusals leave every permission as it was', async (t)
           { _id: 'fly-to-the-moon', roles: ['admin'] },
         ],
       },
-      refusal('error-invalid-permission', 'Invalid permission'),
+      refused.as('error-invalid-permission', 'Invalid permission'),
     ],
     [
       'the same permission twice',
@@ -253,12 +234,12 @@ t.test('permissions.update refusals leave every permission as it was', async (t)
           { _id: 'edit-room', roles: ['owner'] },
         ],
       },
-      refusal('error-invalid-permission', 'Invalid permission'),
+      refused.as('error-invalid-permission', 'Invalid permission'),
     ],
     [
       'an unknown role',
       { permissions: [{ _id: 'edit-room', roles: ['admin', 'superuser'] }] },
-      refusal('error-invalid-role', 'Invalid role'),
+      refused.as('error-invalid-role', 'Invalid role'),
     ],
   ]
   for (const [name, payload, expected] of cases) {
@@ -269,9 +250,9 @@ t.test('permissions.update refusals leave every permission as it was', async (t)
 })
 
 t.test('permissions.update: malformed bodies are 400 invalid-params', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const permissions = await snapshot(storedPermissions)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const permissions = await fixture.snapshot(storedPermissions)
 
   const cases: Array<[object, string]> = [
     [{}, "must have required property 'permissions'"],
@@ -288,23 +269,23 @@ t.test('permissions.update: malformed bodies are 400 invalid-params', async (t) 
   ]
   for (const [payload, message] of cases) {
     const response = await api(app, admin).post('permissions.update', payload)
-    assertReply(t, response, 400, invalidParams(message), message)
+    assertReply(t, response, 400, refused.invalidParams(message), message)
   }
   await assertUnchanged(t, permissions)
 })
 
 t.test('a permission change holds from the next request, in every process', async (t) => {
   // Two app instances on one database stand for two server processes.
-  const adminProcess = await buildApp(t, db)
-  const ownerProcess = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(ownerProcess, owner, [member])
+  const adminProcess = await fixture.buildApp(t, db)
+  const ownerProcess = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const owner = await fixture.createTestUser(db)
+  const member = await fixture.createTestUser(db)
+  const group = await fixture.createTestGroup(ownerProcess, owner, [member])
   restoreAfter(t, 'edit-room', ['admin', 'moderator', 'owner'])
   const rename = (name: string) =>
-    api(ownerProcess, owner).post('groups.rename', { roomId: group._id, name })
-  const firstName = groupName('first')
+    api(ownerProcess, owner).on(group).post('groups.rename', { name })
+  const firstName = fixture.groupName('first')
   t.equal((await rename(firstName)).statusCode, 200, 'the owner may rename at first')
 
   const taken = await api(adminProcess, admin).post('permissions.update', {
@@ -312,18 +293,22 @@ t.test('a permission change holds from the next request, in every process', asyn
   })
   t.equal(taken.statusCode, 200)
 
-  const refused = await rename(groupName('refused'))
-  assertReply(t, refused, 400, editingNotAllowed)
-  t.equal((await storedGroup(db, group._id)).room?.name, firstName, 'the name did not change')
+  const withoutEditRoom = await rename(fixture.groupName('refused'))
+  assertReply(t, withoutEditRoom, 400, refused.editingNotAllowed)
+  t.equal(
+    (await fixture.storedGroup(db, group._id)).room?.name,
+    firstName,
+    'the name did not change',
+  )
 
   const given = await api(adminProcess, admin).post('permissions.update', {
     permissions: [{ _id: 'edit-room', roles: ['admin', 'moderator', 'owner'] }],
   })
   t.equal(given.statusCode, 200)
 
-  const secondName = groupName('second')
+  const secondName = fixture.groupName('second')
   const renamed = await rename(secondName)
   t.equal(renamed.statusCode, 200)
   t.equal(renamed.json().group.name, secondName)
-  t.equal((await storedGroup(db, group._id)).room?.name, secondName)
+  t.equal((await fixture.storedGroup(db, group._id)).room?.name, secondName)
 })

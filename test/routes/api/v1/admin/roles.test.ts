@@ -1,19 +1,7 @@
 import t from 'tap'
-import { buildApp, createTestUser, testDatabase } from '../../../../helper.js'
-import {
-  api,
-  assertReply,
-  assertUnchanged,
-  invalidParams,
-  invalidUser,
-  notLoggedIn,
-  refusal,
-  unauthorized,
-  userParamNotProvided,
-} from '../../../../support/api.js'
-import { auditFromNow, onlyActiveAdmins } from '../../../../support/fixtures.js'
+import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 const BOT_ROLE = {
   _id: 'bot',
@@ -25,19 +13,11 @@ const BOT_ROLE = {
 }
 const ADMIN_ROLE = { ...BOT_ROLE, _id: 'admin', name: 'admin', description: 'Administrator' }
 
-async function rolesOf(userId: string) {
-  const rows = await db
-    .selectFrom('user_roles')
-    .select('role_id')
-    .where('user_id', '=', userId)
-    .orderBy('role_id')
-    .execute()
-  return rows.map((row) => row.role_id)
-}
+const rolesOf = (userId: string) => fixture.storedUserRoles(db, userId)
 
 t.test('roles.list: every role, to any logged-in user', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
   const response = await api(app, user).get('roles.list')
 
@@ -76,23 +56,23 @@ t.test('roles.list: every role, to any logged-in user', async (t) => {
 })
 
 t.test('roles.*: not logged in is 401', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
   const list = await api(app, null).get('roles.list')
-  assertReply(t, list, 401, notLoggedIn)
+  assertReply(t, list, 401, refused.notLoggedIn)
   for (const endpoint of ['roles.addUserToRole', 'roles.removeUserFromRole']) {
     const response = await api(app, null).post(endpoint, { roleId: 'bot', userId: user.id })
-    assertReply(t, response, 401, notLoggedIn, endpoint)
+    assertReply(t, response, 401, refused.notLoggedIn, endpoint)
   }
   t.same(await rolesOf(user.id), ['user'])
 })
 
 t.test('roles.addUserToRole: an admin gives a global role, audited', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const user = await createTestUser(db)
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const user = await fixture.createTestUser(db)
+  const audit = await fixture.auditFromNow(db)
 
   const response = await api(app, admin).post('roles.addUserToRole', {
     roleId: 'bot',
@@ -114,9 +94,9 @@ t.test('roles.addUserToRole: an admin gives a global role, audited', async (t) =
 })
 
 t.test('roles.addUserToRole: by roleName and userId, also to a deactivated user', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const user = await createTestUser(db, { active: false })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const user = await fixture.createTestUser(db, { active: false })
 
   const response = await api(app, admin).post('roles.addUserToRole', {
     roleName: 'admin',
@@ -128,10 +108,10 @@ t.test('roles.addUserToRole: by roleName and userId, also to a deactivated user'
 })
 
 t.test('roles.addUserToRole and removeUserFromRole need assign-roles: 403', async (t) => {
-  const app = await buildApp(t, db)
-  const moderator = await createTestUser(db, { roles: ['user', 'bot'] })
-  const user = await createTestUser(db, { roles: ['user', 'guest'] })
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const moderator = await fixture.createTestUser(db, { roles: ['user', 'bot'] })
+  const user = await fixture.createTestUser(db, { roles: ['user', 'guest'] })
+  const audit = await fixture.auditFromNow(db)
 
   const add = await api(app, moderator).post('roles.addUserToRole', {
     roleId: 'admin',
@@ -147,7 +127,7 @@ t.test('roles.addUserToRole and removeUserFromRole need assign-roles: 403', asyn
   })
 
   for (const response of [add, remove, self]) {
-    assertReply(t, response, 403, unauthorized)
+    assertReply(t, response, 403, refused.unauthorized)
   }
   t.same(await rolesOf(user.id), ['guest', 'user'])
   t.same(await rolesOf(moderator.id), ['bot', 'user'])
@@ -155,28 +135,31 @@ t.test('roles.addUserToRole and removeUserFromRole need assign-roles: 403', asyn
 })
 
 t.test('roles.addUserToRole refusals change nothing', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const user = await createTestUser(db)
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const user = await fixture.createTestUser(db)
+  const audit = await fixture.auditFromNow(db)
 
   const cases: Array<[string, object, object]> = [
     [
       'no role',
       { userId: user.id },
-      refusal('error-invalid-role-properties', 'The parameter "roleId" or "roleName" is required'),
+      refused.as(
+        'error-invalid-role-properties',
+        'The parameter "roleId" or "roleName" is required',
+      ),
     ],
-    ['no user', { roleId: 'bot' }, userParamNotProvided],
-    ['an unknown user', { roleId: 'bot', username: 'nobody-here' }, invalidUser],
+    ['no user', { roleId: 'bot' }, refused.userParamNotProvided],
+    ['an unknown user', { roleId: 'bot', username: 'nobody-here' }, refused.invalidUser],
     [
       'an unknown role',
       { roleId: 'pilot', userId: user.id },
-      refusal('error-role-not-found', 'Role not found'),
+      refused.as('error-role-not-found', 'Role not found'),
     ],
     [
       'a room role',
       { roleId: 'owner', userId: user.id },
-      refusal(
+      refused.as(
         'error-invalid-role',
         'owner is a room role: change it with groups.addOwner, groups.addModerator or groups.addLeader',
       ),
@@ -184,7 +167,7 @@ t.test('roles.addUserToRole refusals change nothing', async (t) => {
     [
       'a role the user holds',
       { roleId: 'user', userId: user.id },
-      refusal('error-user-already-in-role', 'User already in role'),
+      refused.as('error-user-already-in-role', 'User already in role'),
     ],
   ]
   for (const [name, payload, expected] of cases) {
@@ -196,16 +179,16 @@ t.test('roles.addUserToRole refusals change nothing', async (t) => {
     userId: user.id,
     roomId: 'GENERAL',
   })
-  assertReply(t, extra, 400, invalidParams('roomId is not allowed here'))
+  assertReply(t, extra, 400, refused.invalidParams('roomId is not allowed here'))
   t.same(await rolesOf(user.id), ['user'])
   await assertUnchanged(t, audit)
 })
 
 t.test('roles.removeUserFromRole: an admin takes a global role, audited', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const user = await createTestUser(db, { roles: ['bot', 'user'] })
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const user = await fixture.createTestUser(db, { roles: ['bot', 'user'] })
+  const audit = await fixture.auditFromNow(db)
 
   const response = await api(app, admin).post('roles.removeUserFromRole', {
     roleId: 'bot',
@@ -227,23 +210,23 @@ t.test('roles.removeUserFromRole: an admin takes a global role, audited', async 
 })
 
 t.test('roles.removeUserFromRole refusals change nothing', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const user = await createTestUser(db)
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const user = await fixture.createTestUser(db)
+  const audit = await fixture.auditFromNow(db)
 
   const cases: Array<[string, object, object]> = [
     [
       'an unknown role',
       { roleId: 'pilot', userId: user.id },
-      refusal('error-invalid-roleId', 'This role does not exist'),
+      refused.as('error-invalid-roleId', 'This role does not exist'),
     ],
     [
       'a role the user does not hold',
       { roleId: 'bot', userId: user.id },
-      refusal('error-user-not-in-role', 'User is not in this role'),
+      refused.as('error-user-not-in-role', 'User is not in this role'),
     ],
-    ['an unknown user', { roleId: 'user', userId: 'no-such-id' }, invalidUser],
+    ['an unknown user', { roleId: 'user', userId: 'no-such-id' }, refused.invalidUser],
   ]
   for (const [name, payload, expected] of cases) {
     const response = await api(app, admin).post('roles.removeUserFromRole', payload)
@@ -254,11 +237,11 @@ t.test('roles.removeUserFromRole refusals change nothing', async (t) => {
 })
 
 t.test('the last active admin keeps the admin role', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const retired = await createTestUser(db, { roles: ['admin', 'user'], active: false })
-  await onlyActiveAdmins(t, db, [admin])
-  const audit = await auditFromNow(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const retired = await fixture.createTestUser(db, { roles: ['admin', 'user'], active: false })
+  await fixture.onlyActiveAdmins(t, db, [admin])
+  const audit = await fixture.auditFromNow(db)
 
   const self = await api(app, admin).post('roles.removeUserFromRole', {
     roleId: 'admin',
@@ -268,7 +251,7 @@ t.test('the last active admin keeps the admin role', async (t) => {
     t,
     self,
     400,
-    refusal('error-action-not-allowed', 'Leaving the app without admins is not allowed'),
+    refused.as('error-action-not-allowed', 'Leaving the app without admins is not allowed'),
   )
   t.same(await rolesOf(admin.id), ['admin', 'user'])
   await assertUnchanged(t, audit)
@@ -280,7 +263,7 @@ t.test('the last active admin keeps the admin role', async (t) => {
   t.equal(inactive.statusCode, 200, 'a deactivated admin may lose the role')
   t.same(await rolesOf(retired.id), ['user'])
 
-  const second = await createTestUser(db, { roles: ['admin', 'user'] })
+  const second = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const withAnother = await api(app, admin).post('roles.removeUserFromRole', {
     roleId: 'admin',
     userId: admin.id,
@@ -292,5 +275,11 @@ t.test('the last active admin keeps the admin role', async (t) => {
     roleId: 'bot',
     userId: second.id,
   })
-  assertReply(t, afterwards, 403, unauthorized, 'the role change holds from the next request')
+  assertReply(
+    t,
+    afterwards,
+    403,
+    refused.unauthorized,
+    'the role change holds from the next request',
+  )
 })

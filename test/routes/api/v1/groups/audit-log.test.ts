@@ -1,31 +1,10 @@
 import t from 'tap'
 import { insertAuditEntry } from '../../../../../db/queries/audit.js'
-import {
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  groupName,
-  loginChangesHeard,
-  testDatabase,
-} from '../../../../helper.js'
-import {
-  api,
-  assertReply,
-  assertUnchanged,
-  ISO_TIMESTAMP,
-  invalidParams,
-  invalidSort,
-  notLoggedIn,
-  roomNotFound,
-  roomParamNotProvided,
-  snapshot,
-  unauthorized,
-} from '../../../../support/api.js'
-import { ownedGroup, setRoomRoles } from '../../../../support/fixtures.js'
+import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
-type App = Awaited<ReturnType<typeof buildApp>>
+type App = Awaited<ReturnType<typeof fixture.buildApp>>
 
 async function storedAuditIds(roomId?: string) {
   let query = db.selectFrom('audit_log').select('id').orderBy('id')
@@ -35,10 +14,10 @@ async function storedAuditIds(roomId?: string) {
 
 /** A group that went through a rename, an invite and a kick, all by its owner. */
 async function groupWithChanges(app: App) {
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const guest = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
+  const owner = await fixture.createTestUser(db)
+  const member = await fixture.createTestUser(db)
+  const guest = await fixture.createTestUser(db)
+  const group = await fixture.createTestGroup(app, owner, [member])
   const newName = `${group.name}-renamed`
   for (const [endpoint, payload] of [
     ['groups.rename', { roomId: group._id, name: newName }],
@@ -52,9 +31,9 @@ async function groupWithChanges(app: App) {
 }
 
 t.test("an owner reads their group's log: oldest first, who, when, before and after", async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, guest, group, oldName, newName } = await groupWithChanges(app)
-  await createTestGroup(app, owner)
+  await fixture.createTestGroup(app, owner)
 
   const response = await api(app, owner).get('groups.auditLog', { roomId: group._id })
   t.equal(response.statusCode, 200)
@@ -70,7 +49,7 @@ t.test("an owner reads their group's log: oldest first, who, when, before and af
     ids,
     'in the order they were written',
   )
-  for (const entry of body.entries) t.match(entry.ts, ISO_TIMESTAMP)
+  for (const entry of body.entries) t.match(entry.ts, fixture.ISO_TIMESTAMP)
   const [created, ...changes] = body.entries
   const u = { _id: owner.id, username: owner.username }
   t.match(created, {
@@ -120,15 +99,15 @@ t.test("an owner reads their group's log: oldest first, who, when, before and af
   const byName = await api(app, owner).get('groups.auditLog', { roomName: newName })
   assertReply(t, byName, 200, body)
 
-  await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
+  await fixture.markArchived(db, group._id)
   const archived = await api(app, owner).get('groups.auditLog', { roomId: group._id })
   assertReply(t, archived, 200, body, 'an archived group keeps its log readable')
 })
 
 t.test('paging: offset, count cut to 100, newest first on request', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const group = await createTestGroup(app, owner)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const group = await fixture.createTestGroup(app, owner)
   for (let index = 0; index < 105; index++) {
     await insertAuditEntry(db, {
       actorId: owner.id,
@@ -180,20 +159,20 @@ t.test('paging: offset, count cut to 100, newest first on request', async (t) =>
 
   for (const sort of ['ts', '{"action":1}', '{"ts":2}', '[]']) {
     const response = await api(app, owner).get('groups.auditLog', { roomId: group._id, sort })
-    assertReply(t, response, 400, invalidSort(sort), sort)
+    assertReply(t, response, 400, refused.invalidSort(sort), sort)
   }
   for (const [query, error] of [
     [{ count: '-1' }, 'count must be >= 0'],
     [{ offset: 'first' }, 'offset must be a whole number written in decimal digits'],
   ] as const) {
     const response = await api(app, owner).get('groups.auditLog', { roomId: group._id, ...query })
-    assertReply(t, response, 400, invalidParams(error), JSON.stringify(query))
+    assertReply(t, response, 400, refused.invalidParams(error), JSON.stringify(query))
   }
 })
 
 t.test('view-room-administration: any group, a deleted one by roomId, the whole log', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
   const { owner, group, newName } = await groupWithChanges(app)
   const ownersView = (await api(app, owner).get('groups.auditLog', { roomId: group._id })).json()
 
@@ -208,8 +187,8 @@ t.test('view-room-administration: any group, a deleted one by roomId, the whole 
     .insertInto('permission_roles')
     .values({ permission_id: 'view-room-administration', role_id: 'auditor' })
     .execute()
-  await loginChangesHeard(db)
-  const auditor = await createTestUser(db, { roles: ['user', 'auditor'] })
+  await fixture.loginChangesHeard(db)
+  const auditor = await fixture.createTestUser(db, { roles: ['user', 'auditor'] })
   const byPermission = await api(app, auditor).get('groups.auditLog', { roomId: group._id })
   assertReply(t, byPermission, 200, ownersView, 'the permission is what counts, not the admin role')
 
@@ -247,24 +226,29 @@ t.test('view-room-administration: any group, a deleted one by roomId, the whole 
   const deleted = await api(app, admin).get('groups.auditLog', { roomId: group._id })
   assertReply(t, deleted, 200, ownersView, "a deleted group's log, by its roomId")
   const byOldName = await api(app, admin).get('groups.auditLog', { roomName: newName })
-  assertReply(t, byOldName, 400, roomNotFound, 'a deleted group has no name any more')
+  assertReply(t, byOldName, 400, refused.roomNotFound, 'a deleted group has no name any more')
   const gone = await api(app, owner).get('groups.auditLog', { roomId: group._id })
-  t.same(gone.json(), roomNotFound, 'its owners are gone with it')
+  t.same(gone.json(), refused.roomNotFound, 'its owners are gone with it')
 
   const unknown = await api(app, admin).get('groups.auditLog', { roomId: 'never-existed' })
   assertReply(t, unknown, 200, { entries: [], count: 0, offset: 0, total: 0, success: true })
 })
 
 t.test('refusals: members who are not owners, non-members, no room, not logged in', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const moderator = await createTestUser(db)
-  const outsider = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member, moderator], groupName('audited'))
-  await setRoomRoles(db, group._id, moderator.id, ['moderator', 'leader'])
-  const otherOwner = await createTestUser(db)
-  await createTestGroup(app, otherOwner)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const member = await fixture.createTestUser(db)
+  const moderator = await fixture.createTestUser(db)
+  const outsider = await fixture.createTestUser(db)
+  const group = await fixture.createTestGroup(
+    app,
+    owner,
+    [member, moderator],
+    fixture.groupName('audited'),
+  )
+  await fixture.setRoomRoles(db, group._id, moderator.id, ['moderator', 'leader'])
+  const otherOwner = await fixture.createTestUser(db)
+  await fixture.createTestGroup(app, otherOwner)
 
   for (const [label, user] of [
     ['a member', member],
@@ -273,7 +257,7 @@ t.test('refusals: members who are not owners, non-members, no room, not logged i
     const refs: Array<Record<string, string>> = [{ roomId: group._id }, { roomName: group.name }]
     for (const ref of refs) {
       const response = await api(app, user).get('groups.auditLog', ref)
-      assertReply(t, response, 403, unauthorized, `${label} ${JSON.stringify(ref)}`)
+      assertReply(t, response, 403, refused.unauthorized, `${label} ${JSON.stringify(ref)}`)
     }
   }
 
@@ -289,7 +273,7 @@ t.test('refusals: members who are not owners, non-members, no room, not logged i
     ]
     for (const ref of refs) {
       const response = await api(app, user).get('groups.auditLog', ref)
-      assertReply(t, response, 400, roomNotFound, `${label} ${JSON.stringify(ref)}`)
+      assertReply(t, response, 400, refused.roomNotFound, `${label} ${JSON.stringify(ref)}`)
     }
   }
 
@@ -298,31 +282,24 @@ t.test('refusals: members who are not owners, non-members, no room, not logged i
     t,
     noRoom,
     400,
-    roomParamNotProvided,
+    refused.roomParamNotProvided,
     'only view-room-administration reads the whole log',
   )
 
   const anonymous = await api(app, null).get('groups.auditLog', { roomId: group._id })
-  assertReply(t, anonymous, 401, notLoggedIn)
+  assertReply(t, anonymous, 401, refused.notLoggedIn)
 })
 
 t.test('a refused change leaves no audit entry, a reading none either', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, member, group } = await ownedGroup(app, db)
-  const taken = await createTestGroup(app, owner)
-  const audit = await snapshot(() => storedAuditIds())
+  const { app, owner, member, group } = await fixture.groupFixture(t, db)
+  const taken = await fixture.createTestGroup(app, owner)
+  const audit = await fixture.snapshot(() => storedAuditIds())
 
-  const duplicate = await api(app, owner).post('groups.rename', {
-    roomId: group._id,
-    name: taken.name,
-  })
+  const duplicate = await api(app, owner).on(group).post('groups.rename', { name: taken.name })
   t.equal(duplicate.statusCode, 400)
-  const lastOwner = await api(app, owner).post('groups.leave', { roomId: group._id })
+  const lastOwner = await api(app, owner).on(group).post('groups.leave')
   t.equal(lastOwner.statusCode, 400)
-  const notAllowed = await api(app, member).post('groups.rename', {
-    roomId: group._id,
-    name: 'x-y',
-  })
+  const notAllowed = await api(app, member).on(group).post('groups.rename', { name: 'x-y' })
   t.equal(notAllowed.statusCode, 400)
   await api(app, owner).get('groups.auditLog', { roomId: group._id })
 

@@ -1,24 +1,7 @@
 import t from 'tap'
-import {
-  buildApp,
-  createTestUser,
-  groupName,
-  storedGroup,
-  type TestUser,
-  testDatabase,
-} from '../../../../helper.js'
-import {
-  api,
-  assertReply,
-  ISO_TIMESTAMP,
-  invalidParams,
-  notAllowed,
-  notLoggedIn,
-  plainFailure,
-  refusal,
-} from '../../../../support/api.js'
+import { api, assertReply, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 function byUsername(a: { username: string }, b: { username: string }) {
   return a.username < b.username ? -1 : 1
@@ -33,16 +16,20 @@ async function auditRows(roomId: string) {
     .execute()
 }
 
-async function roomsCreatedBy(user: TestUser) {
+async function auditRowsBy(user: fixture.TestUser) {
+  return db.selectFrom('audit_log').select('id').where('actor_id', '=', user.id).execute()
+}
+
+async function roomsCreatedBy(user: fixture.TestUser) {
   return db.selectFrom('rooms').select('name').where('creator_id', '=', user.id).execute()
 }
 
 t.test('creates the group: 200 with the group, the creator its only owner', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const first = await createTestUser(db)
-  const second = await createTestUser(db)
-  const name = groupName()
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const first = await fixture.createTestUser(db)
+  const second = await fixture.createTestUser(db)
+  const name = fixture.groupName()
 
   const response = await api(app, owner).post('groups.create', {
     name,
@@ -55,8 +42,8 @@ t.test('creates the group: 200 with the group, the creator its only owner', asyn
   t.equal(body.success, true)
   const { group } = body
   t.type(group._id, 'string')
-  t.match(group.ts, ISO_TIMESTAMP)
-  t.match(group._updatedAt, ISO_TIMESTAMP)
+  t.match(group.ts, fixture.ISO_TIMESTAMP)
+  t.match(group._updatedAt, fixture.ISO_TIMESTAMP)
   t.same(
     [...group.usernames].sort(),
     [owner.username, first.username, second.username].sort(),
@@ -77,7 +64,7 @@ t.test('creates the group: 200 with the group, the creator its only owner', asyn
     _updatedAt: group._updatedAt,
   })
 
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.same(
     [...stored.members].sort(byUsername),
     [
@@ -101,36 +88,36 @@ t.test('creates the group: 200 with the group, the creator its only owner', asyn
 })
 
 t.test('a group without members has the creator alone', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const name = groupName()
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const name = fixture.groupName()
 
   const response = await api(app, owner).post('groups.create', { name })
 
   t.equal(response.statusCode, 200)
   t.match(response.json().group, { name, usernames: [owner.username], usersCount: 1, msgs: 0 })
-  const stored = await storedGroup(db, response.json().group._id)
+  const stored = await fixture.storedGroup(db, response.json().group._id)
   t.same(stored.members, [{ username: owner.username, roles: ['owner'] }])
 })
 
 t.test('readOnly makes the group read-only', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   const response = await api(app, owner).post('groups.create', {
-    name: groupName(),
+    name: fixture.groupName(),
     readOnly: true,
   })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.ro, true)
-  const stored = await storedGroup(db, response.json().group._id)
+  const stored = await fixture.storedGroup(db, response.json().group._id)
   t.equal(stored.room?.read_only, true)
 })
 
 t.test('a missing or blank name is refused with the plain message', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   for (const payload of [{}, { members: [] }, { name: '' }, { name: '   ' }]) {
     const response = await api(app, owner).post('groups.create', payload)
@@ -138,7 +125,7 @@ t.test('a missing or blank name is refused with the plain message', async (t) =>
       t,
       response,
       400,
-      plainFailure('Body param "name" is required'),
+      refused.plain('Body param "name" is required'),
       JSON.stringify(payload),
     )
   }
@@ -146,18 +133,18 @@ t.test('a missing or blank name is refused with the plain message', async (t) =>
 })
 
 t.test('a name that is not a string is a schema error', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   const response = await api(app, owner).post('groups.create', { name: 123 })
 
-  assertReply(t, response, 400, invalidParams('name must be string'))
+  assertReply(t, response, 400, refused.invalidParams('name must be string'))
   t.same(await roomsCreatedBy(owner), [])
 })
 
 t.test('a name breaking the naming rule: error-invalid-room-name', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   for (const name of ['has space', 'bang!', 'slash/name']) {
     const response = await api(app, owner).post('groups.create', { name })
@@ -165,7 +152,7 @@ t.test('a name breaking the naming rule: error-invalid-room-name', async (t) => 
       t,
       response,
       400,
-      refusal('error-invalid-room-name', `${name} is not a valid room name.`),
+      refused.as('error-invalid-room-name', `${name} is not a valid room name.`),
       name,
     )
   }
@@ -173,10 +160,10 @@ t.test('a name breaking the naming rule: error-invalid-room-name', async (t) => 
 })
 
 t.test("another room's name: error-duplicate-channel-name", async (t) => {
-  const app = await buildApp(t, db)
-  const first = await createTestUser(db)
-  const second = await createTestUser(db)
-  const name = groupName()
+  const app = await fixture.buildApp(t, db)
+  const first = await fixture.createTestUser(db)
+  const second = await fixture.createTestUser(db)
+  const name = fixture.groupName()
   const created = await api(app, first).post('groups.create', { name })
   t.equal(created.statusCode, 200)
 
@@ -186,17 +173,17 @@ t.test("another room's name: error-duplicate-channel-name", async (t) => {
     t,
     response,
     400,
-    refusal('error-duplicate-channel-name', `A channel with name '${name}' exists`),
+    refused.as('error-duplicate-channel-name', `A channel with name '${name}' exists`),
   )
   t.same(await roomsCreatedBy(second), [])
-  const stored = await storedGroup(db, created.json().group._id)
+  const stored = await fixture.storedGroup(db, created.json().group._id)
   t.same(stored.members, [{ username: first.username, roles: ['owner'] }])
 })
 
 t.test("a user's username as the name: error-duplicate-handle", async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const other = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const other = await fixture.createTestUser(db)
 
   const response = await api(app, owner).post('groups.create', { name: other.username })
 
@@ -204,30 +191,30 @@ t.test("a user's username as the name: error-duplicate-handle", async (t) => {
     t,
     response,
     400,
-    refusal('error-duplicate-handle', `A user with the username '${other.username}' exists`),
+    refused.as('error-duplicate-handle', `A user with the username '${other.username}' exists`),
   )
   t.same(await roomsCreatedBy(owner), [])
 })
 
 t.test('a user without create-p (a guest): error-not-allowed', async (t) => {
-  const app = await buildApp(t, db)
-  const guest = await createTestUser(db, { roles: ['guest'] })
+  const app = await fixture.buildApp(t, db)
+  const guest = await fixture.createTestUser(db, { roles: ['guest'] })
 
-  const response = await api(app, guest).post('groups.create', { name: groupName() })
+  const response = await api(app, guest).post('groups.create', { name: fixture.groupName() })
 
-  assertReply(t, response, 400, notAllowed)
+  assertReply(t, response, 400, refused.notAllowed)
   t.same(await roomsCreatedBy(guest), [])
 })
 
 t.test('not logged in: 401 and nothing created', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
-  const name = groupName()
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
+  const name = fixture.groupName()
 
   const callers = [null, { headers: { ...user.headers, 'x-auth-token': 'not-the-token' } }]
   for (const caller of callers) {
     const response = await api(app, caller).post('groups.create', { name })
-    assertReply(t, response, 401, notLoggedIn)
+    assertReply(t, response, 401, refused.notLoggedIn)
   }
   const room = await db.selectFrom('rooms').select('id').where('name', '=', name).executeTakeFirst()
   t.equal(room, undefined)
@@ -236,11 +223,11 @@ t.test('not logged in: 401 and nothing created', async (t) => {
 t.test(
   'excludeSelf: the creator stays out, the first valid member listed owns the group',
   async (t) => {
-    const app = await buildApp(t, db)
-    const creator = await createTestUser(db)
-    const first = await createTestUser(db)
-    const second = await createTestUser(db)
-    const name = groupName()
+    const app = await fixture.buildApp(t, db)
+    const creator = await fixture.createTestUser(db)
+    const first = await fixture.createTestUser(db)
+    const second = await fixture.createTestUser(db)
+    const name = fixture.groupName()
 
     const response = await api(app, creator).post('groups.create', {
       name,
@@ -253,7 +240,7 @@ t.test(
     t.same([...group.usernames].sort(), [first.username, second.username].sort())
     t.same(group.u, { _id: creator.id, username: creator.username }, 'the creator is still `u`')
     t.equal(group.usersCount, 2)
-    const stored = await storedGroup(db, group._id)
+    const stored = await fixture.storedGroup(db, group._id)
     t.same(
       [...stored.members].sort(byUsername),
       [
@@ -282,7 +269,9 @@ t.test(
   },
 )
 
-const creatorKept: Array<[string, boolean, (creator: TestUser, member: TestUser) => string[]]> = [
+const creatorKept: Array<
+  [string, boolean, (creator: fixture.TestUser, member: fixture.TestUser) => string[]]
+> = [
   [
     'excludeSelf with the creator listed in members: the creator joins as owner',
     true,
@@ -292,18 +281,18 @@ const creatorKept: Array<[string, boolean, (creator: TestUser, member: TestUser)
 ]
 for (const [name, excludeSelf, members] of creatorKept) {
   t.test(name, async (t) => {
-    const app = await buildApp(t, db)
-    const creator = await createTestUser(db)
-    const member = await createTestUser(db)
+    const app = await fixture.buildApp(t, db)
+    const creator = await fixture.createTestUser(db)
+    const member = await fixture.createTestUser(db)
 
     const response = await api(app, creator).post('groups.create', {
-      name: groupName(),
+      name: fixture.groupName(),
       members: members(creator, member),
       excludeSelf,
     })
 
     t.equal(response.statusCode, 200)
-    const stored = await storedGroup(db, response.json().group._id)
+    const stored = await fixture.storedGroup(db, response.json().group._id)
     t.same(
       [...stored.members].sort(byUsername),
       [
@@ -315,13 +304,13 @@ for (const [name, excludeSelf, members] of creatorKept) {
 }
 
 t.test('excludeSelf without a valid member: error-invalid-members, nothing created', async (t) => {
-  const app = await buildApp(t, db)
-  const creator = await createTestUser(db)
-  const inactive = await createTestUser(db, { active: false })
+  const app = await fixture.buildApp(t, db)
+  const creator = await fixture.createTestUser(db)
+  const inactive = await fixture.createTestUser(db, { active: false })
 
   for (const members of [undefined, [], ['no-such-user-anywhere', inactive.username]]) {
     const response = await api(app, creator).post('groups.create', {
-      name: groupName(),
+      name: fixture.groupName(),
       members,
       excludeSelf: true,
     })
@@ -329,7 +318,7 @@ t.test('excludeSelf without a valid member: error-invalid-members, nothing creat
       t,
       response,
       400,
-      refusal(
+      refused.as(
         'error-invalid-members',
         'With excludeSelf, members must name at least one valid user to own the group',
       ),
@@ -337,26 +326,21 @@ t.test('excludeSelf without a valid member: error-invalid-members, nothing creat
     )
   }
   t.same(await roomsCreatedBy(creator), [])
-  const audit = await db
-    .selectFrom('audit_log')
-    .select('id')
-    .where('actor_id', '=', creator.id)
-    .execute()
-  t.same(audit, [], 'no audit row')
+  t.same(await auditRowsBy(creator), [], 'no audit row')
 })
 
 t.test('customFields are stored and shown on the group', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
   const customFields = { team: 'blue', level: 3, tags: ['a', 'b'], nested: { on: true } }
-  const name = groupName()
+  const name = fixture.groupName()
 
   const response = await api(app, owner).post('groups.create', { name, customFields })
 
   t.equal(response.statusCode, 200)
   const { group } = response.json()
   t.same(group.customFields, customFields)
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.same(stored.room?.custom_fields, customFields)
   const info = await api(app, owner).get('groups.info', { roomId: group._id })
   t.same(info.json().group.customFields, customFields)
@@ -371,9 +355,9 @@ t.test('customFields are stored and shown on the group', async (t) => {
 })
 
 t.test('extraData sets topic, description, announcement, readOnly and customFields', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const name = groupName()
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const name = fixture.groupName()
   const extraData = {
     topic: 'The topic',
     description: 'What the group is for',
@@ -394,7 +378,7 @@ t.test('extraData sets topic, description, announcement, readOnly and customFiel
     customFields: { from: 'extraData' },
   })
   t.notOk('purpose' in group, 'purpose stays unset')
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.match(stored.room, {
     topic: 'The topic',
     description: 'What the group is for',
@@ -423,11 +407,11 @@ t.test('extraData sets topic, description, announcement, readOnly and customFiel
 })
 
 t.test('top-level readOnly and customFields win over extraData', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   const response = await api(app, owner).post('groups.create', {
-    name: groupName(),
+    name: fixture.groupName(),
     readOnly: false,
     customFields: { from: 'body' },
     extraData: { readOnly: true, customFields: { from: 'extraData' }, topic: 'kept' },
@@ -435,17 +419,17 @@ t.test('top-level readOnly and customFields win over extraData', async (t) => {
 
   t.equal(response.statusCode, 200)
   t.match(response.json().group, { ro: false, customFields: { from: 'body' }, topic: 'kept' })
-  const stored = await storedGroup(db, response.json().group._id)
+  const stored = await fixture.storedGroup(db, response.json().group._id)
   t.equal(stored.room?.read_only, false)
   t.same(stored.room?.custom_fields, { from: 'body' })
 })
 
 t.test('empty customFields leave the group without customFields', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   const response = await api(app, owner).post('groups.create', {
-    name: groupName(),
+    name: fixture.groupName(),
     customFields: {},
     extraData: {},
   })
@@ -457,8 +441,8 @@ t.test('empty customFields leave the group without customFields', async (t) => {
 t.test(
   'customFields, extraData and excludeSelf of the wrong shape are schema errors',
   async (t) => {
-    const app = await buildApp(t, db)
-    const owner = await createTestUser(db)
+    const app = await fixture.buildApp(t, db)
+    const owner = await fixture.createTestUser(db)
     const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]))
 
     for (const [payload, message] of [
@@ -480,19 +464,19 @@ t.test(
       [{ excludeSelf: 'yes' }, 'excludeSelf must be boolean'],
     ] as const) {
       const response = await api(app, owner).post('groups.create', {
-        name: groupName(),
+        name: fixture.groupName(),
         ...payload,
       })
-      assertReply(t, response, 400, invalidParams(message), message)
+      assertReply(t, response, 400, refused.invalidParams(message), message)
     }
     t.same(await roomsCreatedBy(owner), [])
   },
 )
 
 t.test('unknown extraData keys are ignored: neither stored nor refused', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const name = groupName()
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const name = fixture.groupName()
 
   const response = await api(app, owner).post('groups.create', {
     name,
@@ -524,7 +508,7 @@ t.test('unknown extraData keys are ignored: neither stored nor refused', async (
   })
   const info = await api(app, owner).get('groups.info', { roomId: group._id })
   t.same(info.json(), { group, success: true }, 'read back as created')
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.match(stored.room, {
     name,
     topic: 'kept',
@@ -552,11 +536,11 @@ const unsupportedFeatures = [
 ] as const
 
 t.test('extraData turning on a feature this service lacks: error-not-supported', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   for (const [key, value, feature] of unsupportedFeatures) {
-    const name = groupName()
+    const name = fixture.groupName()
     const response = await api(app, owner).post('groups.create', {
       name,
       extraData: { topic: 'not kept', [key]: value },
@@ -580,17 +564,12 @@ t.test('extraData turning on a feature this service lacks: error-not-supported',
     t.equal(room, undefined, `${key}: no room`)
   }
   t.same(await roomsCreatedBy(owner), [])
-  const audit = await db
-    .selectFrom('audit_log')
-    .select('id')
-    .where('actor_id', '=', owner.id)
-    .execute()
-  t.same(audit, [], 'no audit row')
+  t.same(await auditRowsBy(owner), [], 'no audit row')
 })
 
 t.test('extraData asking for none of those features creates the group as usual', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
 
   const offValues: Array<[string, unknown]> = [
     ['encrypted', false],
@@ -603,7 +582,7 @@ t.test('extraData asking for none of those features creates the group as usual',
     ...offValues,
     ['all at once', { encrypted: false, broadcast: false, federated: false, teamId: null }],
   ] as const) {
-    const name = groupName()
+    const name = fixture.groupName()
     const extraData = key === 'all at once' ? value : { [key]: value }
     const response = await api(app, owner).post('groups.create', { name, extraData })
     t.equal(response.statusCode, 200, JSON.stringify(extraData))
@@ -612,7 +591,7 @@ t.test('extraData asking for none of those features creates the group as usual',
     for (const feature of ['encrypted', 'broadcast', 'federated', 'teamId']) {
       t.notOk(feature in group, `${JSON.stringify(extraData)}: no ${feature} on the group`)
     }
-    const stored = await storedGroup(db, group._id)
+    const stored = await fixture.storedGroup(db, group._id)
     t.same(stored.members, [{ username: owner.username, roles: ['owner'] }])
   }
 })

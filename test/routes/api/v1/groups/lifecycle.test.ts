@@ -1,37 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import {
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  groupName,
-  storedGroup,
-  type TestUser,
-  testDatabase,
-} from '../../../../helper.js'
-import {
-  api,
-  archived,
-  assertRefused,
-  assertReply,
-  assertUnchanged,
-  notAllowed,
-  notAuthorized,
-  notLoggedIn,
-  plainFailure,
-  refusal,
-  roomNotFound,
-  roomParamNotProvided,
-  type Snapshot,
-  snapshot,
-  snapshotGroup,
-} from '../../../../support/api.js'
-import { setRoomRoles } from '../../../../support/fixtures.js'
+import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 const notArchived = (name: string) =>
-  refusal('error-room-not-archived', `The private group, ${name}, is not archived`)
+  refused.as('error-room-not-archived', `The private group, ${name}, is not archived`)
 
 const endpoints = [
   'groups.archive',
@@ -41,46 +15,27 @@ const endpoints = [
   'groups.close',
 ]
 
-async function listedGroups(app: FastifyInstance, user: TestUser) {
+async function listedGroups(app: FastifyInstance, user: fixture.TestUser) {
   const body = (await api(app, user).get('groups.list')).json()
   return { ids: body.groups.map((group: { _id: string }) => group._id), total: body.total }
 }
 
-async function auditRows(roomId: string) {
-  return db
-    .selectFrom('audit_log')
-    .select(['action', 'actor_id', 'actor_username', 'room_id', 'before', 'after'])
-    .where('room_id', '=', roomId)
-    .orderBy('id')
-    .execute()
-}
-
 async function memberOpen(roomId: string, userId: string) {
-  const row = await db
-    .selectFrom('room_members')
-    .select('open')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
-  return row?.open
+  return (await fixture.storedMembership(db, roomId, userId))?.open
 }
 
 /**
  * An owner, a plain member, a global admin who is a member, and their group; with snapshots
  * of the group and of its audit rows.
  */
-async function ownedGroup(app: FastifyInstance) {
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
-  const group = await createTestGroup(app, owner, [member, admin])
-  return { owner, member, admin, group, ...(await snapshots(group._id)) }
+function ownedGroup(app: FastifyInstance) {
+  return fixture.groupWith(app, db, { member: {}, admin: { roles: ['admin'] } })
 }
 
 async function snapshots(roomId: string) {
   return {
-    stored: await snapshotGroup(db, roomId),
-    audit: await snapshot(() => auditRows(roomId)),
+    stored: await fixture.snapshotGroup(db, roomId),
+    audit: await fixture.snapshotRoomAudit(db, roomId),
   }
 }
 
@@ -91,25 +46,18 @@ async function archivedGroup(app: FastifyInstance) {
   return { ...setup, ...(await snapshots(setup.group._id)) }
 }
 
-/** The audit rows written since the snapshot was taken. */
-async function newAuditRows<T>(audit: Snapshot<T[]>) {
-  return (await audit.read()).slice(audit.before.length)
-}
-
 t.test('groups.archive: the owner archives; a system message and an audit row', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, member, group, audit } = await ownedGroup(app)
 
-  const response = await api(app, owner).post('groups.archive', { roomId: group._id })
+  const response = await api(app, owner).on(group).post('groups.archive')
 
   assertReply(t, response, 200, { success: true })
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.equal(stored.room?.archived, true)
   t.equal(stored.room?.msgs, 1)
-  t.same(stored.messages, [
-    { type: 'room-archived', msg: '', username: owner.username, role: null },
-  ])
-  t.same(await newAuditRows(audit), [
+  t.same(stored.messages, [fixture.storedMessage('room-archived', '', owner)])
+  t.same(await fixture.auditSince(audit), [
     {
       action: 'groups.archive',
       actor_id: owner.id,
@@ -125,64 +73,67 @@ t.test('groups.archive: the owner archives; a system message and an audit row', 
 })
 
 t.test('groups.archive: by roomName, and by a global admin who is a member', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { admin, group } = await ownedGroup(app)
 
   const response = await api(app, admin).post('groups.archive', { roomName: group.name })
 
   assertReply(t, response, 200, { success: true })
-  t.equal((await storedGroup(db, group._id)).room?.archived, true)
+  t.equal((await fixture.storedGroup(db, group._id)).room?.archived, true)
 })
 
 t.test('groups.archive: an archived group is refused with error-room-archived', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, group, stored, audit } = await archivedGroup(app)
 
-  const response = await api(app, owner).post('groups.archive', { roomId: group._id })
+  const response = await api(app, owner).on(group).post('groups.archive')
 
-  await assertRefused(t, response, 400, archived(group.name), stored, audit)
+  assertReply(t, response, 400, refused.archived(group.name))
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('groups.archive: members without archive-room are not authorized', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, member, group } = await ownedGroup(app)
-  const moderator = await createTestUser(db)
-  await api(app, owner).post('groups.invite', { roomId: group._id, userId: moderator.id })
-  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
+  const moderator = await fixture.createTestUser(db)
+  await api(app, owner).on(group).post('groups.invite', { userId: moderator.id })
+  await fixture.setRoomRoles(db, group._id, moderator.id, ['moderator'])
   const { stored, audit } = await snapshots(group._id)
 
   for (const user of [member, moderator]) {
-    const response = await api(app, user).post('groups.archive', { roomId: group._id })
-    assertReply(t, response, 400, notAuthorized)
+    const response = await api(app, user).on(group).post('groups.archive')
+    assertReply(t, response, 400, refused.notAuthorized)
   }
   await assertUnchanged(t, stored, audit)
 })
 
 t.test('an archived group refuses leave, rename and invite', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, member, group, stored, audit } = await archivedGroup(app)
-  const newcomer = await createTestUser(db)
+  const newcomer = await fixture.createTestUser(db)
 
-  const attempts: Array<[string, TestUser, object]> = [
+  const attempts: Array<[string, fixture.TestUser, object]> = [
     ['groups.leave', member, {}],
-    ['groups.rename', owner, { name: groupName('renamed') }],
+    ['groups.rename', owner, { name: fixture.groupName('renamed') }],
     ['groups.invite', owner, { userId: newcomer.id }],
   ]
   for (const [endpoint, user, body] of attempts) {
-    const response = await api(app, user).post(endpoint, { roomId: group._id, ...body })
-    assertReply(t, response, 400, archived(group.name), endpoint)
+    const response = await api(app, user)
+      .on(group)
+      .post(endpoint, { ...body })
+    assertReply(t, response, 400, refused.archived(group.name), endpoint)
   }
   await assertUnchanged(t, stored, audit)
 })
 
 t.test('groups.unarchive: an admin member unarchives; message and audit row', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, admin, member, group, audit } = await archivedGroup(app)
 
-  const response = await api(app, admin).post('groups.unarchive', { roomId: group._id })
+  const response = await api(app, admin).on(group).post('groups.unarchive')
 
   assertReply(t, response, 200, { success: true })
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.equal(stored.room?.archived, false)
   t.same(
     stored.messages.map((m) => [m.type, m.msg, m.username]),
@@ -191,7 +142,7 @@ t.test('groups.unarchive: an admin member unarchives; message and audit row', as
       ['room-unarchived', '', admin.username],
     ],
   )
-  t.same(await newAuditRows(audit), [
+  t.same(await fixture.auditSince(audit), [
     {
       action: 'groups.unarchive',
       actor_id: admin.id,
@@ -204,42 +155,43 @@ t.test('groups.unarchive: an admin member unarchives; message and audit row', as
   const info = (await api(app, member).get('groups.info', { roomId: group._id })).json().group
   t.notOk('archived' in info)
 
-  const leave = await api(app, member).post('groups.leave', { roomId: group._id })
+  const leave = await api(app, member).on(group).post('groups.leave')
   t.equal(leave.statusCode, 200, 'an unarchived group can be left again')
 })
 
 t.test('groups.unarchive: the owner lacks unarchive-room by default', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, member, group, stored, audit } = await archivedGroup(app)
 
   for (const user of [owner, member]) {
-    const response = await api(app, user).post('groups.unarchive', { roomId: group._id })
-    assertReply(t, response, 400, notAuthorized)
+    const response = await api(app, user).on(group).post('groups.unarchive')
+    assertReply(t, response, 400, refused.notAuthorized)
   }
   await assertUnchanged(t, stored, audit)
 })
 
 t.test('groups.unarchive: a group that is not archived is refused', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { admin, group, stored, audit } = await ownedGroup(app)
 
-  const response = await api(app, admin).post('groups.unarchive', { roomId: group._id })
+  const response = await api(app, admin).on(group).post('groups.unarchive')
 
-  await assertRefused(t, response, 400, notArchived(group.name), stored, audit)
+  assertReply(t, response, 400, notArchived(group.name))
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('groups.delete: the owner deletes the group, its members and messages', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, member, admin, group, audit } = await ownedGroup(app)
-  await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: 'soon gone' })
-  const members = (await storedGroup(db, group._id)).members.length
+  await api(app, owner).on(group).post('groups.setTopic', { topic: 'soon gone' })
+  const members = (await fixture.storedGroup(db, group._id)).members.length
 
-  const response = await api(app, owner).post('groups.delete', { roomId: group._id })
+  const response = await api(app, owner).on(group).post('groups.delete')
 
   assertReply(t, response, 200, { success: true })
   t.equal(members, 3)
-  t.same(await storedGroup(db, group._id), { room: undefined, members: [], messages: [] })
-  const [deleted] = (await auditRows(group._id)).slice(audit.before.length + 1)
+  t.same(await fixture.storedGroup(db, group._id), { room: undefined, members: [], messages: [] })
+  const [deleted] = (await fixture.roomAuditRows(db, group._id)).slice(audit.before.length + 1)
   const before = deleted?.before as { name: string; members: string[] } | undefined
   t.match(deleted, {
     action: 'groups.delete',
@@ -254,42 +206,43 @@ t.test('groups.delete: the owner deletes the group, its members and messages', a
     [owner.username, member.username, admin.username].sort(),
   )
   const info = await api(app, owner).get('groups.info', { roomId: group._id })
-  assertReply(t, info, 400, roomNotFound)
+  assertReply(t, info, 400, refused.roomNotFound)
   t.notOk((await listedGroups(app, member)).ids.includes(group._id))
 })
 
 t.test('groups.delete: an admin member may delete, an archived group too', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { admin, group, audit } = await archivedGroup(app)
 
   const response = await api(app, admin).post('groups.delete', { roomName: group.name })
 
   assertReply(t, response, 200, { success: true })
-  t.equal((await storedGroup(db, group._id)).room, undefined)
+  t.equal((await fixture.storedGroup(db, group._id)).room, undefined)
   t.same(
-    (await newAuditRows(audit)).map((row) => [row.action, row.actor_username]),
+    (await fixture.auditSince(audit)).map((row) => [row.action, row.actor_username]),
     [['groups.delete', admin.username]],
   )
 })
 
 t.test('groups.delete: a member without delete-p is not allowed', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { member, group, stored, audit } = await ownedGroup(app)
 
-  const response = await api(app, member).post('groups.delete', { roomId: group._id })
+  const response = await api(app, member).on(group).post('groups.delete')
 
-  await assertRefused(t, response, 400, notAllowed, stored, audit)
+  assertReply(t, response, 400, refused.notAllowed)
+  await assertUnchanged(t, stored, audit)
 })
 
 t.test('groups.close and groups.open: one member hides, then shows the group', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, member, group, audit } = await ownedGroup(app)
-  const other = await createTestGroup(app, member)
-  const stored = await snapshotGroup(db, group._id)
+  const other = await fixture.createTestGroup(app, member)
+  const stored = await fixture.snapshotGroup(db, group._id)
   const listed = await listedGroups(app, member)
   t.same([...listed.ids].sort(), [group._id, other._id].sort())
 
-  const close = await api(app, member).post('groups.close', { roomId: group._id })
+  const close = await api(app, member).on(group).post('groups.close')
 
   assertReply(t, close, 200, { success: true })
   t.equal(await memberOpen(group._id, member.id), false)
@@ -304,7 +257,7 @@ t.test('groups.close and groups.open: one member hides, then shows the group', a
   t.equal(await memberOpen(group._id, member.id), true)
   t.same((await listedGroups(app, member)).total, 2)
   await assertUnchanged(t, stored)
-  t.same(await newAuditRows(audit), [
+  t.same(await fixture.auditSince(audit), [
     {
       action: 'groups.close',
       actor_id: member.id,
@@ -325,82 +278,82 @@ t.test('groups.close and groups.open: one member hides, then shows the group', a
 })
 
 t.test('groups.open and groups.close: no change is a plain failure', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { member, group } = await ownedGroup(app)
 
-  const open = await api(app, member).post('groups.open', { roomId: group._id })
+  const open = await api(app, member).on(group).post('groups.open')
   assertReply(
     t,
     open,
     400,
-    plainFailure(`The private group, ${group.name}, is already open for the sender`),
+    refused.plain(`The private group, ${group.name}, is already open for the sender`),
   )
 
-  await api(app, member).post('groups.close', { roomId: group._id })
-  const audit = await snapshot(() => auditRows(group._id))
-  const close = await api(app, member).post('groups.close', { roomId: group._id })
+  await api(app, member).on(group).post('groups.close')
+  const audit = await fixture.snapshotRoomAudit(db, group._id)
+  const close = await api(app, member).on(group).post('groups.close')
   assertReply(
     t,
     close,
     400,
-    plainFailure(`The private group, ${group.name}, is already closed to the sender`),
+    refused.plain(`The private group, ${group.name}, is already closed to the sender`),
   )
   t.equal(await memberOpen(group._id, member.id), false)
   await assertUnchanged(t, audit)
 })
 
 t.test('groups.close and groups.open work on an archived group', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { member, group } = await archivedGroup(app)
 
-  const close = await api(app, member).post('groups.close', { roomId: group._id })
+  const close = await api(app, member).on(group).post('groups.close')
   t.equal(close.statusCode, 200)
   t.notOk((await listedGroups(app, member)).ids.includes(group._id))
-  const open = await api(app, member).post('groups.open', { roomId: group._id })
+  const open = await api(app, member).on(group).post('groups.open')
   t.equal(open.statusCode, 200)
   t.ok((await listedGroups(app, member)).ids.includes(group._id))
 })
 
 t.test('every lifecycle endpoint: a non-member, even a global admin, gets not found', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { group, stored, audit } = await ownedGroup(app)
-  const outsider = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
+  const outsider = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
 
   for (const user of [outsider, admin]) {
     for (const endpoint of endpoints) {
-      const response = await api(app, user).post(endpoint, { roomId: group._id })
-      assertReply(t, response, 400, roomNotFound, endpoint)
+      const response = await api(app, user).on(group).post(endpoint)
+      assertReply(t, response, 400, refused.roomNotFound, endpoint)
     }
   }
   await assertUnchanged(t, stored, audit)
 })
 
 t.test('every lifecycle endpoint: an unknown group, none named, an unknown field', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, group } = await ownedGroup(app)
 
   for (const endpoint of endpoints) {
     const unknown = await api(app, owner).post(endpoint, { roomName: 'no-such-group' })
-    assertReply(t, unknown, 400, roomNotFound, endpoint)
+    assertReply(t, unknown, 400, refused.roomNotFound, endpoint)
 
     const unnamed = await api(app, owner).post(endpoint, {})
-    assertReply(t, unnamed, 400, roomParamNotProvided, endpoint)
+    assertReply(t, unnamed, 400, refused.roomParamNotProvided, endpoint)
 
-    const extra = await api(app, owner).post(endpoint, { roomId: group._id, force: true })
+    const extra = await api(app, owner).on(group).post(endpoint, { force: true })
     t.equal(extra.statusCode, 400, endpoint)
     t.match(extra.json(), { success: false, errorType: 'invalid-params' }, endpoint)
   }
-  t.ok((await storedGroup(db, group._id)).room)
+  t.ok((await fixture.storedGroup(db, group._id)).room)
 })
 
 t.test('every lifecycle endpoint: not logged in is 401', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { group, stored } = await ownedGroup(app)
 
   for (const endpoint of endpoints) {
-    const response = await api(app, null).post(endpoint, { roomId: group._id })
-    assertReply(t, response, 401, notLoggedIn, endpoint)
+    const response = await api(app, null).on(group).post(endpoint)
+    assertReply(t, response, 401, refused.notLoggedIn, endpoint)
   }
   await assertUnchanged(t, stored)
 })

@@ -1,91 +1,59 @@
 import t from 'tap'
 import { randomId } from '../../../../../domain/ids.js'
-import {
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  groupName,
-  storedGroup,
-  testConfig,
-  testDatabase,
-} from '../../../../helper.js'
-import {
-  api,
-  assertRefused,
-  assertReply,
-  assertUnchanged,
-  editingNotAllowed,
-  invalidParams,
-  notLoggedIn,
-  plainFailure,
-  refusal,
-  roomNotFound,
-  roomParamNotProvided,
-  snapshotGroup,
-  withoutLogin,
-} from '../../../../support/api.js'
-import {
-  A_WHILE_AGO,
-  backdate,
-  ownedGroup,
-  setRoomRoles,
-  usersNamed,
-} from '../../../../support/fixtures.js'
+import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
-const nameRequired = plainFailure('The bodyParam "name" is required')
+const nameRequired = refused.plain('The bodyParam "name" is required')
 const invalidName = (name: string) =>
-  refusal('error-invalid-room-name', `${name} is not a valid room name.`)
+  refused.as('error-invalid-room-name', `${name} is not a valid room name.`)
 const duplicateName = (name: string) =>
-  refusal('error-duplicate-channel-name', `A channel with name '${name}' exists`)
+  refused.as('error-duplicate-channel-name', `A channel with name '${name}' exists`)
 
-for (const [name, caller] of Object.entries(withoutLogin)) {
+for (const [name, caller] of Object.entries(fixture.withoutLogin)) {
   t.test(`${name}: 401, nothing changes`, async (t) => {
-    const app = await buildApp(t, db)
-    const { owner, member, group, stored } = await ownedGroup(app, db)
+    const { app, owner, member, group, stored } = await fixture.groupFixture(t, db)
 
     const response = await api(app, caller(owner, member)).post('groups.rename', {
       roomId: group._id,
-      name: groupName('new'),
+      name: fixture.groupName('new'),
     })
 
-    await assertRefused(t, response, 401, notLoggedIn, stored)
+    assertReply(t, response, 401, refused.notLoggedIn)
+    await assertUnchanged(t, stored)
   })
 }
 
 t.test('not logged in is answered before a missing name', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
 
   const response = await api(app, null).post('groups.rename', {})
 
-  assertReply(t, response, 401, notLoggedIn)
+  assertReply(t, response, 401, refused.notLoggedIn)
 })
 
 t.test('a missing name: the plain bodyParam message, without errorType', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group, stored } = await ownedGroup(app, db)
+  const { app, owner, group, stored } = await fixture.groupFixture(t, db)
 
-  const response = await api(app, owner).post('groups.rename', { roomId: group._id })
+  const response = await api(app, owner).on(group).post('groups.rename')
 
-  await assertRefused(t, response, 400, nameRequired, stored)
+  assertReply(t, response, 400, nameRequired)
+  await assertUnchanged(t, stored)
 })
 
 t.test('an empty or blank name: the plain bodyParam message, without errorType', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group, stored } = await ownedGroup(app, db)
+  const { app, owner, group, stored } = await fixture.groupFixture(t, db)
 
   for (const name of ['', ' ', '   ', '\t\n']) {
-    const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
+    const response = await api(app, owner).on(group).post('groups.rename', { name })
     assertReply(t, response, 400, nameRequired, JSON.stringify(name))
   }
   await assertUnchanged(t, stored)
 })
 
 t.test('the name is checked before the room parameter and the room', async (t) => {
-  const app = await buildApp(t, db)
-  const { group } = await ownedGroup(app, db)
-  const outsider = await createTestUser(db)
+  const { app, group } = await fixture.groupFixture(t, db)
+  const outsider = await fixture.createTestUser(db)
 
   const payloads = [
     {},
@@ -93,7 +61,7 @@ t.test('the name is checked before the room parameter and the room', async (t) =
     { name: '  ' },
     { roomId: randomId() },
     { roomId: group._id, name: ' ' },
-    { roomName: groupName('missing'), name: '' },
+    { roomName: fixture.groupName('missing'), name: '' },
   ]
   for (const payload of payloads) {
     const response = await api(app, outsider).post('groups.rename', payload)
@@ -102,122 +70,121 @@ t.test('the name is checked before the room parameter and the room', async (t) =
 })
 
 t.test('no roomId or roomName: error-room-param-not-provided', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, stored } = await ownedGroup(app, db)
-  const name = groupName('new')
+  const { app, owner, stored } = await fixture.groupFixture(t, db)
+  const name = fixture.groupName('new')
 
   for (const payload of [{ name }, { name, roomId: '' }, { name, roomName: '' }]) {
     const response = await api(app, owner).post('groups.rename', payload)
-    assertReply(t, response, 400, roomParamNotProvided, JSON.stringify(payload))
+    assertReply(t, response, 400, refused.roomParamNotProvided, JSON.stringify(payload))
   }
   await assertUnchanged(t, stored)
 })
 
 t.test('an unknown roomId or roomName: error-room-not-found', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
 
-  for (const ref of [{ roomId: randomId() }, { roomName: groupName('missing') }]) {
-    const response = await api(app, user).post('groups.rename', { ...ref, name: groupName('new') })
-    assertReply(t, response, 400, roomNotFound, JSON.stringify(ref))
+  for (const ref of [{ roomId: randomId() }, { roomName: fixture.groupName('missing') }]) {
+    const response = await api(app, user).post('groups.rename', {
+      ...ref,
+      name: fixture.groupName('new'),
+    })
+    assertReply(t, response, 400, refused.roomNotFound, JSON.stringify(ref))
   }
 })
 
 t.test('a group the caller is not in answers like a missing one', async (t) => {
-  const app = await buildApp(t, db)
-  const { group, stored } = await ownedGroup(app, db)
-  const outsider = await createTestUser(db)
+  const { app, group, stored } = await fixture.groupFixture(t, db)
+  const outsider = await fixture.createTestUser(db)
 
   for (const ref of [{ roomId: group._id }, { roomName: group.name }]) {
     const response = await api(app, outsider).post('groups.rename', {
       ...ref,
-      name: groupName('new'),
+      name: fixture.groupName('new'),
     })
-    assertReply(t, response, 400, roomNotFound, JSON.stringify(ref))
+    assertReply(t, response, 400, refused.roomNotFound, JSON.stringify(ref))
   }
   await assertUnchanged(t, stored)
 })
 
 t.test('a global admin who is not a member gets error-room-not-found', async (t) => {
-  const app = await buildApp(t, db)
-  const { group, stored } = await ownedGroup(app, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, group, stored } = await fixture.groupFixture(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
   const response = await api(app, admin).post('groups.rename', {
     roomId: group._id,
-    name: groupName('new'),
+    name: fixture.groupName('new'),
   })
 
-  await assertRefused(t, response, 400, roomNotFound, stored)
+  assertReply(t, response, 400, refused.roomNotFound)
+  await assertUnchanged(t, stored)
 })
 
 t.test('a plain member has no edit-room: error-action-not-allowed', async (t) => {
-  const app = await buildApp(t, db)
-  const { member, group, stored } = await ownedGroup(app, db)
+  const { app, member, group, stored } = await fixture.groupFixture(t, db)
 
   const response = await api(app, member).post('groups.rename', {
     roomId: group._id,
-    name: groupName('new'),
+    name: fixture.groupName('new'),
   })
 
-  await assertRefused(t, response, 400, editingNotAllowed, stored)
+  assertReply(t, response, 400, refused.editingNotAllowed)
+  await assertUnchanged(t, stored)
 })
 
 t.test('a leader has no edit-room either', async (t) => {
-  const app = await buildApp(t, db)
-  const { member, group } = await ownedGroup(app, db)
-  await setRoomRoles(db, group._id, member.id, ['leader'])
-  const stored = await snapshotGroup(db, group._id)
+  const { app, member, group } = await fixture.groupFixture(t, db)
+  await fixture.setRoomRoles(db, group._id, member.id, ['leader'])
+  const stored = await fixture.snapshotGroup(db, group._id)
 
   const response = await api(app, member).post('groups.rename', {
     roomId: group._id,
-    name: groupName('new'),
+    name: fixture.groupName('new'),
   })
 
-  await assertRefused(t, response, 400, editingNotAllowed, stored)
+  assertReply(t, response, 400, refused.editingNotAllowed)
+  await assertUnchanged(t, stored)
 })
 
 t.test('the edit-room check comes before the name checks', async (t) => {
-  const app = await buildApp(t, db)
-  const { member, group, stored } = await ownedGroup(app, db)
+  const { app, member, group, stored } = await fixture.groupFixture(t, db)
 
   for (const name of ['not valid', group.name]) {
-    const response = await api(app, member).post('groups.rename', { roomId: group._id, name })
-    assertReply(t, response, 400, editingNotAllowed, name)
+    const response = await api(app, member).on(group).post('groups.rename', { name })
+    assertReply(t, response, 400, refused.editingNotAllowed, name)
   }
   await assertUnchanged(t, stored)
 })
 
 t.test('a moderator can rename', async (t) => {
-  const app = await buildApp(t, db)
-  const { member: moderator, group } = await ownedGroup(app, db)
-  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
-  const name = groupName('by-moderator')
+  const { app, member: moderator, group } = await fixture.groupFixture(t, db)
+  await fixture.setRoomRoles(db, group._id, moderator.id, ['moderator'])
+  const name = fixture.groupName('by-moderator')
 
-  const response = await api(app, moderator).post('groups.rename', { roomId: group._id, name })
+  const response = await api(app, moderator).on(group).post('groups.rename', { name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.name, name)
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.equal(stored.room?.name, name)
-  t.same(stored.messages, [{ type: 'r', msg: name, username: moderator.username, role: null }])
+  t.same(stored.messages, [fixture.storedMessage('r', name, moderator)])
 })
 
 t.test('a global admin who is a plain member can rename', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const group = await createTestGroup(app, owner, [admin])
-  const name = groupName('by-admin')
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const group = await fixture.createTestGroup(app, owner, [admin])
+  const name = fixture.groupName('by-admin')
 
-  const response = await api(app, admin).post('groups.rename', { roomId: group._id, name })
+  const response = await api(app, admin).on(group).post('groups.rename', { name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.name, name)
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.equal(stored.room?.name, name)
   t.same(stored.members.find((m) => m.username === admin.username)?.roles, [])
-  t.same(stored.messages, [{ type: 'r', msg: name, username: admin.username, role: null }])
+  t.same(stored.messages, [fixture.storedMessage('r', name, admin)])
 })
 
 for (const name of [
@@ -232,41 +199,34 @@ for (const name of [
   'inner\ttab',
 ]) {
   t.test(`an invalid name (${JSON.stringify(name)}): error-invalid-room-name`, async (t) => {
-    const app = await buildApp(t, db)
-    const { owner, group, stored } = await ownedGroup(app, db)
+    const { app, owner, group, stored } = await fixture.groupFixture(t, db)
 
-    const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
+    const response = await api(app, owner).on(group).post('groups.rename', { name })
 
-    await assertRefused(t, response, 400, invalidName(name), stored)
+    assertReply(t, response, 400, invalidName(name))
+    await assertUnchanged(t, stored)
   })
 }
 
 t.test("the group's current name: error-duplicate-channel-name", async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group, stored } = await ownedGroup(app, db)
+  const { app, owner, group, stored } = await fixture.groupFixture(t, db)
 
-  const response = await api(app, owner).post('groups.rename', {
-    roomId: group._id,
-    name: group.name,
-  })
+  const response = await api(app, owner).on(group).post('groups.rename', { name: group.name })
 
-  await assertRefused(t, response, 400, duplicateName(group.name), stored)
+  assertReply(t, response, 400, duplicateName(group.name))
+  await assertUnchanged(t, stored)
 })
 
 t.test(
   "another group's name: error-duplicate-channel-name, also one the caller is not in",
   async (t) => {
-    const app = await buildApp(t, db)
-    const { owner, group, stored } = await ownedGroup(app, db)
-    const ownOther = await createTestGroup(app, owner)
-    const stranger = await createTestUser(db)
-    const strangers = await createTestGroup(app, stranger)
+    const { app, owner, group, stored } = await fixture.groupFixture(t, db)
+    const ownOther = await fixture.createTestGroup(app, owner)
+    const stranger = await fixture.createTestUser(db)
+    const strangers = await fixture.createTestGroup(app, stranger)
 
     for (const taken of [ownOther.name, strangers.name]) {
-      const response = await api(app, owner).post('groups.rename', {
-        roomId: group._id,
-        name: taken,
-      })
+      const response = await api(app, owner).on(group).post('groups.rename', { name: taken })
       assertReply(t, response, 400, duplicateName(taken), taken)
     }
     await assertUnchanged(t, stored)
@@ -274,37 +234,33 @@ t.test(
 )
 
 t.test('a username: error-duplicate-handle', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group, stored } = await ownedGroup(app, db)
-  const someone = await createTestUser(db)
+  const { app, owner, group, stored } = await fixture.groupFixture(t, db)
+  const someone = await fixture.createTestUser(db)
 
-  const response = await api(app, owner).post('groups.rename', {
-    roomId: group._id,
-    name: someone.username,
-  })
+  const response = await api(app, owner).on(group).post('groups.rename', { name: someone.username })
 
-  await assertRefused(
+  assertReply(
     t,
     response,
     400,
-    refusal('error-duplicate-handle', `A user with the username '${someone.username}' exists`),
-    stored,
+    refused.as('error-duplicate-handle', `A user with the username '${someone.username}' exists`),
   )
+  await assertUnchanged(t, stored)
 })
 
 t.test('success: the documented body, with the group as it now is', async (t) => {
-  const app = await buildApp(t, db)
-  const [owner, member] = await usersNamed(db, 'ann', 'bob')
+  const app = await fixture.buildApp(t, db)
+  const [owner, member] = await fixture.usersNamed(db, 'ann', 'bob')
   if (!owner || !member) throw new Error('users not created')
-  const group = await createTestGroup(app, owner, [member])
-  await backdate(db, group._id)
-  const created = await storedGroup(db, group._id)
-  const name = groupName('renamed')
+  const group = await fixture.createTestGroup(app, owner, [member])
+  await fixture.backdate(db, group._id)
+  const created = await fixture.storedGroup(db, group._id)
+  const name = fixture.groupName('renamed')
 
-  const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
+  const response = await api(app, owner).on(group).post('groups.rename', { name })
 
   t.equal(response.statusCode, 200)
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   if (!stored.room || !created.room) throw new Error('room is gone')
   t.same(response.json(), {
     group: {
@@ -323,23 +279,22 @@ t.test('success: the documented body, with the group as it now is', async (t) =>
     },
     success: true,
   })
-  t.ok(stored.room.updated_at > A_WHILE_AGO, '_updatedAt moved forward')
+  t.ok(stored.room.updated_at > fixture.A_WHILE_AGO, '_updatedAt moved forward')
   t.equal(stored.room.name, name)
   t.equal(stored.room.fname, name)
   t.equal(stored.room.msgs, created.room.msgs + 1)
   t.same(stored.room.created_at, created.room.created_at)
   t.same(stored.members, created.members)
-  t.same(stored.messages, [{ type: 'r', msg: name, username: owner.username, role: null }])
+  t.same(stored.messages, [fixture.storedMessage('r', name, owner)])
 })
 
 t.test('each rename adds one r message by its actor', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, member, group } = await ownedGroup(app, db)
-  await setRoomRoles(db, group._id, member.id, ['moderator'])
-  const first = groupName('first')
-  const second = groupName('second')
+  const { app, owner, member, group } = await fixture.groupFixture(t, db)
+  await fixture.setRoomRoles(db, group._id, member.id, ['moderator'])
+  const first = fixture.groupName('first')
+  const second = fixture.groupName('second')
 
-  const byOwner = await api(app, owner).post('groups.rename', { roomId: group._id, name: first })
+  const byOwner = await api(app, owner).on(group).post('groups.rename', { name: first })
   const byModerator = await api(app, member).post('groups.rename', {
     roomName: first,
     name: second,
@@ -350,56 +305,53 @@ t.test('each rename adds one r message by its actor', async (t) => {
   t.equal(byModerator.statusCode, 200)
   t.equal(byModerator.json().group.msgs, 2)
   t.equal(byModerator.json().group.u.username, owner.username)
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.same(stored.messages, [
-    { type: 'r', msg: first, username: owner.username, role: null },
-    { type: 'r', msg: second, username: member.username, role: null },
+    fixture.storedMessage('r', first, owner),
+    fixture.storedMessage('r', second, member),
   ])
   t.equal(stored.room?.msgs, 2)
 })
 
 t.test('a group found by roomName is renamed', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group } = await ownedGroup(app, db)
-  const name = groupName('by-name')
+  const { app, owner, group } = await fixture.groupFixture(t, db)
+  const name = fixture.groupName('by-name')
 
   const response = await api(app, owner).post('groups.rename', { roomName: group.name, name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group._id, group._id)
   t.equal(response.json().group.name, name)
-  t.equal((await storedGroup(db, group._id)).room?.name, name)
+  t.equal((await fixture.storedGroup(db, group._id)).room?.name, name)
 })
 
 t.test('roomId wins over roomName when both are sent', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group: byId } = await ownedGroup(app, db)
-  const byName = await createTestGroup(app, owner)
-  const byNameStored = await snapshotGroup(db, byName._id)
-  const name = groupName('by-id')
+  const { app, owner, group: byId } = await fixture.groupFixture(t, db)
+  const byName = await fixture.createTestGroup(app, owner)
+  const byNameStored = await fixture.snapshotGroup(db, byName._id)
+  const name = fixture.groupName('by-id')
 
-  const response = await api(app, owner).post('groups.rename', {
-    roomId: byId._id,
-    roomName: byName.name,
-    name,
-  })
+  const response = await api(app, owner)
+    .on(byId)
+    .post('groups.rename', { roomName: byName.name, name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group._id, byId._id)
-  t.equal((await storedGroup(db, byId._id)).room?.name, name)
+  t.equal((await fixture.storedGroup(db, byId._id)).room?.name, name)
   await assertUnchanged(t, byNameStored)
 })
 
 t.test('ROOM_NAME_PATTERN decides which names are valid', async (t) => {
-  const app = await buildApp(t, db)
-  const lowercaseOnly = await buildApp(t, db, testConfig({ ROOM_NAME_PATTERN: '^[a-z]+$' }))
-  const { owner, group, stored } = await ownedGroup(app, db)
+  const app = await fixture.buildApp(t, db)
+  const lowercaseOnly = await fixture.buildApp(
+    t,
+    db,
+    fixture.testConfig({ ROOM_NAME_PATTERN: '^[a-z]+$' }),
+  )
+  const { owner, group, stored } = await fixture.ownedGroup(app, db)
 
   for (const name of ['Abc', 'abc-def', 'abc1']) {
-    const response = await api(lowercaseOnly, owner).post('groups.rename', {
-      roomId: group._id,
-      name,
-    })
+    const response = await api(lowercaseOnly, owner).on(group).post('groups.rename', { name })
     assertReply(t, response, 400, invalidName(name), name)
   }
   await assertUnchanged(t, stored)
@@ -407,85 +359,79 @@ t.test('ROOM_NAME_PATTERN decides which names are valid', async (t) => {
   const name = `lower${randomId()
     .toLowerCase()
     .replace(/[^a-z]/g, '')}`
-  const response = await api(lowercaseOnly, owner).post('groups.rename', {
-    roomId: group._id,
-    name,
-  })
+  const response = await api(lowercaseOnly, owner).on(group).post('groups.rename', { name })
   t.equal(response.statusCode, 200)
-  t.equal((await storedGroup(db, group._id)).room?.name, name)
+  t.equal((await fixture.storedGroup(db, group._id)).room?.name, name)
 })
 
 t.test('a read-only group can be renamed', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
   const created = await api(app, owner).post('groups.create', {
-    name: groupName('ro'),
+    name: fixture.groupName('ro'),
     readOnly: true,
   })
   t.equal(created.statusCode, 200)
   const group = created.json().group
-  const name = groupName('ro-renamed')
+  const name = fixture.groupName('ro-renamed')
 
-  const response = await api(app, owner).post('groups.rename', { roomId: group._id, name })
+  const response = await api(app, owner).on(group).post('groups.rename', { name })
 
   t.equal(response.statusCode, 200)
   t.equal(response.json().group.name, name)
   t.equal(response.json().group.ro, true)
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.equal(stored.room?.name, name)
   t.equal(stored.room?.read_only, true)
-  t.same(stored.messages, [{ type: 'r', msg: name, username: owner.username, role: null }])
+  t.same(stored.messages, [fixture.storedMessage('r', name, owner)])
 })
 
 t.test('after a rename the new name finds the group and the old one does not', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group } = await ownedGroup(app, db)
-  const name = groupName('moved')
+  const { app, owner, group } = await fixture.groupFixture(t, db)
+  const name = fixture.groupName('moved')
 
-  const renamed = await api(app, owner).post('groups.rename', { roomId: group._id, name })
+  const renamed = await api(app, owner).on(group).post('groups.rename', { name })
   t.equal(renamed.statusCode, 200)
 
   const byOldName = await api(app, owner).get('groups.info', { roomName: group.name })
-  assertReply(t, byOldName, 400, roomNotFound)
+  assertReply(t, byOldName, 400, refused.roomNotFound)
 
   const byNewName = await api(app, owner).get('groups.info', { roomName: name })
   assertReply(t, byNewName, 200, renamed.json())
 })
 
 t.test('the old name is free for another group after a rename', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group } = await ownedGroup(app, db)
-  const other = await createTestGroup(app, owner)
+  const { app, owner, group } = await fixture.groupFixture(t, db)
+  const other = await fixture.createTestGroup(app, owner)
 
   const renamed = await api(app, owner).post('groups.rename', {
     roomId: group._id,
-    name: groupName('new'),
+    name: fixture.groupName('new'),
   })
   t.equal(renamed.statusCode, 200)
 
-  const response = await api(app, owner).post('groups.rename', {
-    roomId: other._id,
-    name: group.name,
-  })
+  const response = await api(app, owner).on(other).post('groups.rename', { name: group.name })
   t.equal(response.statusCode, 200)
-  t.equal((await storedGroup(db, other._id)).room?.name, group.name)
+  t.equal((await fixture.storedGroup(db, other._id)).room?.name, group.name)
 })
 
 t.test('unknown body keys and wrong types: 400 invalid-params, nothing changes', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, group, stored } = await ownedGroup(app, db)
+  const { app, owner, group, stored } = await fixture.groupFixture(t, db)
 
   const cases: Array<[object, string]> = [
-    [{ roomId: group._id, name: groupName('new'), fname: 'x' }, 'fname is not allowed here'],
+    [
+      { roomId: group._id, name: fixture.groupName('new'), fname: 'x' },
+      'fname is not allowed here',
+    ],
     [{ roomId: group._id, name: 42 }, 'name must be string'],
     [{ roomId: group._id, name: ['a'] }, 'name must be string'],
-    [{ roomId: 42, name: groupName('new') }, 'roomId must be string'],
+    [{ roomId: 42, name: fixture.groupName('new') }, 'roomId must be string'],
     [{ roomId: group._id, name: 'a'.repeat(257) }, 'name must NOT have more than 256 characters'],
     [[group._id], 'body must be object'],
   ]
   for (const [payload, reason] of cases) {
     const response = await api(app, owner).post('groups.rename', payload)
-    assertReply(t, response, 400, invalidParams(reason), reason)
+    assertReply(t, response, 400, refused.invalidParams(reason), reason)
   }
   await assertUnchanged(t, stored)
 })

@@ -1,33 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import {
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  storedGroup,
-  type TestUser,
-  testDatabase,
-} from '../../../../helper.js'
-import {
-  api,
-  archived,
-  assertRefused,
-  assertReply,
-  assertUnchanged,
-  editingNotAllowed,
-  ISO_TIMESTAMP,
-  notLoggedIn,
-  plainFailure,
-  refusal,
-  roomNotFound,
-  roomParamNotProvided,
-  type Snapshot,
-  snapshot,
-  snapshotGroup,
-} from '../../../../support/api.js'
-import { A_WHILE_AGO, backdate, setRoomRoles } from '../../../../support/fixtures.js'
+import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 /** Each setter with a body that would change a fresh group. */
 const setters: Array<[string, Record<string, unknown>]> = [
@@ -40,20 +15,9 @@ const setters: Array<[string, Record<string, unknown>]> = [
   ['groups.setType', { type: 'c' }],
 ]
 
-async function groupInfo(app: FastifyInstance, user: TestUser, roomId: string) {
+async function groupInfo(app: FastifyInstance, user: fixture.TestUser, roomId: string) {
   const response = await api(app, user).get('groups.info', { roomId })
   return response.json().group
-}
-
-type AuditRow = Awaited<ReturnType<typeof auditRows>>[number]
-
-async function auditRows(roomId: string) {
-  return db
-    .selectFrom('audit_log')
-    .select(['action', 'actor_id', 'actor_username', 'room_id', 'before', 'after'])
-    .where('room_id', '=', roomId)
-    .orderBy('id')
-    .execute()
 }
 
 /**
@@ -61,22 +25,16 @@ async function auditRows(roomId: string) {
  * `_updatedAt`; with snapshots of the group and of its audit rows taken before the test acts.
  */
 async function ownedGroup(app: FastifyInstance) {
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member])
-  await backdate(db, group._id)
-  return {
-    owner,
-    member,
-    group,
-    stored: await snapshotGroup(db, group._id),
-    audit: await snapshot(() => auditRows(group._id)),
-  }
+  const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
+  await fixture.backdate(db, group._id)
+  return { owner, member, group, ...(await snapshots(group._id)) }
 }
 
-/** The audit rows written since `ownedGroup` set the group up. */
-async function newAuditRows({ audit }: { audit: Snapshot<AuditRow[]> }) {
-  return (await audit.read()).slice(audit.before.length)
+async function snapshots(roomId: string) {
+  return {
+    stored: await fixture.snapshotGroup(db, roomId),
+    audit: await fixture.snapshotRoomAudit(db, roomId),
+  }
 }
 
 /** The text settings: each answers with the value; all but the purpose post a system message. */
@@ -113,26 +71,28 @@ const textSettings = [
 
 for (const { name, endpoint, setting, value, messageType } of textSettings) {
   t.test(name, async (t) => {
-    const app = await buildApp(t, db)
+    const app = await fixture.buildApp(t, db)
     const setup = await ownedGroup(app)
     const { owner, member, group } = setup
     const msgs = messageType ? 1 : 0
 
-    const response = await api(app, owner).post(endpoint, { roomId: group._id, [setting]: value })
+    const response = await api(app, owner)
+      .on(group)
+      .post(endpoint, { [setting]: value })
 
     assertReply(t, response, 200, { [setting]: value, success: true })
-    const stored = await storedGroup(db, group._id)
+    const stored = await fixture.storedGroup(db, group._id)
     t.equal(stored.room?.[setting], value)
     for (const other of textSettings.filter((row) => row.setting !== setting)) {
       t.equal(stored.room?.[other.setting], null, `${other.setting} is a separate setting`)
     }
     t.equal(stored.room?.msgs, msgs)
-    t.ok((stored.room?.updated_at.getTime() ?? 0) > A_WHILE_AGO.getTime())
+    t.ok((stored.room?.updated_at.getTime() ?? 0) > fixture.A_WHILE_AGO.getTime())
     t.same(
       stored.messages,
       messageType ? [{ type: messageType, msg: value, username: owner.username, role: null }] : [],
     )
-    t.same(await newAuditRows(setup), [
+    t.same(await fixture.auditSince(setup.audit), [
       {
         action: endpoint,
         actor_id: owner.id,
@@ -145,12 +105,12 @@ for (const { name, endpoint, setting, value, messageType } of textSettings) {
     const info = await groupInfo(app, member, group._id)
     t.equal(info[setting], value)
     t.equal(info.msgs, msgs)
-    t.not(info._updatedAt, A_WHILE_AGO.toISOString())
+    t.not(info._updatedAt, fixture.A_WHILE_AGO.toISOString())
   })
 }
 
 t.test('groups.setTopic: found by roomName; a new topic records the old one', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
 
@@ -162,56 +122,53 @@ t.test('groups.setTopic: found by roomName; a new topic records the old one', as
 
   assertReply(t, response, 200, { topic: 'second', success: true })
   t.same(
-    (await newAuditRows(setup)).map((row) => [row.before, row.after]),
+    (await fixture.auditSince(setup.audit)).map((row) => [row.before, row.after]),
     [
       [{ topic: null }, { topic: 'first' }],
       [{ topic: 'first' }, { topic: 'second' }],
     ],
   )
   t.same(
-    (await storedGroup(db, group._id)).messages.map((m) => m.msg),
+    (await fixture.storedGroup(db, group._id)).messages.map((m) => m.msg),
     ['first', 'second'],
   )
 })
 
 t.test('groups.setTopic: the current topic again succeeds and changes nothing', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
-  await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: 'same' })
-  const stored = await snapshotGroup(db, group._id)
+  await api(app, owner).on(group).post('groups.setTopic', { topic: 'same' })
+  const stored = await fixture.snapshotGroup(db, group._id)
 
-  const response = await api(app, owner).post('groups.setTopic', {
-    roomId: group._id,
-    topic: 'same',
-  })
+  const response = await api(app, owner).on(group).post('groups.setTopic', { topic: 'same' })
 
   assertReply(t, response, 200, { topic: 'same', success: true })
   await assertUnchanged(t, stored)
-  t.equal((await newAuditRows(setup)).length, 1)
+  t.equal((await fixture.auditSince(setup.audit)).length, 1)
 })
 
 t.test('groups.setTopic: an empty topic on a group without one changes nothing', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group, stored } = setup
 
-  const response = await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: '' })
+  const response = await api(app, owner).on(group).post('groups.setTopic', { topic: '' })
 
   assertReply(t, response, 200, { topic: '', success: true })
   await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setTopic: an empty topic clears a set one', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
-  await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: 'old' })
+  await api(app, owner).on(group).post('groups.setTopic', { topic: 'old' })
 
-  const response = await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: '' })
+  const response = await api(app, owner).on(group).post('groups.setTopic', { topic: '' })
 
   assertReply(t, response, 200, { topic: '', success: true })
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.equal(stored.room?.topic, '')
   t.same(
     stored.messages.map((m) => [m.type, m.msg]),
@@ -220,15 +177,15 @@ t.test('groups.setTopic: an empty topic clears a set one', async (t) => {
       ['room_changed_topic', ''],
     ],
   )
-  t.same((await newAuditRows(setup)).at(-1)?.after, { topic: '' })
+  t.same((await fixture.auditSince(setup.audit)).at(-1)?.after, { topic: '' })
 })
 
 t.test('groups.setReadOnly: 200 with the group, both ways, with system messages', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, member, group } = setup
 
-  const on = await api(app, owner).post('groups.setReadOnly', { roomId: group._id, readOnly: true })
+  const on = await api(app, owner).on(group).post('groups.setReadOnly', { readOnly: true })
 
   t.equal(on.statusCode, 200)
   const body = on.json()
@@ -243,24 +200,21 @@ t.test('groups.setReadOnly: 200 with the group, both ways, with system messages'
     u: { _id: owner.id, username: owner.username },
   })
   t.same([...body.group.usernames].sort(), [owner.username, member.username].sort())
-  t.match(body.group._updatedAt, ISO_TIMESTAMP)
-  t.not(body.group._updatedAt, A_WHILE_AGO.toISOString())
+  t.match(body.group._updatedAt, fixture.ISO_TIMESTAMP)
+  t.not(body.group._updatedAt, fixture.A_WHILE_AGO.toISOString())
 
-  const off = await api(app, owner).post('groups.setReadOnly', {
-    roomId: group._id,
-    readOnly: false,
-  })
+  const off = await api(app, owner).on(group).post('groups.setReadOnly', { readOnly: false })
 
   t.equal(off.statusCode, 200)
   t.match(off.json(), { group: { ro: false, msgs: 2 }, success: true })
-  const stored = await storedGroup(db, group._id)
+  const stored = await fixture.storedGroup(db, group._id)
   t.equal(stored.room?.read_only, false)
   t.same(stored.messages, [
-    { type: 'room-set-read-only', msg: '', username: owner.username, role: null },
-    { type: 'room-removed-read-only', msg: '', username: owner.username, role: null },
+    fixture.storedMessage('room-set-read-only', '', owner),
+    fixture.storedMessage('room-removed-read-only', '', owner),
   ])
   t.same(
-    (await newAuditRows(setup)).map((row) => [row.action, row.before, row.after]),
+    (await fixture.auditSince(setup.audit)).map((row) => [row.action, row.before, row.after]),
     [
       ['groups.setReadOnly', { readOnly: false }, { readOnly: true }],
       ['groups.setReadOnly', { readOnly: true }, { readOnly: false }],
@@ -269,44 +223,38 @@ t.test('groups.setReadOnly: 200 with the group, both ways, with system messages'
 })
 
 t.test('groups.setReadOnly: the current setting is refused, before edit-room', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, member, group, stored } = setup
-  const SAME = plainFailure(
+  const SAME = refused.plain(
     'The private group read only setting is the same as what it would be changed to.',
   )
 
   for (const user of [owner, member]) {
-    const response = await api(app, user).post('groups.setReadOnly', {
-      roomId: group._id,
-      readOnly: false,
-    })
+    const response = await api(app, user).on(group).post('groups.setReadOnly', { readOnly: false })
     assertReply(t, response, 400, SAME)
   }
   await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setCustomFields: 200 with the group showing the fields', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, member, group } = setup
   const customFields = { team: 'blue', budget: 12, tags: ['a', 'b'], nested: { on: true } }
 
-  const response = await api(app, owner).post('groups.setCustomFields', {
-    roomId: group._id,
-    customFields,
-  })
+  const response = await api(app, owner).on(group).post('groups.setCustomFields', { customFields })
 
   t.equal(response.statusCode, 200)
   const body = response.json()
   t.same(Object.keys(body).sort(), ['group', 'success'])
   t.same(body.group.customFields, customFields)
   t.equal(body.group.msgs, 0, 'no system message')
-  t.not(body.group._updatedAt, A_WHILE_AGO.toISOString())
-  const stored = await storedGroup(db, group._id)
+  t.not(body.group._updatedAt, fixture.A_WHILE_AGO.toISOString())
+  const stored = await fixture.storedGroup(db, group._id)
   t.same(stored.room?.custom_fields, customFields)
   t.same(stored.messages, [])
-  t.same(await newAuditRows(setup), [
+  t.same(await fixture.auditSince(setup.audit), [
     {
       action: 'groups.setCustomFields',
       actor_id: owner.id,
@@ -320,14 +268,14 @@ t.test('groups.setCustomFields: 200 with the group showing the fields', async (t
 })
 
 t.test('groups.setCustomFields: the same fields in another order change nothing', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
   await api(app, owner).post('groups.setCustomFields', {
     roomId: group._id,
     customFields: { a: 1, b: 2 },
   })
-  const stored = await snapshotGroup(db, group._id)
+  const stored = await fixture.snapshotGroup(db, group._id)
 
   const response = await api(app, owner).post('groups.setCustomFields', {
     roomId: group._id,
@@ -337,11 +285,11 @@ t.test('groups.setCustomFields: the same fields in another order change nothing'
   t.equal(response.statusCode, 200)
   t.same(response.json().group.customFields, { a: 1, b: 2 })
   await assertUnchanged(t, stored)
-  t.equal((await newAuditRows(setup)).length, 1)
+  t.equal((await fixture.auditSince(setup.audit)).length, 1)
 })
 
 t.test('groups.setCustomFields: an empty object clears them from the body', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group } = setup
   await api(app, owner).post('groups.setCustomFields', {
@@ -356,20 +304,19 @@ t.test('groups.setCustomFields: an empty object clears them from the body', asyn
 
   t.equal(response.statusCode, 200)
   t.notOk('customFields' in response.json().group)
-  t.same((await storedGroup(db, group._id)).room?.custom_fields, {})
-  t.same((await newAuditRows(setup)).at(-1)?.before, { customFields: { a: 1 } })
+  t.same((await fixture.storedGroup(db, group._id)).room?.custom_fields, {})
+  t.same((await fixture.auditSince(setup.audit)).at(-1)?.before, { customFields: { a: 1 } })
 })
 
 t.test('groups.setCustomFields: a value that is not an object is invalid-params', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group, stored } = setup
 
   for (const customFields of ['text', 12, ['a'], null, true]) {
-    const response = await api(app, owner).post('groups.setCustomFields', {
-      roomId: group._id,
-      customFields,
-    })
+    const response = await api(app, owner)
+      .on(group)
+      .post('groups.setCustomFields', { customFields })
     t.equal(response.statusCode, 400, JSON.stringify(customFields))
     t.match(response.json(), {
       success: false,
@@ -381,55 +328,54 @@ t.test('groups.setCustomFields: a value that is not an object is invalid-params'
 })
 
 t.test('groups.setType: p is refused as unchanged, whoever asks', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, member, group, stored } = setup
 
   for (const user of [owner, member]) {
-    const response = await api(app, user).post('groups.setType', { roomId: group._id, type: 'p' })
+    const response = await api(app, user).on(group).post('groups.setType', { type: 'p' })
     assertReply(
       t,
       response,
       400,
-      plainFailure('The private group type is the same as what it would be changed to.'),
+      refused.plain('The private group type is the same as what it would be changed to.'),
     )
   }
   await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setType: c is refused, public channels being unsupported', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group, stored } = setup
 
-  const response = await api(app, owner).post('groups.setType', { roomId: group._id, type: 'c' })
+  const response = await api(app, owner).on(group).post('groups.setType', { type: 'c' })
 
-  await assertRefused(
+  assertReply(
     t,
     response,
     400,
-    refusal(
+    refused.as(
       'error-action-not-allowed',
       'Public channels are not supported by this service; a private group cannot become one',
     ),
-    stored,
-    setup.audit,
   )
+  await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('groups.setType: another type is invalid-params', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, group } = await ownedGroup(app)
 
   for (const type of ['d', 'l', 'P', '', 1]) {
-    const response = await api(app, owner).post('groups.setType', { roomId: group._id, type })
+    const response = await api(app, owner).on(group).post('groups.setType', { type })
     t.equal(response.statusCode, 400, JSON.stringify(type))
     t.match(response.json(), { success: false, errorType: 'invalid-params' })
   }
 })
 
 t.test("a missing setting: Rocket.Chat's plain bodyParam message", async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group, stored } = setup
   const expected: Array<[string, string]> = [
@@ -443,14 +389,14 @@ t.test("a missing setting: Rocket.Chat's plain bodyParam message", async (t) => 
   ]
 
   for (const [endpoint, message] of expected) {
-    const response = await api(app, owner).post(endpoint, { roomId: group._id })
-    assertReply(t, response, 400, plainFailure(message), endpoint)
+    const response = await api(app, owner).on(group).post(endpoint)
+    assertReply(t, response, 400, refused.plain(message), endpoint)
   }
   await assertUnchanged(t, stored, setup.audit)
 })
 
 t.test('a setting of the wrong type or an unknown field is invalid-params', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { owner, group, stored } = setup
   const bodies: Array<[string, Record<string, unknown>]> = [
@@ -463,7 +409,9 @@ t.test('a setting of the wrong type or an unknown field is invalid-params', asyn
   ]
 
   for (const [endpoint, body] of bodies) {
-    const response = await api(app, owner).post(endpoint, { roomId: group._id, ...body })
+    const response = await api(app, owner)
+      .on(group)
+      .post(endpoint, { ...body })
     t.equal(response.statusCode, 400, `${endpoint} ${JSON.stringify(body)}`)
     t.match(response.json(), { success: false, errorType: 'invalid-params' })
   }
@@ -471,31 +419,33 @@ t.test('a setting of the wrong type or an unknown field is invalid-params', asyn
 })
 
 t.test('every setter: a member without edit-room is refused, nothing changes', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { member, group } = setup
-  const leader = await createTestUser(db)
-  await api(app, setup.owner).post('groups.invite', { roomId: group._id, userId: leader.id })
-  await setRoomRoles(db, group._id, leader.id, ['leader'])
-  const stored = await snapshotGroup(db, group._id)
-  const audit = await snapshot(() => auditRows(group._id))
+  const leader = await fixture.createTestUser(db)
+  await api(app, setup.owner).on(group).post('groups.invite', { userId: leader.id })
+  await fixture.setRoomRoles(db, group._id, leader.id, ['leader'])
+  const stored = await fixture.snapshotGroup(db, group._id)
+  const audit = await fixture.snapshotRoomAudit(db, group._id)
 
   for (const user of [member, leader]) {
     for (const [endpoint, body] of setters) {
-      const response = await api(app, user).post(endpoint, { roomId: group._id, ...body })
-      assertReply(t, response, 400, editingNotAllowed, endpoint)
+      const response = await api(app, user)
+        .on(group)
+        .post(endpoint, { ...body })
+      assertReply(t, response, 400, refused.editingNotAllowed, endpoint)
     }
   }
   await assertUnchanged(t, stored, audit)
 })
 
 t.test('every setter: a moderator and a global admin who is a member may edit', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const moderator = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
-  const group = await createTestGroup(app, owner, [moderator, admin])
-  await setRoomRoles(db, group._id, moderator.id, ['moderator'])
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const moderator = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
+  const group = await fixture.createTestGroup(app, owner, [moderator, admin])
+  await fixture.setRoomRoles(db, group._id, moderator.id, ['moderator'])
 
   for (const user of [moderator, admin]) {
     const changes: Array<[string, Record<string, unknown>]> = [
@@ -506,18 +456,16 @@ t.test('every setter: a moderator and a global admin who is a member may edit', 
       ['groups.setCustomFields', { customFields: { by: user.username } }],
     ]
     for (const [endpoint, body] of changes) {
-      const response = await api(app, user).post(endpoint, { roomId: group._id, ...body })
+      const response = await api(app, user)
+        .on(group)
+        .post(endpoint, { ...body })
       t.equal(response.statusCode, 200, `${endpoint} by ${user.username}`)
     }
   }
-  const onByModerator = await api(app, moderator).post('groups.setReadOnly', {
-    roomId: group._id,
-    readOnly: true,
-  })
-  const offByAdmin = await api(app, admin).post('groups.setReadOnly', {
-    roomId: group._id,
-    readOnly: false,
-  })
+  const onByModerator = await api(app, moderator)
+    .on(group)
+    .post('groups.setReadOnly', { readOnly: true })
+  const offByAdmin = await api(app, admin).on(group).post('groups.setReadOnly', { readOnly: false })
   t.equal(onByModerator.statusCode, 200)
   t.equal(offByAdmin.statusCode, 200)
 
@@ -530,7 +478,7 @@ t.test('every setter: a moderator and a global admin who is a member may edit', 
     customFields: { by: admin.username },
     ro: false,
   })
-  const actors = (await auditRows(group._id))
+  const actors = (await fixture.roomAuditRows(db, group._id))
     .filter((row) => row.action !== 'groups.create')
     .map((row) => row.actor_username)
   t.same(actors, [
@@ -542,17 +490,17 @@ t.test('every setter: a moderator and a global admin who is a member may edit', 
 })
 
 t.test('every setter: a non-member, even a global admin, gets error-room-not-found', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { group, stored } = setup
-  const outsider = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
+  const outsider = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
 
   for (const user of [outsider, admin]) {
     for (const [endpoint, body] of setters) {
       for (const ref of [{ roomId: group._id }, { roomName: group.name }]) {
         const response = await api(app, user).post(endpoint, { ...ref, ...body })
-        assertReply(t, response, 400, roomNotFound, endpoint)
+        assertReply(t, response, 400, refused.roomNotFound, endpoint)
       }
     }
   }
@@ -560,47 +508,51 @@ t.test('every setter: a non-member, even a global admin, gets error-room-not-fou
 })
 
 t.test('every setter: an unknown group, or none named', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner } = await ownedGroup(app)
 
   for (const [endpoint, body] of setters) {
     const unknown = await api(app, owner).post(endpoint, { roomId: 'no-such-room', ...body })
-    assertReply(t, unknown, 400, roomNotFound, endpoint)
+    assertReply(t, unknown, 400, refused.roomNotFound, endpoint)
 
     const unnamed = await api(app, owner).post(endpoint, body)
-    assertReply(t, unnamed, 400, roomParamNotProvided, endpoint)
+    assertReply(t, unnamed, 400, refused.roomParamNotProvided, endpoint)
   }
 })
 
 t.test('every setter: not logged in is 401', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
   const { group, stored } = setup
 
   for (const [endpoint, body] of setters) {
-    const response = await api(app, null).post(endpoint, { roomId: group._id, ...body })
-    assertReply(t, response, 401, notLoggedIn, endpoint)
+    const response = await api(app, null)
+      .on(group)
+      .post(endpoint, { ...body })
+    assertReply(t, response, 401, refused.notLoggedIn, endpoint)
   }
   await assertUnchanged(t, stored)
 })
 
 t.test('every setter: an archived group is refused with error-room-archived', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, group } = await ownedGroup(app)
-  const archive = await api(app, owner).post('groups.archive', { roomId: group._id })
+  const archive = await api(app, owner).on(group).post('groups.archive')
   t.equal(archive.statusCode, 200)
-  const stored = await snapshotGroup(db, group._id)
-  const audit = await snapshot(() => auditRows(group._id))
+  const stored = await fixture.snapshotGroup(db, group._id)
+  const audit = await fixture.snapshotRoomAudit(db, group._id)
 
   for (const [endpoint, body] of setters) {
-    const response = await api(app, owner).post(endpoint, { roomId: group._id, ...body })
-    assertReply(t, response, 400, archived(group.name), endpoint)
+    const response = await api(app, owner)
+      .on(group)
+      .post(endpoint, { ...body })
+    assertReply(t, response, 400, refused.archived(group.name), endpoint)
   }
   await assertUnchanged(t, stored, audit)
 })
 
 t.test('the group body lists every setting once set, in info and list', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const { owner, group } = await ownedGroup(app)
 
   const fresh = await groupInfo(app, owner, group._id)
@@ -609,7 +561,9 @@ t.test('the group body lists every setting once set, in info and list', async (t
   }
 
   for (const [endpoint, body] of setters.filter(([endpoint]) => endpoint !== 'groups.setType')) {
-    const response = await api(app, owner).post(endpoint, { roomId: group._id, ...body })
+    const response = await api(app, owner)
+      .on(group)
+      .post(endpoint, { ...body })
     t.equal(response.statusCode, 200, endpoint)
   }
 

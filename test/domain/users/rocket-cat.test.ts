@@ -4,31 +4,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import { sql } from 'kysely'
 import t from 'tap'
-import app from '../../../../app.js'
-import type { Db } from '../../../../db/database.js'
-import { ensureRocketCat } from '../../../../domain/users/rocket-cat.js'
-import { serverOptions } from '../../../../server-options.js'
-import {
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  postgresUrl,
-  storedGroup,
-  TEST_PASSWORD,
-  testConfig,
-  testDatabase,
-} from '../../../helper.js'
-import { api, assertReply, refusal } from '../../../support/api.js'
-import { storedRoomRoles } from '../../../support/fixtures.js'
+import app from '../../../app.js'
+import type { Db } from '../../../db/database.js'
+import { ensureRocketCat } from '../../../domain/users/rocket-cat.js'
+import { serverOptions } from '../../../server-options.js'
+import { api, assertReply, fixture, refused } from '../../helper.js'
 
-const db = await testDatabase(t)
-
-const UNAUTHORIZED = {
-  success: false,
-  status: 'error',
-  error: 'Unauthorized',
-  message: 'Unauthorized',
-}
+const db = await fixture.testDatabase(t)
 
 /** The rows that make up rocket.cat: the user, their global roles and their creation's audit. */
 async function storedRocketCats(db: Db) {
@@ -57,9 +39,9 @@ const creationAudit = {
 }
 
 t.test('a fresh database gets rocket.cat: bot role, no password, no email', async (t) => {
-  const server = await buildApp(t, db)
-  const boss = await createTestUser(db, { roles: ['admin'] })
-  const plain = await createTestUser(db)
+  const server = await fixture.buildApp(t, db)
+  const boss = await fixture.createTestUser(db, { roles: ['admin'] })
+  const plain = await fixture.createTestUser(db)
   const { users, roles, audit } = await storedRocketCats(db)
   t.equal(users.length, 1)
   const [row] = users
@@ -114,49 +96,43 @@ t.test('a fresh database gets rocket.cat: bot role, no password, no email', asyn
 })
 
 t.test('a group owner invites rocket.cat by id and by username, and kicks it', async (t) => {
-  const server = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const group = await createTestGroup(server, owner)
+  const server = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const group = await fixture.createTestGroup(server, owner)
   const members = async () =>
-    (await storedGroup(db, group._id)).members.map((member) => member.username).sort()
+    (await fixture.storedGroup(db, group._id)).members.map((member) => member.username).sort()
 
   for (const invitee of [{ userId: 'rocket.cat' }, { username: 'rocket.cat' }]) {
-    const invited = await api(server, owner).post('groups.invite', {
-      roomId: group._id,
-      ...invitee,
-    })
+    const invited = await api(server, owner)
+      .on(group)
+      .post('groups.invite', { ...invitee })
     t.equal(invited.statusCode, 200, JSON.stringify(invitee))
     t.match(invited.json(), { group: { _id: group._id, usersCount: 2 }, success: true })
     t.same(await members(), [owner.username, 'rocket.cat'].sort())
 
-    const kicked = await api(server, owner).post('groups.kick', {
-      roomId: group._id,
-      ...invitee,
-    })
+    const kicked = await api(server, owner)
+      .on(group)
+      .post('groups.kick', { ...invitee })
     assertReply(t, kicked, 200, { success: true }, `kick ${JSON.stringify(invitee)}`)
     t.same(await members(), [owner.username])
   }
 })
 
 t.test('rocket.cat takes room roles; groups.roles and groups.moderators list it', async (t) => {
-  const server = await buildApp(t, db)
+  const server = await fixture.buildApp(t, db)
   // After rocket.cat in any collation, so groups.roles lists the bot first.
-  const owner = await createTestUser(db, { username: `t-owner-${Date.now()}` })
-  const group = await createTestGroup(server, owner)
-  const invited = await api(server, owner).post('groups.invite', {
-    roomId: group._id,
-    username: 'rocket.cat',
-  })
+  const owner = await fixture.createTestUser(db, { username: `t-owner-${Date.now()}` })
+  const group = await fixture.createTestGroup(server, owner)
+  const invited = await api(server, owner)
+    .on(group)
+    .post('groups.invite', { username: 'rocket.cat' })
   t.equal(invited.statusCode, 200)
 
   for (const endpoint of ['groups.addModerator', 'groups.addLeader']) {
-    const response = await api(server, owner).post(endpoint, {
-      roomId: group._id,
-      userId: 'rocket.cat',
-    })
+    const response = await api(server, owner).on(group).post(endpoint, { userId: 'rocket.cat' })
     assertReply(t, response, 200, { success: true }, endpoint)
   }
-  t.same(await storedRoomRoles(db, group._id, 'rocket.cat'), ['moderator', 'leader'])
+  t.same(await fixture.storedRoomRoles(db, group._id, 'rocket.cat'), ['moderator', 'leader'])
 
   const roles = await api(server, owner).get('groups.roles', { roomId: group._id })
   assertReply(t, roles, 200, {
@@ -182,34 +158,34 @@ t.test('rocket.cat takes room roles; groups.roles and groups.moderators list it'
     success: true,
   })
 
-  const owned = await api(server, owner).post('groups.addOwner', {
-    roomId: group._id,
-    username: 'rocket.cat',
-  })
+  const owned = await api(server, owner)
+    .on(group)
+    .post('groups.addOwner', { username: 'rocket.cat' })
   assertReply(t, owned, 200, { success: true })
-  t.same(await storedRoomRoles(db, group._id, 'rocket.cat'), ['moderator', 'leader', 'owner'])
+  t.same(await fixture.storedRoomRoles(db, group._id, 'rocket.cat'), [
+    'moderator',
+    'leader',
+    'owner',
+  ])
 
-  const kicked = await api(server, owner).post('groups.kick', {
-    roomId: group._id,
-    userId: 'rocket.cat',
-  })
+  const kicked = await api(server, owner).on(group).post('groups.kick', { userId: 'rocket.cat' })
   assertReply(t, kicked, 200, { success: true })
-  t.equal(await storedRoomRoles(db, group._id, 'rocket.cat'), undefined)
+  t.equal(await fixture.storedRoomRoles(db, group._id, 'rocket.cat'), undefined)
 })
 
 t.test('a password login as rocket.cat: the 401 of a wrong password', async (t) => {
-  const server = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const server = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const wrong = await api(server).post('login', { user: user.username, password: 'wrong' })
-  assertReply(t, wrong, 401, UNAUTHORIZED)
+  assertReply(t, wrong, 401, refused.loginFailed)
 
   for (const body of [
-    { user: 'rocket.cat', password: TEST_PASSWORD },
+    { user: 'rocket.cat', password: fixture.TEST_PASSWORD },
     { username: 'ROCKET.CAT', password: '' },
     { user: 'rocket.cat', password: 'null' },
   ]) {
     const response = await api(server).post('login', body)
-    assertReply(t, response, 401, UNAUTHORIZED, JSON.stringify(body))
+    assertReply(t, response, 401, refused.loginFailed, JSON.stringify(body))
     t.equal(response.body, wrong.body)
   }
   const tokens = await db
@@ -221,28 +197,29 @@ t.test('a password login as rocket.cat: the 401 of a wrong password', async (t) 
 })
 
 t.test('CREATE_ROCKET_CAT=false: no rocket.cat', async (t) => {
-  const fresh = await testDatabase(t)
-  const server = await buildApp(t, fresh, testConfig({ CREATE_ROCKET_CAT: 'false' }))
+  const fresh = await fixture.testDatabase(t)
+  const server = await fixture.buildApp(
+    t,
+    fresh,
+    fixture.testConfig({ CREATE_ROCKET_CAT: 'false' }),
+  )
   t.same(await storedRocketCats(fresh), { users: [], roles: [], audit: [] })
 
-  const owner = await createTestUser(fresh)
-  const group = await createTestGroup(server, owner)
-  const invited = await api(server, owner).post('groups.invite', {
-    roomId: group._id,
-    userId: 'rocket.cat',
-  })
+  const owner = await fixture.createTestUser(fresh)
+  const group = await fixture.createTestGroup(server, owner)
+  const invited = await api(server, owner).on(group).post('groups.invite', { userId: 'rocket.cat' })
   assertReply(
     t,
     invited,
     400,
-    refusal('error-empty-invite-list', 'Cannot invite if no valid users are provided'),
+    refused.as('error-empty-invite-list', 'Cannot invite if no valid users are provided'),
   )
 })
 
 t.test('starting twice leaves exactly one rocket.cat', async (t) => {
-  const fresh = await testDatabase(t)
-  await buildApp(t, fresh)
-  await buildApp(t, fresh)
+  const fresh = await fixture.testDatabase(t)
+  await fixture.buildApp(t, fresh)
+  await fixture.buildApp(t, fresh)
   const stored = await storedRocketCats(fresh)
   t.equal(stored.users.length, 1)
   t.same(stored.roles, ['bot'])
@@ -255,7 +232,7 @@ t.test('starting twice leaves exactly one rocket.cat', async (t) => {
  * any inserts it; the embedded database has one connection and runs them one after another.
  */
 async function allPastTheCheck<T>(db: Db, count: number, run: () => Promise<T>) {
-  if (!postgresUrl) return Promise.all(Array.from({ length: count }, run))
+  if (!fixture.postgresUrl) return Promise.all(Array.from({ length: count }, run))
   let all: Promise<T[]> | undefined
   await db.transaction().execute(async (trx) => {
     await sql`lock table users in share mode`.execute(trx)
@@ -275,7 +252,7 @@ async function allPastTheCheck<T>(db: Db, count: number, run: () => Promise<T>) 
 }
 
 t.test('processes starting at once: one creates rocket.cat, none fails', async (t) => {
-  const racing = await testDatabase(t)
+  const racing = await fixture.testDatabase(t)
   const outcomes = await allPastTheCheck(racing, 6, () => ensureRocketCat(racing))
   t.same(outcomes.map(({ outcome }) => outcome).sort(), [
     'created',
@@ -286,8 +263,8 @@ t.test('processes starting at once: one creates rocket.cat, none fails', async (
     'present',
   ])
 
-  const starting = await testDatabase(t)
-  await allPastTheCheck(starting, 3, () => buildApp(t, starting))
+  const starting = await fixture.testDatabase(t)
+  await allPastTheCheck(starting, 3, () => fixture.buildApp(t, starting))
   for (const db of [racing, starting]) {
     const stored = await storedRocketCats(db)
     t.equal(stored.users.length, 1)
@@ -297,12 +274,12 @@ t.test('processes starting at once: one creates rocket.cat, none fails', async (
 })
 
 t.test('deleted, rocket.cat is created again on the next start', async (t) => {
-  const fresh = await testDatabase(t)
-  await buildApp(t, fresh)
+  const fresh = await fixture.testDatabase(t)
+  await fixture.buildApp(t, fresh)
   await fresh.deleteFrom('users').where('id', '=', 'rocket.cat').execute()
   t.same((await storedRocketCats(fresh)).users, [])
 
-  await buildApp(t, fresh)
+  await fixture.buildApp(t, fresh)
   const again = await storedRocketCats(fresh)
   t.equal(again.users.length, 1)
   t.same(again.roles, ['bot'])
@@ -310,10 +287,10 @@ t.test('deleted, rocket.cat is created again on the next start', async (t) => {
 })
 
 t.test('the username rocket.cat held by another user: a warning, the start goes on', async (t) => {
-  const fresh = await testDatabase(t)
-  const holder = await createTestUser(fresh, { username: 'Rocket.Cat' })
+  const fresh = await fixture.testDatabase(t)
+  const holder = await fixture.createTestUser(fresh, { username: 'Rocket.Cat' })
   const logs: string[] = []
-  const config = testConfig({ LOG_LEVEL: 'warn' })
+  const config = fixture.testConfig({ LOG_LEVEL: 'warn' })
   const server = Fastify(
     serverOptions(config, { write: (line) => logs.push(line) }),
   ).withTypeProvider<TypeBoxTypeProvider>()

@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import t from 'tap'
-import { buildApp, createTestUser, testDatabase } from '../../../helper.js'
-import {
-  api,
-  assertReply,
-  ISO_TIMESTAMP,
-  invalidParams,
-  notLoggedIn,
-  refusal,
-} from '../../../support/api.js'
+import { api, assertReply, fixture, refused } from '../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
 let counter = 0
 
@@ -45,8 +37,8 @@ async function usersWithEmail(email: string) {
 }
 
 t.test('an admin creates a user: 200 with the new user, who gets the user role', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody()
 
   const response = await api(app, admin).post('users.create', body)
@@ -72,23 +64,18 @@ t.test('an admin creates a user: 200 with the new user, who gets the user role',
     createdAt: stored.created_at.toISOString(),
     _updatedAt: stored.updated_at.toISOString(),
   })
-  t.match(result.user.createdAt, ISO_TIMESTAMP)
+  t.match(result.user.createdAt, fixture.ISO_TIMESTAMP)
   t.match(result.user._id, /^[23456789A-Za-z]{17}$/)
   t.equal(stored.email, body.email)
   t.equal(stored.active, true)
   t.match(stored.password_hash, /^\$argon2id\$/)
   t.notOk(stored.password_hash?.includes(body.password), 'the password is not stored in clear')
-  const roles = await db
-    .selectFrom('user_roles')
-    .select('role_id')
-    .where('user_id', '=', stored.id)
-    .execute()
-  t.same(roles, [{ role_id: 'user' }])
+  t.same(await fixture.storedUserRoles(db, stored.id), ['user'])
 })
 
 t.test('the created user can log in with the password given', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody()
   const created = (await api(app, admin).post('users.create', body)).json().user
 
@@ -109,8 +96,8 @@ t.test('the created user can log in with the password given', async (t) => {
 })
 
 t.test('roles and active are honoured', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ roles: ['bot', 'user'], active: false })
 
   const response = await api(app, admin).post('users.create', body)
@@ -119,13 +106,7 @@ t.test('roles and active are honoured', async (t) => {
   const { user } = response.json()
   t.same(user.roles, ['bot', 'user'])
   t.equal(user.active, false)
-  const roles = await db
-    .selectFrom('user_roles')
-    .select('role_id')
-    .where('user_id', '=', user._id)
-    .orderBy('role_id')
-    .execute()
-  t.same(roles, [{ role_id: 'bot' }, { role_id: 'user' }])
+  t.same(await fixture.storedUserRoles(db, user._id), ['bot', 'user'])
 
   const login = await api(app, null).post('login', {
     username: body.username,
@@ -136,8 +117,8 @@ t.test('roles and active are honoured', async (t) => {
 })
 
 t.test('an admin can create another admin', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ roles: ['admin'] })
 
   const response = await api(app, admin).post('users.create', body)
@@ -147,29 +128,34 @@ t.test('an admin can create another admin', async (t) => {
 })
 
 t.test('a user without create-user: 400 error-action-not-allowed, nothing stored', async (t) => {
-  const app = await buildApp(t, db)
-  const user = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const user = await fixture.createTestUser(db)
   const body = newUserBody()
 
   const response = await api(app, user).post('users.create', body)
 
-  assertReply(t, response, 400, refusal('error-action-not-allowed', 'Adding user is not allowed'))
+  assertReply(
+    t,
+    response,
+    400,
+    refused.as('error-action-not-allowed', 'Adding user is not allowed'),
+  )
   t.same(await usersNamed(body.username), [])
 })
 
 t.test('not logged in: 401, nothing stored', async (t) => {
-  const app = await buildApp(t, db)
+  const app = await fixture.buildApp(t, db)
   const body = newUserBody()
 
   const response = await api(app, null).post('users.create', body)
 
-  assertReply(t, response, 401, notLoggedIn)
+  assertReply(t, response, 401, refused.notLoggedIn)
   t.same(await usersNamed(body.username), [])
 })
 
 t.test('a username outside [0-9a-zA-Z-_.]: error-input-is-not-a-valid-field', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
   for (const username of ['with space', 'émile', 'a@b', 'semi;colon', 'slash/name']) {
     const body = newUserBody({ username })
@@ -178,7 +164,7 @@ t.test('a username outside [0-9a-zA-Z-_.]: error-input-is-not-a-valid-field', as
       t,
       response,
       400,
-      refusal('error-input-is-not-a-valid-field', `${username} is not a valid username`),
+      refused.as('error-input-is-not-a-valid-field', `${username} is not a valid username`),
       username,
     )
     t.same(await usersWithEmail(body.email), [], 'nothing stored')
@@ -186,8 +172,8 @@ t.test('a username outside [0-9a-zA-Z-_.]: error-input-is-not-a-valid-field', as
 })
 
 t.test('the blocked usernames all and here: error-blocked-username', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
   for (const username of ['all', 'here', 'ALL', 'Here']) {
     const body = newUserBody({ username })
@@ -196,7 +182,7 @@ t.test('the blocked usernames all and here: error-blocked-username', async (t) =
       t,
       response,
       400,
-      refusal('error-blocked-username', `${username} is blocked and can't be used!`),
+      refused.as('error-blocked-username', `${username} is blocked and can't be used!`),
       username,
     )
     t.same(await usersNamed(username), [], 'nothing stored')
@@ -204,35 +190,45 @@ t.test('the blocked usernames all and here: error-blocked-username', async (t) =
 })
 
 t.test('a taken username, in any case: error-field-unavailable', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const existing = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const existing = await fixture.createTestUser(db)
   const taken = existing.username.toUpperCase()
   const body = newUserBody({ username: taken })
 
   const response = await api(app, admin).post('users.create', body)
 
-  assertReply(t, response, 400, refusal('error-field-unavailable', `${taken} is already in use :(`))
+  assertReply(
+    t,
+    response,
+    400,
+    refused.as('error-field-unavailable', `${taken} is already in use :(`),
+  )
   t.same(await usersNamed(existing.username), [{ id: existing.id, username: existing.username }])
   t.same(await usersWithEmail(body.email), [])
 })
 
 t.test('a taken email, in any case: error-field-unavailable', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
-  const existing = await createTestUser(db)
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const existing = await fixture.createTestUser(db)
   const email = `${existing.username}@EXAMPLE.COM`
   const body = newUserBody({ email })
 
   const response = await api(app, admin).post('users.create', body)
 
-  assertReply(t, response, 400, refusal('error-field-unavailable', `${email} is already in use :(`))
+  assertReply(
+    t,
+    response,
+    400,
+    refused.as('error-field-unavailable', `${email} is already in use :(`),
+  )
   t.same(await usersNamed(body.username), [])
 })
 
 t.test('a username created through the API is taken for the next create', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const first = newUserBody()
   t.equal((await api(app, admin).post('users.create', first)).statusCode, 200)
 
@@ -245,14 +241,14 @@ t.test('a username created through the API is taken for the next create', async 
     t,
     again,
     400,
-    refusal('error-field-unavailable', `${first.username} is already in use :(`),
+    refused.as('error-field-unavailable', `${first.username} is already in use :(`),
   )
   t.equal((await usersNamed(first.username)).length, 1)
 })
 
 t.test('an unknown role, or a room role, is refused and nothing is stored', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
   for (const role of ['superuser', 'owner']) {
     const body = newUserBody({ roles: ['user', role] })
@@ -261,7 +257,7 @@ t.test('an unknown role, or a room role, is refused and nothing is stored', asyn
       t,
       response,
       400,
-      refusal('error-invalid-role', `Role ${role} does not exist`),
+      refused.as('error-invalid-role', `Role ${role} does not exist`),
       role,
     )
     t.same(await usersNamed(body.username), [])
@@ -269,8 +265,8 @@ t.test('an unknown role, or a room role, is refused and nothing is stored', asyn
 })
 
 t.test('a missing required field: 400 invalid-params, nothing stored', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
   for (const field of ['email', 'name', 'password', 'username'] as const) {
     const body: Record<string, unknown> = newUserBody()
@@ -293,30 +289,30 @@ t.test('a missing required field: 400 invalid-params, nothing stored', async (t)
 })
 
 t.test('unknown keys: 400 invalid-params, nothing stored', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ isAdmin: true })
 
   const response = await api(app, admin).post('users.create', body)
 
-  assertReply(t, response, 400, invalidParams('isAdmin is not allowed here'))
+  assertReply(t, response, 400, refused.invalidParams('isAdmin is not allowed here'))
   t.same(await usersNamed(body.username), [])
 })
 
 t.test('a malformed email: 400 invalid-params, nothing stored', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
   const body = newUserBody({ email: 'not-an-email' })
 
   const response = await api(app, admin).post('users.create', body)
 
-  assertReply(t, response, 400, invalidParams('email must match format "email"'))
+  assertReply(t, response, 400, refused.invalidParams('email must match format "email"'))
   t.same(await usersNamed(body.username), [])
 })
 
 t.test('wrong types are refused, not coerced: 400 invalid-params', async (t) => {
-  const app = await buildApp(t, db)
-  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  const app = await fixture.buildApp(t, db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
   const cases: Array<[Record<string, unknown>, string]> = [
     [newUserBody({ active: 'false' }), 'active must be boolean'],
@@ -325,7 +321,7 @@ t.test('wrong types are refused, not coerced: 400 invalid-params', async (t) => 
   ]
   for (const [body, message] of cases) {
     const response = await api(app, admin).post('users.create', body)
-    assertReply(t, response, 400, invalidParams(message), message)
+    assertReply(t, response, 400, refused.invalidParams(message), message)
     t.same(await usersNamed(String(body.username)), [])
   }
 })

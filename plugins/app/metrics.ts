@@ -1,18 +1,27 @@
-import { Type } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { poolUsage } from '../../db/database.js'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The metrics this app collects, or null when METRICS is off. */
+    metricsRegistry: Registry | null
+  }
+}
+
 type PoolUsage = NonNullable<ReturnType<typeof poolUsage>>
 
 /**
- * Prometheus metrics at `/metrics` when METRICS is on: requests by route pattern and status,
- * their latency, the database pool, and the process (event-loop lag, memory, GC). Each app has
- * its own registry, so several apps in one process keep separate counts.
+ * Prometheus metrics, collected when METRICS is on and served by routes/metrics.ts: requests by
+ * route pattern and status, their latency, the database pool, and the process (event-loop lag,
+ * memory, GC). Each app has its own registry, so several apps in one process keep separate counts.
  */
 export default fp(
   async (app) => {
-    if (!app.config.METRICS) return
+    if (!app.config.METRICS) {
+      app.decorate('metricsRegistry', null)
+      return
+    }
     const registry = new Registry()
     collectDefaultMetrics({ register: registry })
 
@@ -58,38 +67,7 @@ export default fp(
       poolGauge('db_pool_requests_waiting', 'Queries waiting for a connection', (u) => u.waiting)
     }
 
-    app.get(
-      '/metrics',
-      {
-        config: { public: true },
-        schema: {
-          tags: ['Server'],
-          summary: 'Prometheus metrics',
-          description:
-            'The metrics in Prometheus text format; served only when METRICS=true, and without a ' +
-            'login, so keep the port away from the public or filter this path at the proxy.',
-          response: {
-            200: {
-              description: 'Prometheus text exposition format 0.0.4',
-              content: {
-                'text/plain': {
-                  schema: Type.String(),
-                  example: [
-                    '# HELP http_requests_total HTTP requests answered, by method, route pattern and status',
-                    '# TYPE http_requests_total counter',
-                    'http_requests_total{method="POST",route="/api/v1/groups.rename",status="200"} 12',
-                  ].join('\n'),
-                },
-              },
-            },
-          },
-        },
-      },
-      async (_request, reply) => {
-        reply.type(registry.contentType)
-        return registry.metrics()
-      },
-    )
+    app.decorate('metricsRegistry', registry)
   },
-  { name: 'metrics', dependencies: ['settings', 'database'] },
+  { name: 'metrics', dependencies: ['config', 'database'] },
 )

@@ -3,7 +3,7 @@ import type { Actor } from '../actor.js'
 /** The roles each permission lists, as one snapshot of `permission_roles`. */
 export type PermissionGrants = ReadonlyMap<string, ReadonlySet<string>>
 
-export interface AuthCacheLimits {
+export interface LoginCacheLimits {
   /** How long an entry may be served without news of a change; a safety net only. */
   ttlMs: number
   /** Most logins kept; the least recently used goes first. */
@@ -18,19 +18,19 @@ interface Entry<T> {
 /**
  * What logins resolve to (hashed token -> actor) and the permissions' roles, kept in process so
  * a request needs no round trip to authenticate. Entries are served only while `live`, that
- * is while the process hears of every change (see auth/invalidation.ts); losing that clears
+ * is while the process hears of every change (see login-changes.ts); losing that clears
  * everything. A lookup that races a change cannot store what it read before the change:
  * every change bumps `generation`, and a value is stored only if none happened during its load.
  */
-export class AuthCache {
-  readonly #limits: AuthCacheLimits
+export class LoginCache {
+  readonly #limits: LoginCacheLimits
   readonly #now: () => number
   readonly #tokens = new Map<string, Entry<Actor>>()
   #grants: Entry<PermissionGrants> | undefined
   #generation = 0
   #live = false
 
-  constructor(limits: AuthCacheLimits, now: () => number = Date.now) {
+  constructor(limits: LoginCacheLimits, now: () => number = Date.now) {
     this.#limits = limits
     this.#now = now
   }

@@ -1,84 +1,39 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { randomId } from '../../../../../domain/ids.js'
-import {
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  loginChangesHeard,
-  type TestUser,
-  testDatabase,
-} from '../../../../helper.js'
-import {
-  api,
-  archived,
-  assertReply,
-  notLoggedIn,
-  roomNotFound,
-  roomParamNotProvided,
-  unauthorized,
-} from '../../../../support/api.js'
-import { ownedGroup } from '../../../../support/fixtures.js'
+import { api, assertReply, fixture, refused } from '../../../../../helper.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 
-/** Messages at 2024-05-01T10:00:0N.123456Z for N = 1, 2, 3, counted in the group's `msgs`. */
-async function threeMessages(roomId: string, author: TestUser) {
-  for (const second of [1, 2, 3]) {
-    const time = sql<Date>`${`2024-05-01T10:00:0${second}.123456Z`}::timestamptz`
-    await db
-      .insertInto('messages')
-      .values({
-        id: randomId(),
-        room_id: roomId,
-        type: null,
-        msg: `message ${second}`,
-        role: null,
-        user_id: author.id,
-        username: author.username,
-        created_at: time,
-        updated_at: time,
-      })
-      .execute()
+/** The counters of a user outside the group, or who closed it: joined is false. */
+function notJoined(members: number | null, msgs: number | null, latest: string | null) {
+  return {
+    joined: false,
+    members,
+    unreads: null,
+    unreadsFrom: null,
+    msgs,
+    latest,
+    userMentions: null,
+    success: true,
   }
-  await db.updateTable('rooms').set({ msgs: 3 }).where('id', '=', roomId).execute()
 }
 
-async function setLastSeen(roomId: string, user: TestUser, at: string) {
-  await db
-    .updateTable('room_members')
-    .set({ last_seen_at: sql<Date>`${at}::timestamptz` })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .execute()
+async function setLastSeen(roomId: string, user: fixture.TestUser, at: string) {
+  await fixture.setMembership(db, roomId, user.id, { last_seen_at: sql<Date>`${at}::timestamptz` })
 }
 
-async function lastSeenOf(roomId: string, user: TestUser) {
-  const row = await db
-    .selectFrom('room_members')
-    .select('last_seen_at')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .executeTakeFirstOrThrow()
-  return row.last_seen_at.toISOString()
-}
-
-async function auditRowCount() {
-  const row = await db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirstOrThrow()
-  return Number(row.count)
+async function lastSeenOf(roomId: string, user: fixture.TestUser) {
+  return (await fixture.storedMembership(db, roomId, user.id))?.last_seen_at.toISOString()
 }
 
 t.test("a member's counters: unread since last read, newest message, active members", async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const sleeper = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [member, sleeper])
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const member = await fixture.createTestUser(db)
+  const sleeper = await fixture.createTestUser(db)
+  const group = await fixture.createTestGroup(app, owner, [member, sleeper])
   await db.updateTable('users').set({ active: false }).where('id', '=', sleeper.id).execute()
-  await threeMessages(group._id, owner)
+  await fixture.threeMessages(db, group._id, owner)
   await setLastSeen(group._id, member, '2024-05-01T10:00:01.123456Z')
 
   const byId = await api(app, member).get('groups.counters', { roomId: group._id })
@@ -116,8 +71,7 @@ t.test("a member's counters: unread since last read, newest message, active memb
 })
 
 t.test('system messages written after the member last read the group are unread', async (t) => {
-  const app = await buildApp(t, db)
-  const { owner, member, group } = await ownedGroup(app, db)
+  const { app, owner, member, group } = await fixture.groupFixture(t, db)
 
   const info = await api(app, member).get('groups.info', { roomId: group._id })
   const fresh = await api(app, member).get('groups.counters', { roomId: group._id })
@@ -159,12 +113,12 @@ t.test('system messages written after the member last read the group are unread'
 })
 
 t.test("view-room-administration: another user's counters, in the group or not", async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
-  const outsider = await createTestUser(db)
-  const group = await createTestGroup(app, owner, [admin])
-  await threeMessages(group._id, owner)
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
+  const outsider = await fixture.createTestUser(db)
+  const group = await fixture.createTestGroup(app, owner, [admin])
+  await fixture.threeMessages(db, group._id, owner)
   await setLastSeen(group._id, owner, '2024-05-01T10:00:02.500Z')
 
   const ofOwner = await api(app, admin).get('groups.counters', {
@@ -182,34 +136,19 @@ t.test("view-room-administration: another user's counters, in the group or not",
     success: true,
   })
 
-  const notJoined = {
-    joined: false,
-    members: 2,
-    unreads: null,
-    unreadsFrom: null,
-    msgs: 3,
-    latest: '2024-05-01T10:00:03.123Z',
-    userMentions: null,
-    success: true,
-  }
+  const outside = notJoined(2, 3, '2024-05-01T10:00:03.123Z')
   const ofOutsider = await api(app, admin).get('groups.counters', {
     roomId: group._id,
     userId: outsider.id,
   })
-  assertReply(t, ofOutsider, 200, notJoined, 'a user not in the group')
+  assertReply(t, ofOutsider, 200, outside, 'a user not in the group')
   const ofNobody = await api(app, admin).get('groups.counters', {
     roomId: group._id,
     userId: 'no-such-user',
   })
-  t.same(ofNobody.json(), notJoined, 'a user that does not exist')
+  t.same(ofNobody.json(), outside, 'a user that does not exist')
 
-  await db.insertInto('roles').values({ id: 'counters-viewer', scope: 'Users' }).execute()
-  await db
-    .insertInto('permission_roles')
-    .values({ permission_id: 'view-room-administration', role_id: 'counters-viewer' })
-    .execute()
-  await loginChangesHeard(db)
-  const viewer = await createTestUser(db, { roles: ['user', 'counters-viewer'] })
+  const viewer = await fixture.userWithPermission(db, 'view-room-administration')
   await db.insertInto('room_members').values({ room_id: group._id, user_id: viewer.id }).execute()
   const byPermission = await api(app, viewer).get('groups.counters', {
     roomId: group._id,
@@ -225,56 +164,30 @@ t.test("view-room-administration: another user's counters, in the group or not",
 })
 
 t.test('a member who closed the group is not joined', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
-  const group = await createTestGroup(app, owner, [member, admin])
-  await threeMessages(group._id, owner)
-  await db
-    .updateTable('room_members')
-    .set({ open: false })
-    .where('room_id', '=', group._id)
-    .where('user_id', 'in', [member.id, admin.id])
-    .execute()
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const member = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
+  const group = await fixture.createTestGroup(app, owner, [member, admin])
+  await fixture.threeMessages(db, group._id, owner)
+  await fixture.setMembership(db, group._id, [member.id, admin.id], { open: false })
 
   const closed = await api(app, member).get('groups.counters', { roomId: group._id })
-  assertReply(t, closed, 200, {
-    joined: false,
-    members: null,
-    unreads: null,
-    unreadsFrom: null,
-    msgs: null,
-    latest: null,
-    userMentions: null,
-    success: true,
-  })
+  assertReply(t, closed, 200, notJoined(null, null, null))
 
   const closedAdmin = await api(app, admin).get('groups.counters', { roomId: group._id })
   t.same(
     closedAdmin.json(),
-    {
-      joined: false,
-      members: 3,
-      unreads: null,
-      unreadsFrom: null,
-      msgs: 3,
-      latest: '2024-05-01T10:00:03.123Z',
-      userMentions: null,
-      success: true,
-    },
+    notJoined(3, 3, '2024-05-01T10:00:03.123Z'),
     'view-room-administration still sees the group counters',
   )
 })
 
 t.test('refusals', async (t) => {
-  const app = await buildApp(t, db)
-  const owner = await createTestUser(db)
-  const member = await createTestUser(db)
-  const outsider = await createTestUser(db)
-  const admin = await createTestUser(db, { roles: ['admin'] })
-  const group = await createTestGroup(app, owner, [member])
-  const auditRows = await auditRowCount()
+  const { app, owner, member, group } = await fixture.groupFixture(t, db)
+  const outsider = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
+  const auditRows = await fixture.auditRowCount(db)
 
   for (const userId of [owner.id, member.id]) {
     const response = await api(app, member).get('groups.counters', { roomId: group._id, userId })
@@ -282,7 +195,7 @@ t.test('refusals', async (t) => {
       t,
       response,
       403,
-      unauthorized,
+      refused.unauthorized,
       "userId needs view-room-administration, even one's own",
     )
   }
@@ -299,25 +212,25 @@ t.test('refusals', async (t) => {
     ]
     for (const ref of refs) {
       const response = await api(app, user).get('groups.counters', ref)
-      assertReply(t, response, 400, roomNotFound, `${label} ${JSON.stringify(ref)}`)
+      assertReply(t, response, 400, refused.roomNotFound, `${label} ${JSON.stringify(ref)}`)
     }
   }
 
   const noRoom = await api(app, member).get('groups.counters', {})
-  assertReply(t, noRoom, 400, roomParamNotProvided)
+  assertReply(t, noRoom, 400, refused.roomParamNotProvided)
 
   const anonymous = await api(app, null).get('groups.counters', { roomId: group._id })
-  assertReply(t, anonymous, 401, notLoggedIn)
+  assertReply(t, anonymous, 401, refused.notLoggedIn)
 
-  await db.updateTable('rooms').set({ archived: true }).where('id', '=', group._id).execute()
+  await fixture.markArchived(db, group._id)
   const queries: Array<Record<string, string>> = [
     { roomId: group._id },
     { roomId: group._id, userId: owner.id },
   ]
   for (const query of queries) {
     const response = await api(app, member).get('groups.counters', query)
-    assertReply(t, response, 400, archived(group.name), `archived ${JSON.stringify(query)}`)
+    assertReply(t, response, 400, refused.archived(group.name), `archived ${JSON.stringify(query)}`)
   }
 
-  t.equal(await auditRowCount(), auditRows, 'reading counters writes no audit entry')
+  t.equal(await fixture.auditRowCount(db), auditRows, 'reading counters writes no audit entry')
 })

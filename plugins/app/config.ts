@@ -9,10 +9,11 @@ declare module 'fastify' {
   }
 }
 
+/** The configuration read at boot, for every plugin and route to read from `app.config`. */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     app.decorate('config', config)
     app.decorate('roomNamePattern', new RegExp(config.ROOM_NAME_PATTERN))
   },
-  { name: 'settings' },
+  { name: 'config' },
 )

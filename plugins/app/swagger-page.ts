@@ -22,7 +22,7 @@ const LOGO = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 40" width
  * It runs in the browser: @fastify/swagger-ui copies its source into the page, so it may use
  * nothing from outside its own body.
  */
-export function oneAuthorizeForm() {
+function oneAuthorizeForm() {
   /** Swagger UI's security definitions to show: an Immutable.js List of Maps, or false. */
   interface Definitions {
     size: number

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { checkReadiness } from '../../domain/readiness.js'
-import { LivenessSchema, ReadinessSchema, UnreadinessSchema } from '../../schemas/health.js'
+import { checkReadiness } from '../domain/readiness.js'
+import { LivenessSchema, ReadinessSchema, UnreadinessSchema } from '../schemas/health.js'
 
 const READINESS_TIMEOUT_MS = 1000
 

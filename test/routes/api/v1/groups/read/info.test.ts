@@ -1,0 +1,62 @@
+import t from 'tap'
+import { api, assertReply, fixture } from '../../../../../helper.js'
+
+const db = await fixture.testDatabase(t)
+
+t.test('groups.info: a member gets the group by roomId or roomName', async (t) => {
+  const { app, owner, member, group } = await fixture.groupFixture(t, db)
+
+  const byId = await api(app, member).get('groups.info', { roomId: group._id })
+  t.equal(byId.statusCode, 200)
+  const body = byId.json()
+  t.same(Object.keys(body).sort(), ['group', 'success'])
+  t.equal(body.success, true)
+  t.match(body.group.ts, fixture.ISO_TIMESTAMP)
+  t.match(body.group._updatedAt, fixture.ISO_TIMESTAMP)
+  t.same([...body.group.usernames].sort(), [owner.username, member.username].sort())
+  t.same(body.group, {
+    _id: group._id,
+    name: group.name,
+    fname: group.name,
+    t: 'p',
+    usernames: body.group.usernames,
+    msgs: 0,
+    usersCount: 2,
+    u: { _id: owner.id, username: owner.username },
+    ts: body.group.ts,
+    ro: false,
+    sysMes: true,
+    _updatedAt: body.group._updatedAt,
+  })
+
+  const byName = await api(app, owner).get('groups.info', { roomName: group.name })
+  assertReply(t, byName, 200, body)
+})
+
+t.test('groups.info: roomId wins over roomName', async (t) => {
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const first = await fixture.createTestGroup(app, owner)
+  const second = await fixture.createTestGroup(app, owner)
+
+  const response = await api(app, owner).get('groups.info', {
+    roomId: first._id,
+    roomName: second.name,
+  })
+
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().group._id, first._id)
+  t.equal(response.json().group.name, first.name)
+})
+
+t.test('groups.info: a global admin who is a member sees the group', async (t) => {
+  const app = await fixture.buildApp(t, db)
+  const owner = await fixture.createTestUser(db)
+  const admin = await fixture.createTestUser(db, { roles: ['admin'] })
+  const group = await fixture.createTestGroup(app, owner, [admin])
+
+  const response = await api(app, admin).get('groups.info', { roomId: group._id })
+
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().group._id, group._id)
+})

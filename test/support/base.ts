@@ -1,0 +1,178 @@
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import pg from 'pg'
+import type { Test } from 'tap'
+import { buildServer } from '../../build-server.js'
+import { type Config, loadConfig } from '../../config.js'
+import { createDatabase, type Db, migrateToLatest } from '../../db/database.js'
+import { findViolations } from '../../db/queries/invariants.js'
+import { insertLoginToken } from '../../db/queries/tokens.js'
+import { insertUser } from '../../db/queries/users.js'
+import { hashPassword } from '../../domain/auth/passwords.js'
+import { hashLoginToken, newLoginToken, randomId } from '../../domain/ids.js'
+
+/** Set to run the suite on a PostgreSQL server instead of the embedded database. */
+export const postgresUrl = process.env.TEST_DATABASE_URL || ''
+
+/** A `skip` for tests that need several connections to one PostgreSQL server. */
+export const onlyOnPostgres = postgresUrl
+  ? false
+  : 'needs TEST_DATABASE_URL: several connections share one PostgreSQL server'
+
+/**
+ * A fresh, migrated database for one test file: a new database on the PostgreSQL server of
+ * TEST_DATABASE_URL (dropped afterwards), else an in-memory embedded one.
+ */
+export async function testDatabase(t: Test): Promise<Db> {
+  if (!postgresUrl) {
+    const db = createDatabase({ url: '', poolSize: 1, dataDir: 'memory://' })
+    t.teardown(() => db.destroy())
+    await migrateToLatest(db)
+    return db
+  }
+  const name = `groups_test_${randomId().toLowerCase()}`
+  const admin = new pg.Client({ connectionString: postgresUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  const url = new URL(postgresUrl)
+  url.pathname = `/${name}`
+  const db = createDatabase({ url: url.toString(), poolSize: 20, dataDir: '' })
+  t.teardown(async () => {
+    await db.destroy()
+    await admin.query(`drop database if exists ${name} with (force)`)
+    await admin.end()
+  })
+  await migrateToLatest(db)
+  return db
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  // Rate limits would make tests depend on how many requests they send; rate-limit.test.ts turns them on.
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '0',
+    // A refusal a route does not document fails the test that provokes it.
+    STRICT_REFUSALS: 'true',
+    ...overrides,
+  })
+}
+
+/**
+ * The config for an app built on a database that fails from its start, which only an injected
+ * database can do (the service's own start migrates first): nothing is written at start, so no
+ * `rocket.cat` is created.
+ */
+export function brokenDatabaseConfig(): Config {
+  return testConfig({ CREATE_ROCKET_CAT: 'false' })
+}
+
+/** The whole app on a fresh Fastify instance over the given database, closed after the test. */
+export async function buildApp(
+  t: Test,
+  db: Db,
+  config: Config = testConfig(),
+): Promise<FastifyInstance> {
+  const server = await buildServer(config, { db })
+  await server.ready()
+  t.teardown(() => server.close())
+  return server
+}
+
+/**
+ * After changing tokens, users' names, activity or roles, or permissions straight in the
+ * database: returns once the apps on `db` have heard of the change (their login cache learns of
+ * changes by notification, see domain/auth/login-changes.ts), as the service's own changes do
+ * before they answer.
+ */
+export function loginChangesHeard(db: Db): Promise<void> {
+  return db.logins.settled()
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple'
+let testPasswordHash: Promise<string> | undefined
+
+export interface TestUser {
+  id: string
+  username: string
+  headers: { 'x-user-id': string; 'x-auth-token': string }
+}
+
+let userCounter = 0
+
+/** A user stored directly (password TEST_PASSWORD), with a login token for its headers. */
+export async function createTestUser(
+  db: Db,
+  options: { username?: string; roles?: string[]; active?: boolean } = {},
+): Promise<TestUser> {
+  testPasswordHash ??= hashPassword(TEST_PASSWORD)
+  userCounter += 1
+  const id = randomId()
+  const username = options.username ?? `user${userCounter}-${id.slice(0, 5).toLowerCase()}`
+  await insertUser(
+    db,
+    {
+      id,
+      username,
+      name: `Name of ${username}`,
+      email: `${username}@example.com`,
+      password_hash: await testPasswordHash,
+      active: options.active ?? true,
+    },
+    options.roles ?? ['user'],
+  )
+  const token = newLoginToken()
+  await insertLoginToken(db, id, hashLoginToken(token))
+  return { id, username, headers: { 'x-user-id': id, 'x-auth-token': token } }
+}
+
+let groupCounter = 0
+
+/** A unique group name for a test. */
+export function groupName(prefix = 'group'): string {
+  groupCounter += 1
+  return `${prefix}-${groupCounter}-${randomId().slice(0, 6).toLowerCase()}`
+}
+
+/** Creates a group through the API as `owner`, with the given members. */
+export async function createTestGroup(
+  server: FastifyInstance,
+  owner: TestUser,
+  members: TestUser[] = [],
+  name = groupName(),
+) {
+  const response = await server.inject({
+    method: 'POST',
+    url: '/api/v1/groups.create',
+    headers: owner.headers,
+    payload: { name, members: members.map((member) => member.username) },
+  })
+  if (response.statusCode !== 200) throw new Error(`group not created: ${response.body}`)
+  return response.json().group as { _id: string; name: string }
+}
+
+/** The stored state of a group, read straight from the database. */
+export async function storedGroup(db: Db, roomId: string) {
+  const room = await db.selectFrom('rooms').selectAll().where('id', '=', roomId).executeTakeFirst()
+  const members = await db
+    .selectFrom('room_members')
+    .innerJoin('users', 'users.id', 'room_members.user_id')
+    .select(['users.username', 'room_members.roles'])
+    .where('room_id', '=', roomId)
+    .orderBy('users.username')
+    .execute()
+  const messages = await db
+    .selectFrom('messages')
+    .select(['type', 'msg', 'username', 'role'])
+    .where('room_id', '=', roomId)
+    .orderBy(sql`created_at`)
+    .execute()
+  return { room, members, messages }
+}
+
+/** Asserts the stored data breaks none of the service's invariants. */
+export async function assertInvariants(t: Test, db: Db) {
+  t.same(await findViolations(db), [], 'no invariant violations')
+}
+
+// The one door for test files: the builder above, and the request helpers and fixtures, also
+// as one `fixture` namespace so that a test file's header stays one line.
