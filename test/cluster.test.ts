@@ -22,6 +22,7 @@ function summary(outcomes: Array<{ status: number }>) {
 
 t.test(
   'two processes on one database: interleaved membership changes lose nothing',
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
   { skip: onlyOnPostgres },
   async (t) => {
     const cluster = await startCluster(t, await databaseUrlOf(db, postgresUrl), 2)
@@ -49,6 +50,7 @@ t.test(
 
 t.test(
   'kill -9 of one process under write load: nothing half-done, and it starts again',
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
   { skip: onlyOnPostgres },
   async (t) => {
     const cluster = await startCluster(t, await databaseUrlOf(db, postgresUrl), 2)
@@ -89,6 +91,7 @@ t.test(
 
 t.test(
   'SIGTERM lets in-flight requests finish, then exits cleanly',
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
   { skip: onlyOnPostgres },
   async (t) => {
     const log: string[] = []

@@ -231,6 +231,7 @@ function setPermission(admin: TestUser, app: FastifyInstance, permission: string
 
 t.test(
   'another process: a change made in one holds in the other once it has heard of it',
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
   { skip: onlyOnPostgres },
   async (t) => {
     const other = await otherProcessDatabase(t)
@@ -295,6 +296,7 @@ t.test(
 
 t.test(
   'a lost notification connection: no cache until it is back, then caching again',
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
   { skip: onlyOnPostgres },
   async (t) => {
     const app = await buildApp(t, db)
