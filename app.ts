@@ -10,17 +10,21 @@ import errors from './plugins/app/errors.js'
 import json from './plugins/app/json.js'
 import loginFailureSweep from './plugins/app/login-failure-sweep.js'
 import metrics from './plugins/app/metrics.js'
+import presence from './plugins/app/presence.js'
 import apiRateLimit, { rateLimitPolicy } from './plugins/app/rate-limit.js'
+import realtime from './plugins/app/realtime.js'
 import requestId from './plugins/app/request-id.js'
 import validation from './plugins/app/validation.js'
 import database from './plugins/external/database.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import security from './plugins/external/security.js'
 import swagger from './plugins/external/swagger.js'
+import websocket from './plugins/external/websocket.js'
 import info from './routes/api/info.js'
 import v1 from './routes/api/v1/index.js'
 import health from './routes/health.js'
 import metricsRoute from './routes/metrics.js'
+import websocketRoute from './routes/websocket.js'
 
 export interface AppOptions {
   config: Config
@@ -54,6 +58,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
   await fastify.register(security)
   await fastify.register(swagger)
   await fastify.register(rateLimit, rateLimitPolicy(fastify.db))
+  await fastify.register(websocket)
 
   await fastify.register(apiRateLimit)
   await fastify.register(loginFailureSweep)
@@ -62,9 +67,12 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
   await fastify.register(metrics)
   await fastify.register(cacheControl)
   await fastify.register(auth)
+  await fastify.register(presence)
+  await fastify.register(realtime)
 
   await fastify.register(metricsRoute)
   await fastify.register(health)
+  await fastify.register(websocketRoute)
   await fastify.register(info, { prefix: '/api' })
   await fastify.register(v1, { prefix: '/api/v1' })
 

@@ -32,6 +32,18 @@ export const ConfigSchema = Type.Object({
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 60000 }),
   AUTH_CACHE_MAX_TOKENS: Type.Integer({ minimum: 1, default: 10000 }),
   METRICS: Type.Boolean({ default: false }),
+  REALTIME_MAX_FRAME_BYTES: Type.Integer({ minimum: 1024, maximum: 16777216, default: 65536 }),
+  REALTIME_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000 }),
+  REALTIME_LOGIN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60000 }),
+  REALTIME_PING_AFTER_MS: Type.Integer({ minimum: 100, default: 30000 }),
+  REALTIME_PONG_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60000 }),
+  REALTIME_MAX_SUBSCRIPTIONS: Type.Integer({ minimum: 1, maximum: 100000, default: 100 }),
+  REALTIME_MESSAGES_PER_SECOND: Type.Integer({ minimum: 1, default: 20 }),
+  REALTIME_MESSAGE_BURST: Type.Integer({ minimum: 1, default: 100 }),
+  REALTIME_SEND_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1048576 }),
+  REALTIME_POLL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+  PRESENCE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 20000 }),
+  PRESENCE_EXPIRY_MS: Type.Integer({ minimum: 200, maximum: 7200000, default: 60000 }),
   /** For development: a refusal missing from its route's documentation answers 500. */
   STRICT_REFUSALS: Type.Boolean({ default: false }),
 })
@@ -95,6 +107,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch {
     throw new ConfigError(
       'Invalid configuration: ROOM_NAME_PATTERN is not a valid regular expression',
+    )
+  }
+  const { PRESENCE_HEARTBEAT_MS: heartbeat, PRESENCE_EXPIRY_MS: expiry } = config as Config
+  if (expiry <= heartbeat) {
+    throw new ConfigError(
+      `Invalid configuration: PRESENCE_EXPIRY_MS must be greater than PRESENCE_HEARTBEAT_MS (got ${expiry} and ${heartbeat})`,
     )
   }
   return config as Config

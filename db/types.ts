@@ -71,6 +71,22 @@ export interface RoomMembersTable {
   last_seen_at: Generated<Date>
   /** The member's username, kept equal to `users.username` by the database. */
   username: Generated<string>
+  /** The subscription's id, as realtime clients and `subscriptions.*` know it. */
+  id: Generated<string>
+  /** Set by the database when a field the subscription shows (roles, open, seen, name) changes. */
+  updated_at: Generated<Date>
+}
+
+/** One row of the event log (migrations/2026120201_event_log.ts says what each kind holds). */
+export interface EventsTable {
+  id: Generated<number>
+  /** The writing transaction's id (`xid8`, as text). */
+  xid: Generated<string>
+  created_at: Generated<Date>
+  kind: string
+  room_id: string | null
+  user_id: string | null
+  data: unknown
 }
 
 export interface MessagesTable {
@@ -103,6 +119,14 @@ export interface WindowCounterTable {
   reset_at: Date
 }
 
+/** One authenticated realtime connection, kept fresh by its process (domain/realtime/presence.ts). */
+export interface PresenceConnectionsTable {
+  connection_id: string
+  user_id: string
+  process_id: string
+  seen_at: Generated<Date>
+}
+
 export interface Database {
   roles: RolesTable
   permissions: PermissionsTable
@@ -116,6 +140,8 @@ export interface Database {
   audit_log: AuditLogTable
   rate_limits: WindowCounterTable
   login_failures: WindowCounterTable
+  events: EventsTable
+  presence_connections: PresenceConnectionsTable
 }
 
 export type User = Selectable<UsersTable>

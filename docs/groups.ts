@@ -108,6 +108,15 @@ export const groupDocs = {
     summary: "A member's counters in a private group",
     description: `${membersOnly} The caller's counters; another user's (\`userId\`) need the global \`view-room-administration\` (admins). \`unreads\` counts the messages since the user last read the group (\`unreadsFrom\`); \`latest\` is the newest message's time. For a user not in the group, or who closed it, \`joined\` is false and the unread counters are null; the group's counters are null too unless the caller holds \`view-room-administration\`.`,
   },
+  'groups.online': {
+    tag: 'Members and roles',
+    summary: "A private group's members who are online",
+    description: `Members only. Names the group by \`_id\`, or by \`query\`, a JSON object holding \`_id\` alone (\`_id\` wins when both are sent).
+
+{refusals} Rocket.Chat answers \`Group does not exists\` for an id no group has; this service answers as for a group the caller is not in, whatever the caller's global roles, so that no one learns which ids exist. Archived groups can be read.
+
+Lists, by username, the members with at least one logged-in realtime connection to any process of the service. A process that dies without closing its connections stops counting them within \`PRESENCE_EXPIRY_MS\` (60 s by default) of its last heartbeat.`,
+  },
   'groups.auditLog': {
     tag: 'Groups',
     summary: "A private group's audit trail",

@@ -2,6 +2,7 @@ import { adminDocs } from './admin.js'
 import { authDocs } from './auth.js'
 import type { EndpointDoc } from './endpoint-doc.js'
 import { groupDocs } from './groups.js'
+import { realtimeDocs } from './realtime.js'
 import { serverDocs } from './server.js'
 import { userDocs } from './users.js'
 
@@ -12,6 +13,7 @@ export const endpointDocs = {
   ...authDocs,
   ...userDocs,
   ...groupDocs,
+  ...realtimeDocs,
   ...adminDocs,
   ...serverDocs,
 } satisfies Record<string, EndpointDoc>

@@ -90,6 +90,11 @@ const catalogue = {
     status: 503,
     anyRoute: true,
   }),
+  upgradeRequired: define({
+    type: 'error-websocket-required',
+    message: () => 'This is the realtime endpoint: connect with a WebSocket',
+    when: 'a plain HTTP request to /websocket',
+  }),
   notReady: define({
     type: 'error-not-ready',
     message: (reason: string) => reason,
@@ -150,11 +155,21 @@ const catalogue = {
     message: () => 'The required "roomId" or "roomName" param provided does not match any group',
     when: 'a group that does not exist or that the caller is not in',
   }),
+  roomIdParamRequired: define({
+    type: undefined,
+    message: () => "The 'roomId' param is required",
+    when: 'an empty `roomId`',
+  }),
   noGroupWithId: define({
     type: 'error-room-not-found',
     message: (roomId: string) => `No private group has the id ${roomId}`,
     when: 'no group has that id',
     example: ['ByehQjC44FwMeiLbX'],
+  }),
+  groupNotAccessible: define({
+    type: 'error-not-allowed',
+    message: () => 'Not Allowed',
+    when: 'a group that does not exist or that the caller is not in',
   }),
   userParamNotProvided: define({
     type: 'error-user-param-not-provided',
@@ -380,8 +395,23 @@ const catalogue = {
     when: 'a `query` that is not a JSON filter on known fields',
     example: ['{"$where":"1"}'],
   }),
+  groupQueryMissing: define({
+    type: undefined,
+    message: () => 'Invalid query',
+    when: 'neither `_id` nor a `query` naming the group',
+  }),
   invalidUpdatedSince: define({
     type: 'error-roomId-param-invalid',
+    message: () => 'The "updatedSince" query parameter must be a valid date.',
+    when: 'an `updatedSince` that is not a date',
+  }),
+  invalidLastUpdate: define({
+    type: 'error-roomId-param-invalid',
+    message: () => 'The "lastUpdate" query parameter must be a valid date.',
+    when: 'an `updatedSince` that is not a date',
+  }),
+  updatedSinceParamInvalid: define({
+    type: 'error-updatedSince-param-invalid',
     message: () => 'The "updatedSince" query parameter must be a valid date.',
     when: 'an `updatedSince` that is not a date',
   }),

@@ -5,6 +5,9 @@ import * as rateLimits from './2026112403_rate_limits.js'
 import * as authChangeNotifications from './2026112501_auth_change_notifications.js'
 import * as memberUsernames from './2026112502_member_usernames.js'
 import * as passwordlessUsers from './2026112601_passwordless_users.js'
+import * as eventLog from './2026120201_event_log.js'
+import * as presence from './2026120202_presence.js'
+import * as eventsUserTime from './2026120203_events_user_time.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +17,7 @@ export const migrations: Record<string, Migration> = {
   '2026112501_auth_change_notifications': authChangeNotifications,
   '2026112502_member_usernames': memberUsernames,
   '2026112601_passwordless_users': passwordlessUsers,
+  '2026120201_event_log': eventLog,
+  '2026120202_presence': presence,
+  '2026120203_events_user_time': eventsUserTime,
 }

@@ -80,10 +80,15 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/groups.members': members,
   'GET /api/v1/groups.messages': members,
   'GET /api/v1/groups.moderators': members,
+  // Rocket.Chat's own refusal here; an unknown group answers the same.
+  'GET /api/v1/groups.online': { ...members, nonMember: NOT_ALLOWED, adminNonMember: NOT_ALLOWED },
   'GET /api/v1/groups.roles': members,
   'GET /api/v1/me': loggedIn('allow'),
   'GET /api/v1/permissions.listAll': loggedIn('allow'),
   'GET /api/v1/roles.list': loggedIn('allow'),
+  'GET /api/v1/rooms.get': loggedIn('allow'),
+  'GET /api/v1/subscriptions.get': loggedIn('allow'),
+  'GET /api/v1/subscriptions.getOne': loggedIn('allow'),
   'GET /api/v1/users.info': loggedIn('allow'),
   'GET /api/v1/users.list': loggedIn('allow'),
   'POST /api/v1/groups.addLeader': owners,
@@ -214,10 +219,14 @@ function validParams(endpoint: string, w: World, actor: fixture.TestUser | undef
     case 'logout':
     case 'permissions.listAll':
     case 'roles.list':
+    case 'rooms.get':
+    case 'subscriptions.get':
     case 'users.list':
       return {}
     case 'groups.create':
       return { name: fixture.groupName() }
+    case 'groups.online':
+      return { _id: w.group._id }
     case 'groups.rename':
       return { ...room, name: fixture.groupName() }
     case 'groups.invite':

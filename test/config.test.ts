@@ -27,6 +27,18 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     AUTH_CACHE_TTL_MS: 60000,
     AUTH_CACHE_MAX_TOKENS: 10000,
     METRICS: false,
+    REALTIME_MAX_FRAME_BYTES: 65536,
+    REALTIME_CONNECT_TIMEOUT_MS: 10000,
+    REALTIME_LOGIN_TIMEOUT_MS: 60000,
+    REALTIME_PING_AFTER_MS: 30000,
+    REALTIME_PONG_TIMEOUT_MS: 60000,
+    REALTIME_MAX_SUBSCRIPTIONS: 100,
+    REALTIME_MESSAGES_PER_SECOND: 20,
+    REALTIME_MESSAGE_BURST: 100,
+    REALTIME_SEND_BUFFER_BYTES: 1048576,
+    REALTIME_POLL_MS: 1000,
+    PRESENCE_HEARTBEAT_MS: 20000,
+    PRESENCE_EXPIRY_MS: 60000,
     STRICT_REFUSALS: false,
   })
 })
@@ -57,6 +69,18 @@ t.test('values are read from the environment given, numbers converted', async (t
     AUTH_CACHE_TTL_MS: '0',
     AUTH_CACHE_MAX_TOKENS: '500',
     METRICS: 'true',
+    REALTIME_MAX_FRAME_BYTES: '2048',
+    REALTIME_CONNECT_TIMEOUT_MS: '500',
+    REALTIME_LOGIN_TIMEOUT_MS: '1500',
+    REALTIME_PING_AFTER_MS: '1000',
+    REALTIME_PONG_TIMEOUT_MS: '2000',
+    REALTIME_MAX_SUBSCRIPTIONS: '5',
+    REALTIME_MESSAGES_PER_SECOND: '3',
+    REALTIME_MESSAGE_BURST: '6',
+    REALTIME_SEND_BUFFER_BYTES: '4096',
+    REALTIME_POLL_MS: '250',
+    PRESENCE_HEARTBEAT_MS: '5000',
+    PRESENCE_EXPIRY_MS: '15000',
     STRICT_REFUSALS: 'true',
   })
 
@@ -85,6 +109,18 @@ t.test('values are read from the environment given, numbers converted', async (t
     AUTH_CACHE_TTL_MS: 0,
     AUTH_CACHE_MAX_TOKENS: 500,
     METRICS: true,
+    REALTIME_MAX_FRAME_BYTES: 2048,
+    REALTIME_CONNECT_TIMEOUT_MS: 500,
+    REALTIME_LOGIN_TIMEOUT_MS: 1500,
+    REALTIME_PING_AFTER_MS: 1000,
+    REALTIME_PONG_TIMEOUT_MS: 2000,
+    REALTIME_MAX_SUBSCRIPTIONS: 5,
+    REALTIME_MESSAGES_PER_SECOND: 3,
+    REALTIME_MESSAGE_BURST: 6,
+    REALTIME_SEND_BUFFER_BYTES: 4096,
+    REALTIME_POLL_MS: 250,
+    PRESENCE_HEARTBEAT_MS: 5000,
+    PRESENCE_EXPIRY_MS: 15000,
     STRICT_REFUSALS: true,
   })
   t.equal(typeof config.PORT, 'number')
@@ -181,4 +217,15 @@ t.test('other out-of-range values are refused by name', async (t) => {
   configError(t, { LOGIN_MAX_FAILURES_PER_USER: 'ten' }, 'LOGIN_MAX_FAILURES_PER_USER')
   configError(t, { LOGIN_BLOCK_WINDOW_MS: '0' }, 'LOGIN_BLOCK_WINDOW_MS')
   configError(t, { CREATE_ROCKET_CAT: 'yes' }, 'CREATE_ROCKET_CAT')
+})
+
+t.test('PRESENCE_EXPIRY_MS must be greater than PRESENCE_HEARTBEAT_MS', async (t) => {
+  t.throws(() => loadConfig({ PRESENCE_HEARTBEAT_MS: '30000', PRESENCE_EXPIRY_MS: '30000' }), {
+    name: 'ConfigError',
+    message:
+      'Invalid configuration: PRESENCE_EXPIRY_MS must be greater than PRESENCE_HEARTBEAT_MS (got 30000 and 30000)',
+  })
+  configError(t, { PRESENCE_EXPIRY_MS: '20000' }, 'PRESENCE_EXPIRY_MS')
+  configError(t, { PRESENCE_HEARTBEAT_MS: '10' }, 'PRESENCE_HEARTBEAT_MS')
+  t.equal(loadConfig({ PRESENCE_EXPIRY_MS: '20001' }).PRESENCE_EXPIRY_MS, 20001)
 })

@@ -6904,6 +6904,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups.online": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A private group's members who are online
+         * @description Members only. Names the group by `_id`, or by `query`, a JSON object holding `_id` alone (`_id` wins when both are sent).
+         *
+         *     Refusals, in the order they are checked: a `query` that is not JSON, or holds more than `_id` (`error-invalid-query`); neither `_id` nor a `query` naming the group (`Invalid query`); a group that does not exist or that the caller is not in (`error-not-allowed`). Rocket.Chat answers `Group does not exists` for an id no group has; this service answers as for a group the caller is not in, whatever the caller's global roles, so that no one learns which ids exist. Archived groups can be read.
+         *
+         *     Lists, by username, the members with at least one logged-in realtime connection to any process of the service. A process that dies without closing its connections stops counting them within `PRESENCE_EXPIRY_MS` (60 s by default) of its last heartbeat.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description The group's ID
+                     * @example ByehQjC44FwMeiLbX
+                     */
+                    _id?: string;
+                    /**
+                     * @description A JSON object naming the group by `_id`, when `_id` is not sent
+                     * @example {"_id":"ByehQjC44FwMeiLbX"}
+                     */
+                    query?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "online": [
+                         *         {
+                         *           "_id": "BsNr28znDkG8aeo7W",
+                         *           "username": "rocket.cat"
+                         *         },
+                         *         {
+                         *           "_id": "aobEdbYhXfu5hkeqG",
+                         *           "username": "testing1"
+                         *         }
+                         *       ],
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Members online now, by username */
+                            online: {
+                                /** @example ByehQjC44FwMeiLbX */
+                                _id: string;
+                                username: string;
+                            }[];
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/permissions.listAll": {
         parameters: {
             query?: never;
@@ -7750,6 +7887,605 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's subscriptions, or those changed since a moment
+         * @description Any logged-in user. A subscription is the caller's membership of one private group (closed ones included), by group name; its `_updatedAt` is the later of when the caller's room roles and when the group last changed. Without `updatedSince`: all of them, and `remove` empty. With it, `update` holds those whose `_updatedAt` is after that moment (compared to the millisecond), and `remove` what went after it, as `{_id, _deletedAt}`. An empty `updatedSince` counts as none, as in Rocket.Chat. A change is stamped when its transaction starts, so one that commits late can carry a time just before your previous call: after a reconnect, call `subscriptions.get` and `rooms.get` with a moment a few seconds before your previous call (what is listed twice is harmless). `remove` lists the caller's subscriptions that went (kicked, left, or the group deleted), by subscription id: one that joins again gets a new id, in `update`.
+         *
+         *     Refusals, in the order they are checked: an `updatedSince` that is not a date from year 0001 to 9999 (`error-roomId-param-invalid`). The `errorType` and message are the ones Rocket.Chat gives (its message names the parameter `lastUpdate`).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description Only the subscriptions changed after this moment, and those removed after it: a date JavaScript's `Date.parse` reads (ISO-8601 is best), from year 0001 to 9999; empty counts as none
+                     * @example 2016-12-09T15:08:58.042Z
+                     */
+                    updatedSince?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "update": [
+                         *         {
+                         *           "_id": "kZ7yWPGg5JmRmd9xd",
+                         *           "t": "p",
+                         *           "ts": "2016-12-09T15:08:58.042Z",
+                         *           "ls": "2016-12-09T15:08:58.042Z",
+                         *           "name": "team-testing",
+                         *           "fname": "team-testing",
+                         *           "rid": "ByehQjC44FwMeiLbX",
+                         *           "u": {
+                         *             "_id": "aobEdbYhXfu5hkeqG",
+                         *             "username": "testing1"
+                         *           },
+                         *           "open": true,
+                         *           "alert": false,
+                         *           "unread": 0,
+                         *           "userMentions": 0,
+                         *           "groupMentions": 0,
+                         *           "roles": [
+                         *             "owner"
+                         *           ],
+                         *           "_updatedAt": "2016-12-09T15:22:40.656Z"
+                         *         }
+                         *       ],
+                         *       "remove": [
+                         *         {
+                         *           "_id": "Hx3TqrbB7Jm5ykqcN",
+                         *           "_deletedAt": "2016-12-10T09:12:03.517Z"
+                         *         }
+                         *       ],
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description The caller's subscriptions, by group name */
+                            update: {
+                                /**
+                                 * @description The subscription: one membership; joining again after leaving makes a new one
+                                 * @example kZ7yWPGg5JmRmd9xd
+                                 */
+                                _id: string;
+                                /**
+                                 * @description The room type: always `p`, a private group
+                                 * @enum {string}
+                                 */
+                                t: "p";
+                                /**
+                                 * Format: date-time
+                                 * @description When the caller joined the group
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                ts: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the caller last read the group
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                ls: string;
+                                /** @description The group's name */
+                                name: string;
+                                /** @description The group's display name */
+                                fname: string;
+                                /**
+                                 * @description The group's ID
+                                 * @example ByehQjC44FwMeiLbX
+                                 */
+                                rid: string;
+                                /** @description The subscribed user: the caller */
+                                u: {
+                                    /** @description The caller's ID */
+                                    _id: string;
+                                    /** @description The caller's username */
+                                    username: string;
+                                };
+                                /** @description Shown in the caller's list: false after `groups.close` */
+                                open: boolean;
+                                /** @description Always false: unread alerts are not kept */
+                                alert: boolean;
+                                /** @description Always 0: unread counts are in `groups.counters` */
+                                unread: number;
+                                /** @description Always 0: mentions are not counted */
+                                userMentions: number;
+                                /** @description Always 0: mentions are not counted */
+                                groupMentions: number;
+                                /** @description The caller's room roles (`owner`, `moderator`, `leader`) */
+                                roles: string[];
+                                /** @description Present and true once the group is archived */
+                                archived?: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description The later of when the room roles and when the group last changed
+                                 * @example 2016-12-09T15:22:40.656Z
+                                 */
+                                _updatedAt: string;
+                            }[];
+                            /** @description The caller's subscriptions removed after `updatedSince`; empty without it */
+                            remove: {
+                                /**
+                                 * @description The subscription ID
+                                 * @example ByehQjC44FwMeiLbX
+                                 */
+                                _id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the caller was kicked or left, or the group deleted
+                                 * @example 2016-12-10T09:12:03.517Z
+                                 */
+                                _deletedAt: string;
+                            }[];
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "The \"lastUpdate\" query parameter must be a valid date. [error-roomId-param-invalid]",
+                         *       "errorType": "error-roomId-param-invalid"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions.getOne": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's subscription to one group
+         * @description Any logged-in user. The caller's subscription to the group `roomId`, or `subscription: null` when they are not in it; a group that does not exist answers the same, so nobody learns of a group they are not in.
+         *
+         *     Refusals, in the order they are checked: no `roomId` (`invalid-params`); an empty `roomId` (`The 'roomId' param is required`).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description The group's ID
+                     * @example ByehQjC44FwMeiLbX
+                     */
+                    roomId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The caller's subscription; null when they are not in the group */
+                            subscription: {
+                                /**
+                                 * @description The subscription: one membership; joining again after leaving makes a new one
+                                 * @example kZ7yWPGg5JmRmd9xd
+                                 */
+                                _id: string;
+                                /**
+                                 * @description The room type: always `p`, a private group
+                                 * @enum {string}
+                                 */
+                                t: "p";
+                                /**
+                                 * Format: date-time
+                                 * @description When the caller joined the group
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                ts: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the caller last read the group
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                ls: string;
+                                /** @description The group's name */
+                                name: string;
+                                /** @description The group's display name */
+                                fname: string;
+                                /**
+                                 * @description The group's ID
+                                 * @example ByehQjC44FwMeiLbX
+                                 */
+                                rid: string;
+                                /** @description The subscribed user: the caller */
+                                u: {
+                                    /** @description The caller's ID */
+                                    _id: string;
+                                    /** @description The caller's username */
+                                    username: string;
+                                };
+                                /** @description Shown in the caller's list: false after `groups.close` */
+                                open: boolean;
+                                /** @description Always false: unread alerts are not kept */
+                                alert: boolean;
+                                /** @description Always 0: unread counts are in `groups.counters` */
+                                unread: number;
+                                /** @description Always 0: mentions are not counted */
+                                userMentions: number;
+                                /** @description Always 0: mentions are not counted */
+                                groupMentions: number;
+                                /** @description The caller's room roles (`owner`, `moderator`, `leader`) */
+                                roles: string[];
+                                /** @description Present and true once the group is archived */
+                                archived?: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description The later of when the room roles and when the group last changed
+                                 * @example 2016-12-09T15:22:40.656Z
+                                 */
+                                _updatedAt: string;
+                            } | null;
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rooms.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's groups, or those changed since a moment
+         * @description Any logged-in user. The private groups the caller is in (closed ones included), by name, each as `groups.list` shows it. Without `updatedSince`: all of them, and `remove` empty. With it, `update` holds those whose `_updatedAt` is after that moment (compared to the millisecond), and `remove` what went after it, as `{_id, _deletedAt}`. An empty `updatedSince` counts as none, as in Rocket.Chat. A change is stamped when its transaction starts, so one that commits late can carry a time just before your previous call: after a reconnect, call `subscriptions.get` and `rooms.get` with a moment a few seconds before your previous call (what is listed twice is harmless). `remove` lists the groups deleted while the caller was in them; Rocket.Chat lists every deleted room to anyone, which would tell strangers of private groups. A group the caller was kicked from or left still exists, so it is in neither list: `subscriptions.get` reports that.
+         *
+         *     Refusals, in the order they are checked: an `updatedSince` that is not a date from year 0001 to 9999 (`error-updatedSince-param-invalid`). The `errorType` is the one Rocket.Chat gives.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description Only the groups changed after this moment, and those removed after it: a date JavaScript's `Date.parse` reads (ISO-8601 is best), from year 0001 to 9999; empty counts as none
+                     * @example 2016-12-09T15:08:58.042Z
+                     */
+                    updatedSince?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "update": [
+                         *         {
+                         *           "_id": "ByehQjC44FwMeiLbX",
+                         *           "name": "team-testing",
+                         *           "fname": "team-testing",
+                         *           "t": "p",
+                         *           "msgs": 2,
+                         *           "usersCount": 2,
+                         *           "u": {
+                         *             "_id": "aobEdbYhXfu5hkeqG",
+                         *             "username": "testing1"
+                         *           },
+                         *           "ts": "2016-12-09T15:08:58.042Z",
+                         *           "ro": false,
+                         *           "sysMes": true,
+                         *           "_updatedAt": "2016-12-09T15:22:40.656Z",
+                         *           "topic": "Discuss all of the testing"
+                         *         }
+                         *       ],
+                         *       "remove": [
+                         *         {
+                         *           "_id": "hM4n5bEo2fXxtkWGb",
+                         *           "_deletedAt": "2016-12-10T09:12:03.517Z"
+                         *         }
+                         *       ],
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description The caller's groups, by name */
+                            update: {
+                                /** @example ByehQjC44FwMeiLbX */
+                                _id: string;
+                                /** @description The unique name used to find the group */
+                                name: string;
+                                /** @description The display name */
+                                fname: string;
+                                /** @enum {string} */
+                                t: "p";
+                                /** @description Messages in the group, system messages included */
+                                msgs: number;
+                                usersCount: number;
+                                /** @description The user who created the group */
+                                u: {
+                                    /** @example ByehQjC44FwMeiLbX */
+                                    _id: string;
+                                    username: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                ts: string;
+                                /** @description Read-only */
+                                ro: boolean;
+                                /** @description System messages are shown */
+                                sysMes: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                _updatedAt: string;
+                                topic?: string;
+                                description?: string;
+                                purpose?: string;
+                                announcement?: string;
+                                customFields?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description Present and true once archived */
+                                archived?: boolean;
+                            }[];
+                            /** @description The groups deleted after `updatedSince` while the caller was in them; empty without it */
+                            remove: {
+                                /**
+                                 * @description The group's ID
+                                 * @example ByehQjC44FwMeiLbX
+                                 */
+                                _id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the group was deleted
+                                 * @example 2016-12-10T09:12:03.517Z
+                                 */
+                                _deletedAt: string;
+                            }[];
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "The \"updatedSince\" query parameter must be a valid date. [error-updatedSince-param-invalid]",
+                         *       "errorType": "error-updatedSince-param-invalid"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -37,3 +37,15 @@ export async function findTokenOwner(db: Executor, hashedToken: string) {
     .executeTakeFirst()
   return row?.user_id
 }
+
+/** The active user a token alone belongs to, with their roles and when the token was made. */
+export async function findLoginByToken(db: Executor, hashedToken: string) {
+  return db
+    .selectFrom('login_tokens')
+    .innerJoin('users', 'users.id', 'login_tokens.user_id')
+    .select(['users.id', 'users.username', 'users.name', 'login_tokens.created_at'])
+    .select(userRoles.as('roles'))
+    .where('login_tokens.hashed_token', '=', hashedToken)
+    .where('users.active', '=', true)
+    .executeTakeFirst()
+}

@@ -37,6 +37,11 @@ export const openApiDocument: FastifyDynamicSwaggerOptions['openapi'] = {
       name: 'Members and roles',
       description: 'Who is in a group, and their room roles (owner, moderator, leader)',
     },
+    {
+      name: 'Realtime',
+      description:
+        "Catching up after a reconnect: what changed in the caller's groups since a moment",
+    },
     { name: 'Administration', description: 'Users, global roles and permissions' },
     { name: 'Server', description: 'Version, health and metrics' },
   ],

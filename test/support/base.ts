@@ -108,17 +108,22 @@ export async function createTestUser(
   userCounter += 1
   const id = randomId()
   const username = options.username ?? `user${userCounter}-${id.slice(0, 5).toLowerCase()}`
-  await insertUser(
-    db,
-    {
-      id,
-      username,
-      name: `Name of ${username}`,
-      email: `${username}@example.com`,
-      password_hash: await testPasswordHash,
-      active: options.active ?? true,
-    },
-    options.roles ?? ['user'],
+  // One transaction, as the service creates users: the new user's roles are then no news to
+  // realtime clients (migration 2026120201).
+  const passwordHash = await testPasswordHash
+  await db.transaction().execute((trx) =>
+    insertUser(
+      trx,
+      {
+        id,
+        username,
+        name: `Name of ${username}`,
+        email: `${username}@example.com`,
+        password_hash: passwordHash,
+        active: options.active ?? true,
+      },
+      options.roles ?? ['user'],
+    ),
   )
   const token = newLoginToken()
   await insertLoginToken(db, id, hashLoginToken(token))

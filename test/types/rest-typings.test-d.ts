@@ -64,3 +64,58 @@ export type RenameBodyKeys = Assignable<
   AllKeys<OperationParams<'POST', '/v1/groups.rename'>>
 >
 export type RenameAnswer = Assignable<ClientResult<'/v1/groups.rename'>, Answer<Rename>>
+
+// GET endpoints: every query Rocket.Chat's types let a client send is one our schema accepts,
+// naming no parameter outside it, and every 200 we send is what its `get()` promises.
+interface JsonGetOperation {
+  parameters: { query?: unknown }
+  responses: { 200: { content: { 'application/json': unknown } } }
+}
+
+type Query<Op extends JsonGetOperation> = NonNullable<Op['parameters']['query']>
+
+type GetAnswer<Op extends JsonGetOperation> = Op['responses'][200]['content']['application/json']
+
+type ClientGetResult<P extends PathPattern> = Serialized<OperationResult<'GET', P>>
+
+type SubscriptionsGet = paths['/api/v1/subscriptions.get']['get']
+type SubscriptionsGetOne = paths['/api/v1/subscriptions.getOne']['get']
+type RoomsGet = paths['/api/v1/rooms.get']['get']
+
+export type SubscriptionsGetQuery = Assignable<
+  Query<SubscriptionsGet>,
+  OperationParams<'GET', '/v1/subscriptions.get'>
+>
+export type SubscriptionsGetQueryKeys = Assignable<
+  keyof Query<SubscriptionsGet>,
+  AllKeys<OperationParams<'GET', '/v1/subscriptions.get'>>
+>
+export type SubscriptionsGetAnswer = Assignable<
+  ClientGetResult<'/v1/subscriptions.get'>,
+  GetAnswer<SubscriptionsGet>
+>
+
+export type SubscriptionsGetOneQuery = Assignable<
+  Query<SubscriptionsGetOne>,
+  OperationParams<'GET', '/v1/subscriptions.getOne'>
+>
+export type SubscriptionsGetOneQueryKeys = Assignable<
+  keyof Query<SubscriptionsGetOne>,
+  AllKeys<OperationParams<'GET', '/v1/subscriptions.getOne'>>
+>
+export type SubscriptionsGetOneAnswer = Assignable<
+  ClientGetResult<'/v1/subscriptions.getOne'>,
+  GetAnswer<SubscriptionsGetOne>
+>
+
+export type RoomsGetQuery = Assignable<Query<RoomsGet>, OperationParams<'GET', '/v1/rooms.get'>>
+export type RoomsGetQueryKeys = Assignable<
+  keyof Query<RoomsGet>,
+  AllKeys<OperationParams<'GET', '/v1/rooms.get'>>
+>
+// Rocket.Chat types rooms.get's `remove` as whole rooms, yet its server sends `{_id, _deletedAt}`
+// (the trash projection of `rooms/get`), as we do: only `update` is held to its type.
+export type RoomsGetAnswer = Assignable<
+  Omit<ClientGetResult<'/v1/rooms.get'>, 'remove'>,
+  Omit<GetAnswer<RoomsGet>, 'remove'>
+>

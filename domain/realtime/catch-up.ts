@@ -1,0 +1,85 @@
+import type { Db } from '../../db/database.js'
+import type { Executor } from '../../db/executor.js'
+import {
+  findMembership,
+  type GroupMembership,
+  listGroupsDeletedAfter,
+  listGroupsOfMemberChangedAfter,
+  listMembershipsChangedAfter,
+  listSubscriptionsRemovedAfter,
+  type Removal,
+} from '../../db/queries/catch-up.js'
+import type { Actor } from '../actor.js'
+import { isStorableTime } from '../dates.js'
+import { type ApiError, errors } from '../errors.js'
+import { roomDocument, type SubscriptionDocument, subscriptionDocument } from './documents.js'
+
+/**
+ * `updatedSince` as a moment, or none when absent or empty (Rocket.Chat skips an empty one too).
+ * Anything `Date` cannot read, or outside the years the database stores, is refused.
+ */
+function sinceParam(text: string | undefined, refusal: () => ApiError): Date | undefined {
+  if (!text) return undefined
+  const since = new Date(text)
+  if (!isStorableTime(since)) throw refusal()
+  return since
+}
+
+function toSubscription({ room, member }: GroupMembership): SubscriptionDocument {
+  return subscriptionDocument(room, member)
+}
+
+function toRemoved(removal: Removal) {
+  return { _id: removal.id, _deletedAt: removal.deletedAt.toISOString() }
+}
+
+/** Both lists are read in one snapshot, so nothing is both updated and removed by a race. */
+function inOneSnapshot<T>(db: Db, read: (trx: Executor) => Promise<T>) {
+  return db.transaction().setIsolationLevel('repeatable read').execute(read)
+}
+
+/**
+ * The caller's subscriptions. With `updatedSince`, those changed after it, and the caller's
+ * subscriptions removed after it (kicked, left, or the group deleted).
+ */
+export async function subscriptionsSince(db: Db, actor: Actor, updatedSince?: string) {
+  const since = sinceParam(updatedSince, errors.invalidLastUpdate)
+  if (!since) {
+    return {
+      update: (await listMembershipsChangedAfter(db, actor.id)).map(toSubscription),
+      remove: [],
+    }
+  }
+  return inOneSnapshot(db, async (trx) => ({
+    update: (await listMembershipsChangedAfter(trx, actor.id, since)).map(toSubscription),
+    remove: (await listSubscriptionsRemovedAfter(trx, actor.id, since)).map(toRemoved),
+  }))
+}
+
+/**
+ * The caller's subscription to a group, or null: a group they are not in answers as one that
+ * does not exist.
+ */
+export async function subscriptionOf(db: Db, actor: Actor, roomId: string) {
+  if (!roomId) throw errors.roomIdParamRequired()
+  const membership = await findMembership(db, roomId, actor.id)
+  return membership ? toSubscription(membership) : null
+}
+
+/**
+ * The caller's groups. With `updatedSince`, those changed after it, and the groups deleted after
+ * it that the caller was in then (Rocket.Chat lists every deleted room, to anyone).
+ */
+export async function roomsSince(db: Db, actor: Actor, updatedSince?: string) {
+  const since = sinceParam(updatedSince, errors.updatedSinceParamInvalid)
+  if (!since) {
+    return {
+      update: (await listGroupsOfMemberChangedAfter(db, actor.id)).map(roomDocument),
+      remove: [],
+    }
+  }
+  return inOneSnapshot(db, async (trx) => ({
+    update: (await listGroupsOfMemberChangedAfter(trx, actor.id, since)).map(roomDocument),
+    remove: (await listGroupsDeletedAfter(trx, actor.id, since)).map(toRemoved),
+  }))
+}

@@ -1,0 +1,352 @@
+import type { Test } from 'tap'
+import WebSocket from 'ws'
+import type { Db } from '../../db/database.js'
+import { buildApp, type TestUser, testConfig } from '../helper.js'
+
+export type DdpFrame = Record<string, unknown> & { msg?: string }
+
+/** How long a test waits for a frame that should come. */
+const WAIT_MS = 5000
+
+/**
+ * A DDP client written out frame by frame, to check exactly what the server sends: every frame
+ * received is kept in order; `next` takes the first one not yet taken that matches.
+ */
+export class RawDdp {
+  readonly received: DdpFrame[] = []
+  readonly closed: Promise<{ code: number; reason: string }>
+  #taken = 0
+  #waiters: Array<() => void> = []
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.received.push(JSON.parse(data.toString()) as DdpFrame)
+      for (const wake of this.#waiters.splice(0)) wake()
+    })
+    this.closed = new Promise((resolve) => {
+      socket.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() })
+        for (const wake of this.#waiters.splice(0)) wake()
+      })
+    })
+  }
+
+  static async open(url: string): Promise<RawDdp> {
+    const socket = new WebSocket(url)
+    const client = new RawDdp(socket)
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve())
+      socket.once('error', reject)
+    })
+    return client
+  }
+
+  send(frame: DdpFrame | string) {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+  }
+
+  /** The next frame not yet taken, skipping server pings unless asked for. */
+  async next(
+    match: (frame: DdpFrame) => boolean = () => true,
+    waitMs = WAIT_MS,
+  ): Promise<DdpFrame> {
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      for (let i = this.#taken; i < this.received.length; i++) {
+        const frame = this.received[i] as DdpFrame
+        if (match(frame)) {
+          this.received.splice(i, 1)
+          return frame
+        }
+      }
+      const left = deadline - Date.now()
+      if (left <= 0 || this.socket.readyState === WebSocket.CLOSED) {
+        throw new Error(`no matching frame; received ${JSON.stringify(this.received)}`)
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left)
+        this.#waiters.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+  }
+
+  /** Frames of a stream's event name received so far and not taken, in order. */
+  events(collection: string, eventName: string): unknown[][] {
+    return this.received
+      .filter(
+        (frame) =>
+          frame.msg === 'changed' &&
+          frame.collection === collection &&
+          (frame.fields as { eventName: string }).eventName === eventName,
+      )
+      .map((frame) => (frame.fields as { args: unknown[] }).args)
+  }
+
+  async connect() {
+    this.send({ msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] })
+    return this.next((frame) => frame.msg === 'connected')
+  }
+
+  async login(user: TestUser, id = 'login') {
+    this.send({
+      msg: 'method',
+      method: 'login',
+      params: [{ resume: user.headers['x-auth-token'] }],
+      id,
+    })
+    return this.next((frame) => frame.msg === 'result' && frame.id === id)
+  }
+
+  async subscribe(id: string, name: string, eventName: string) {
+    this.send({ msg: 'sub', id, name, params: [eventName, { useCollection: false, args: [null] }] })
+    return this.next(
+      (frame) =>
+        (frame.msg === 'ready' && Boolean((frame.subs as string[] | undefined)?.includes(id))) ||
+        (frame.msg === 'nosub' && frame.id === id),
+    )
+  }
+
+  /** Subscribes to the three streams a private-group client needs for one group. */
+  async followGroup(user: TestUser, roomId?: string) {
+    await this.subscribe('subs', 'stream-notify-user', `${user.id}/subscriptions-changed`)
+    await this.subscribe('rooms', 'stream-notify-user', `${user.id}/rooms-changed`)
+    await this.subscribe('roles', 'stream-notify-logged', 'roles-change')
+    if (roomId) await this.subscribe('messages', 'stream-room-messages', roomId)
+  }
+
+  close() {
+    this.socket.close()
+  }
+}
+
+/** The app on a real socket, and its realtime address. */
+export async function listeningApp(t: Test, db: Db, overrides: Record<string, string> = {}) {
+  const app = await buildApp(t, db, testConfig(overrides))
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  return { app, base, url: `${base.replace(/^http/, 'ws')}/websocket` }
+}
+
+/** A connected, logged-in raw client, closed at the end of the test. */
+export async function loggedInSocket(t: Test, url: string, user: TestUser) {
+  const client = await RawDdp.open(url)
+  t.teardown(() => client.close())
+  await client.connect()
+  const result = await client.login(user)
+  if (result.error) throw new Error(`login refused: ${JSON.stringify(result)}`)
+  return client
+}
+
+// What Rocket.Chat's official client (@rocket.chat/ddp-client) hears, and the documents it
+// should hear, for tests that drive it. The client itself is imported by those test files only.
+
+/** One stream event as the official client hands it to a `stream` callback. */
+export interface HeardEvent {
+  stream: string
+  key: string
+  args: unknown[]
+}
+
+/** Where a date was: the client parses frames with JSON.parse, so dates stay `{$date: ms}`. */
+export const DATE = '<date>'
+
+/**
+ * The events a client heard, in arrival order: `recorder` makes a `stream` callback,
+ * `takeUntil` waits for an event and hands over those before it, dates checked and replaced by
+ * DATE (a date from before `since` or from the future is left in, to fail the comparison).
+ */
+export class HeardEvents {
+  readonly events: HeardEvent[] = []
+  #wake: Array<() => void> = []
+
+  constructor(readonly since = Date.now()) {}
+
+  recorder(stream: string, key: string) {
+    return (...args: unknown[]) => {
+      this.events.push({ stream, key, args })
+      for (const wake of this.#wake.splice(0)) wake()
+    }
+  }
+
+  async takeUntil(match: (event: HeardEvent) => boolean, waitMs = WAIT_MS): Promise<unknown[]> {
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      const index = this.events.findIndex(match)
+      if (index >= 0)
+        return this.events
+          .splice(0, index + 1)
+          .slice(0, index)
+          .map((e) => this.#dated(e))
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`not heard; heard ${JSON.stringify(this.events)}`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left)
+        this.#wake.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+  }
+
+  #dated(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.#dated(item))
+    if (value === null || typeof value !== 'object') return value
+    const entries = Object.entries(value)
+    const [only] = entries
+    if (entries.length === 1 && only?.[0] === '$date' && typeof only[1] === 'number') {
+      return only[1] >= this.since - 1000 && only[1] <= Date.now() + 1000 ? DATE : value
+    }
+    return Object.fromEntries(entries.map(([key, field]) => [key, this.#dated(field)]))
+  }
+}
+
+/** The group changes made to a barrier group: heard after everything before them in the log. */
+export function isBarrier(user: TestUser, roomId: string, topic: string) {
+  return ({ key, args }: HeardEvent) => {
+    const room = args[1] as { _id?: string; topic?: string } | undefined
+    return key === `${user.id}/rooms-changed` && room?._id === roomId && room.topic === topic
+  }
+}
+
+/** What a group looks like to its members at a point of a test. */
+export interface GroupState {
+  _id: string
+  name: string
+  creator: TestUser
+  usersCount: number
+  msgs: number
+  topic?: string
+  description?: string
+  announcement?: string
+  archived?: boolean
+}
+
+export const userRef = (user: TestUser) => ({ _id: user.id, username: user.username })
+
+export function roomDocument(group: GroupState) {
+  return {
+    ...(group.topic !== undefined ? { topic: group.topic } : {}),
+    ...(group.description !== undefined ? { description: group.description } : {}),
+    ...(group.announcement !== undefined ? { announcement: group.announcement } : {}),
+    ...(group.archived ? { archived: true } : {}),
+    _id: group._id,
+    name: group.name,
+    fname: group.name,
+    t: 'p',
+    msgs: group.msgs,
+    usersCount: group.usersCount,
+    u: userRef(group.creator),
+    ts: DATE,
+    ro: false,
+    sysMes: true,
+    _updatedAt: DATE,
+  }
+}
+
+async function subscriptionId(db: Db, roomId: string, user: TestUser) {
+  const row = await db
+    .selectFrom('room_members')
+    .select('id')
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', user.id)
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+export async function subscriptionDocument(
+  db: Db,
+  group: GroupState,
+  user: TestUser,
+  roles: string[] = [],
+) {
+  return {
+    _id: await subscriptionId(db, group._id, user),
+    t: 'p',
+    ts: DATE,
+    ls: DATE,
+    name: group.name,
+    fname: group.name,
+    rid: group._id,
+    u: userRef(user),
+    open: true,
+    alert: false,
+    unread: 0,
+    userMentions: 0,
+    groupMentions: 0,
+    roles,
+    ...(group.archived ? { archived: true } : {}),
+    _updatedAt: DATE,
+  }
+}
+
+/** A subscription as its removal is told: read before the member goes. */
+export async function removedSubscription(db: Db, group: GroupState, user: TestUser) {
+  return {
+    _id: await subscriptionId(db, group._id, user),
+    rid: group._id,
+    u: userRef(user),
+    t: 'p',
+  }
+}
+
+/** A system message as the members hear it, with the id of the group's newest stored message. */
+export async function systemMessage(
+  db: Db,
+  group: GroupState,
+  by: TestUser,
+  message: { t: string; msg: string; role?: string },
+) {
+  const row = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('room_id', '=', group._id)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow()
+  return {
+    _id: row.id,
+    rid: group._id,
+    msg: message.msg,
+    t: message.t,
+    groupable: false,
+    ...(message.role ? { role: message.role } : {}),
+    ts: DATE,
+    u: userRef(by),
+    _updatedAt: DATE,
+  }
+}
+
+/** The events, as `HeardEvents` keeps them, of a user's and a group's streams. */
+export const heardEvent = {
+  subscriptionsChanged: (user: TestUser, args: unknown[]) => ({
+    stream: 'notify-user',
+    key: `${user.id}/subscriptions-changed`,
+    args,
+  }),
+  roomsChanged: (user: TestUser, args: unknown[]) => ({
+    stream: 'notify-user',
+    key: `${user.id}/rooms-changed`,
+    args,
+  }),
+  roomMessage: (group: GroupState, message: unknown) => ({
+    stream: 'room-messages',
+    key: group._id,
+    args: [message],
+  }),
+  rolesChange: (type: string, role: string, user: TestUser, group: GroupState) => ({
+    stream: 'notify-logged',
+    key: 'roles-change',
+    args: [{ type, _id: role, u: userRef(user), scope: group._id }],
+  }),
+}
+
+/** The error of the `nosub` that ends a subscription to a group its user is no longer in. */
+export const notAllowed = {
+  isClientSafe: true,
+  error: 'not-allowed',
+  message: '[not-allowed]',
+  errorType: 'Meteor.Error',
+}

@@ -1,0 +1,231 @@
+// Two service processes on one PostgreSQL database (`npm run build` first): a change committed
+// through process A reaches Rocket.Chat's official realtime client (@rocket.chat/ddp-client,
+// licensed for development and testing only) connected to process B exactly as it would on A,
+// and a login revoked through A closes the client's socket on B.
+import { DDPSDK, type StreamKeys, type StreamNames } from '@rocket.chat/ddp-client'
+import t, { type Test } from 'tap'
+import WebSocket from 'ws'
+import {
+  createTestUser,
+  groupName,
+  onlyOnPostgres,
+  postgresUrl,
+  type TestUser,
+  testDatabase,
+} from '../helper.js'
+import { databaseUrlOf, startCluster } from '../support/cluster.js'
+import {
+  type GroupState,
+  HeardEvents,
+  heardEvent,
+  isBarrier,
+  notAllowed,
+  removedSubscription,
+  roomDocument,
+  subscriptionDocument,
+  systemMessage,
+} from './support.js'
+
+// Node 20 has no WebSocket global; the client looks it up when it connects.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+/** Every date the clients hear is from this file's run. */
+const startedAt = Date.now()
+const db = await testDatabase(t)
+
+/** A logout reaches every process's connections within this, from the answer to the close. */
+const REVOKED_WITHIN_MS = 1000
+
+/** The two processes, started by the first test that runs and shared by the others. */
+let processes: Promise<{ a: string; b: string }> | undefined
+function twoProcesses() {
+  processes ??= (async () => {
+    const cluster = await startCluster(t, await databaseUrlOf(db, postgresUrl), 2)
+    const [a, b] = cluster.servers.map((server) => server.url)
+    if (!a || !b) throw new Error('the cluster did not start')
+    return { a, b }
+  })()
+  return processes
+}
+
+/** POSTs to `/api/v1/<endpoint>` of one process as `user`; the status and the body. */
+async function post(server: string, user: TestUser, endpoint: string, body: object = {}) {
+  const response = await fetch(`${server}/api/v1/${endpoint}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...user.headers },
+    body: JSON.stringify(body),
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+/**
+ * The official client on one process, logged in with the user's REST token and following its
+ * user streams. It does not reconnect: after the server closes the socket, the client's own
+ * retry would resume with the same token and leave the refusal as an unhandled rejection.
+ */
+async function officialClient(t: Test, server: string, user: TestUser) {
+  const sdk = await DDPSDK.createAndConnect(server, { retryCount: 0, retryTime: 100 })
+  t.teardown(() => {
+    sdk.connection.close()
+    // Its heartbeat timers are not unref'd: left running they hold the test open for 60 s.
+    sdk.timeoutControl.stop()
+  })
+  await sdk.account.loginWithToken(user.headers['x-auth-token'])
+  const heard = new HeardEvents(startedAt)
+  const listen = async <N extends StreamNames>(stream: N, key: StreamKeys<N>) => {
+    const subscription = sdk.stream(stream, key, heard.recorder(stream, key))
+    await subscription.ready()
+    return subscription
+  }
+  await listen('notify-user', `${user.id}/subscriptions-changed`)
+  await listen('notify-user', `${user.id}/rooms-changed`)
+  await listen('notify-logged', 'roles-change')
+  return { sdk, user, heard, listen }
+}
+
+/**
+ * Two processes; an owner, a member and another member, whose clients on B follow `group`'s
+ * messages; and a `barrier` group they are all in. `settle` changes the barrier group through
+ * A and returns what each client on B heard before hearing that: nothing else is on its way.
+ */
+async function scene(t: Test) {
+  const { a, b } = await twoProcesses()
+  const owner = await createTestUser(db)
+  const member = await createTestUser(db)
+  const other = await createTestUser(db)
+  const create = async (name: string) => {
+    const members = [member.username, other.username]
+    const reply = await post(a, owner, 'groups.create', { name, members })
+    if (reply.status !== 200) throw new Error(`group not created: ${JSON.stringify(reply.body)}`)
+    return (reply.body.group as { _id: string })._id
+  }
+  const barrier = await create(groupName('barrier'))
+  const name = groupName('across')
+  const group: GroupState = {
+    _id: await create(name),
+    name,
+    creator: owner,
+    usersCount: 3,
+    msgs: 0,
+  }
+  const clients = {
+    member: await officialClient(t, b, member),
+    other: await officialClient(t, b, other),
+  }
+  const following = {
+    member: await clients.member.listen('room-messages', group._id),
+    other: await clients.other.listen('room-messages', group._id),
+  }
+  let barriers = 0
+  const settle = async () => {
+    barriers += 1
+    const topic = `barrier ${barriers}`
+    const reply = await post(a, owner, 'groups.setTopic', { roomId: barrier, topic })
+    if (reply.status !== 200) throw new Error(`barrier not set: ${JSON.stringify(reply.body)}`)
+    return {
+      member: await clients.member.heard.takeUntil(isBarrier(member, barrier, topic)),
+      other: await clients.other.heard.takeUntil(isBarrier(other, barrier, topic)),
+    }
+  }
+  // What the clients may still hear of the groups made before they logged in.
+  await settle()
+  return { a, b, owner, member, other, group, clients, following, settle }
+}
+
+t.test(
+  'a rename through process A reaches the client on process B exactly',
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const { a, owner, member, other, group, settle } = await scene(t)
+    const name = groupName('renamed')
+    t.equal((await post(a, owner, 'groups.rename', { roomId: group._id, name })).status, 200)
+    Object.assign(group, { name, msgs: 1 })
+    const heard = await settle()
+    const renamed = await systemMessage(db, group, owner, { t: 'r', msg: name })
+    for (const [who, user] of Object.entries({ member, other })) {
+      t.strictSame(
+        heard[who as keyof typeof heard],
+        [
+          heardEvent.subscriptionsChanged(user, [
+            'updated',
+            await subscriptionDocument(db, group, user),
+          ]),
+          heardEvent.roomsChanged(user, ['updated', roomDocument(group)]),
+          heardEvent.roomMessage(group, renamed),
+        ],
+        `${who} heard the subscription, the group and the message`,
+      )
+    }
+  },
+)
+
+t.test(
+  'a kick through process A reaches the clients on process B exactly',
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const { a, owner, member, other, group, following, settle } = await scene(t)
+    const messagesEnded = new Promise((resolve) => following.member.onChange(resolve))
+    const removed = await removedSubscription(db, group, member)
+    const kick = await post(a, owner, 'groups.kick', { roomId: group._id, userId: member.id })
+    t.equal(kick.status, 200)
+    Object.assign(group, { usersCount: 2, msgs: 1 })
+    const heard = await settle()
+    const kicked = await systemMessage(db, group, owner, { t: 'ru', msg: member.username })
+    t.strictSame(
+      heard.member,
+      [heardEvent.subscriptionsChanged(member, ['removed', removed])],
+      'the kicked member heard the removal only',
+    )
+    t.strictSame(
+      await messagesEnded,
+      { msg: 'nosub', id: following.member.id, error: notAllowed },
+      "the kicked member's message subscription ended",
+    )
+    t.strictSame(
+      heard.other,
+      [
+        heardEvent.roomsChanged(other, ['updated', roomDocument(group)]),
+        heardEvent.roomMessage(group, kicked),
+      ],
+      'the other member heard the group and the message',
+    )
+  },
+)
+
+t.test(
+  "a logout through process A closes the client's socket on process B within a second",
+  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const { a, b } = await twoProcesses()
+    const user = await createTestUser(db)
+    const { sdk } = await officialClient(t, b, user)
+    const socket = (sdk.connection as unknown as { ws: WebSocket }).ws
+    const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => {
+      socket.once('close', (code, reason) => {
+        resolve({ code, reason: reason.toString(), at: Date.now() })
+      })
+    })
+    const notClosed = new Promise<undefined>((resolve) => {
+      const timer = setTimeout(resolve, 5 * REVOKED_WITHIN_MS)
+      t.teardown(() => clearTimeout(timer))
+    })
+
+    const logout = await post(a, user, 'logout')
+    const answeredAt = Date.now()
+    t.strictSame(logout, {
+      status: 200,
+      body: { status: 'success', data: { message: "You've been logged out!" }, success: true },
+    })
+    const close = await Promise.race([closed, notClosed])
+    if (!close) throw new Error('the socket is still open 5 s after the logout')
+    t.ok(
+      close.at - answeredAt < REVOKED_WITHIN_MS,
+      `closed ${close.at - answeredAt} ms after the answer (negative: before it arrived)`,
+    )
+    t.strictSame({ code: close.code, reason: close.reason }, { code: 4003, reason: 'logged out' })
+    t.equal(sdk.connection.status, 'disconnected', 'the client saw its connection go')
+  },
+)
