@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { type EventsResult, printEvents } from './events.js'
 import type { Measurement } from './load.js'
 import type { PlanCheck } from './plans.js'
+import type { Target } from './target.js'
 
 export interface ScenarioResult {
   scenario: string
@@ -20,12 +22,6 @@ export interface ScenarioResult {
   passed: boolean
 }
 
-export interface Target {
-  target: string
-  reached: string
-  met: boolean
-}
-
 export interface Report {
   date: string
   settings: Record<string, unknown>
@@ -35,6 +31,8 @@ export interface Report {
   serverPeakRssMb: number | undefined
   /** The embedded scenario: its data set and its service's peak RSS. */
   embedded?: { seeded: string; peakRssMb: number | undefined } | undefined
+  /** The events scenario (bench/events.ts), when it ran. */
+  events?: EventsResult | undefined
   targets: Target[]
 }
 
@@ -101,6 +99,7 @@ export function printReport(report: Report, write: (line: string) => void): void
     }
     if (s.http.failed > 0) write(`  ${s.scenario}: ${s.http.failed} failed requests`)
   }
+  if (report.events) printEvents(report.events, write)
   write('')
   write('targets:')
   for (const t of report.targets)

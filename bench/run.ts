@@ -3,6 +3,7 @@
 import { createDatabase, migrateToLatest } from '../db/database.js'
 import { createScratchDatabase, seed } from './dataset.js'
 import { EMBEDDED_SCENARIO, type EmbeddedRun, measureEmbedded } from './embedded.js'
+import { EVENTS_SCENARIO, type EventsResult, eventTargets, measureEvents } from './events.js'
 import { measureHttp, measureLoop } from './load.js'
 import { checkPlans } from './plans.js'
 import { memoryMb, startBareServer, startService } from './processes.js'
@@ -112,6 +113,10 @@ try {
     }
   }
 
+  // The events scenario (bench/events.ts): two services of its own on the same database.
+  let events: EventsResult | undefined
+  if (wanted(EVENTS_SCENARIO)) events = await measureEvents(db, scratch.url, settings, log)
+
   const report: Report = {
     date: new Date().toISOString(),
     settings: { ...settings, databaseUrl: undefined },
@@ -122,12 +127,17 @@ try {
     embedded: embedded && { seeded: embedded.seeded, peakRssMb: embedded.peakRssMb },
     targets: targets(results, peakRssMb),
   }
+  if (events) {
+    report.events = events
+    report.targets.push(...eventTargets(events))
+  }
   log('')
   printReport(report, log)
   const file = new URL('../../bench/results/latest.json', import.meta.url)
   await saveReport(report, file)
   log(`\nwritten to bench/results/latest.json`)
   if (results.some((r) => !r.passed)) process.exitCode = 1
+  if (events && !events.passed) process.exitCode = 1
 } finally {
   await db.destroy()
   await scratch.drop()

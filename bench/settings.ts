@@ -14,6 +14,11 @@ export interface BenchSettings {
   cpuProfileDir: string
   /** The embedded-database scenario's smaller data set; absent with BENCH_EMBEDDED=0. */
   embedded: { users: number; groups: number; messagesPerGroup: number } | undefined
+  /**
+   * The events scenario (bench/events.ts): sockets over two processes, one per user, in groups
+   * of `groupSize`; group changes per second through REST; seconds measured.
+   */
+  events: { sockets: number; groupSize: number; rate: number; durationSeconds: number }
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -49,6 +54,12 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
             groups: Math.max(2, whole(env, 'BENCH_EMBEDDED_GROUPS', 200)),
             messagesPerGroup: whole(env, 'BENCH_EMBEDDED_MESSAGES', 20),
           },
+    events: {
+      sockets: Math.max(2, whole(env, 'BENCH_EVENTS_SOCKETS', 1_000)),
+      groupSize: Math.max(2, whole(env, 'BENCH_EVENTS_GROUP_SIZE', 10)),
+      rate: Math.max(1, whole(env, 'BENCH_EVENTS_RATE', 100)),
+      durationSeconds: Math.max(1, whole(env, 'BENCH_EVENTS_DURATION', 5)),
+    },
   }
 }
 
