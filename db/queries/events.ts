@@ -40,7 +40,11 @@ function toEvent(row: EventRow): LoggedEvent {
   }
 }
 
-/** Every transaction below this id has ended: the log is complete up to it. */
+/**
+ * Every transaction below this id has ended: the log is complete up to it. (Queries below that
+ * select `xid::text as xid` order by `events.xid`: a bare `xid` would name the text column and
+ * put transaction 1000 before 999.)
+ */
 const horizon = sql`pg_snapshot_xmin(pg_current_snapshot())`
 
 /**
@@ -56,7 +60,7 @@ export async function readEventsAfter(
   const { rows } = await sql<EventRow>`
     select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
     where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint) and xid < ${horizon}
-    order by xid, id limit ${limit}`.execute(db)
+    order by events.xid, events.id limit ${limit}`.execute(db)
   const events = rows.map(toEvent)
   const last = events.at(-1)
   if (events.length < limit || !last) return events
@@ -71,7 +75,7 @@ export async function readEventsAfter(
 export async function logHead(db: Executor): Promise<LogPosition> {
   const { rows } = await sql<{ xid: string; id: number | string }>`
     select xid::text as xid, id from events where xid < ${horizon}
-    order by xid desc, id desc limit 1`.execute(db)
+    order by events.xid desc, events.id desc limit 1`.execute(db)
   const row = rows[0]
   return row ? { xid: row.xid, id: Number(row.id) } : LOG_START
 }
