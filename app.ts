@@ -7,6 +7,7 @@ import auth from './plugins/app/auth.js'
 import cacheControl from './plugins/app/cache-control.js'
 import configPlugin from './plugins/app/config.js'
 import errors from './plugins/app/errors.js'
+import eventPrune from './plugins/app/event-prune.js'
 import json from './plugins/app/json.js'
 import loginFailureSweep from './plugins/app/login-failure-sweep.js'
 import metrics from './plugins/app/metrics.js'
@@ -69,6 +70,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
   await fastify.register(auth)
   await fastify.register(presence)
   await fastify.register(realtime)
+  await fastify.register(eventPrune)
 
   await fastify.register(metricsRoute)
   await fastify.register(health)

@@ -42,8 +42,13 @@ export const ConfigSchema = Type.Object({
   REALTIME_MESSAGE_BURST: Type.Integer({ minimum: 1, default: 100 }),
   REALTIME_SEND_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1048576 }),
   REALTIME_POLL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+  /** Below the server's 75 s idle-connection timeout, so a quiet event stream stays open. */
+  REALTIME_SSE_KEEPALIVE_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 15000 }),
   PRESENCE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 20000 }),
   PRESENCE_EXPIRY_MS: Type.Integer({ minimum: 200, maximum: 7200000, default: 60000 }),
+  /** How long the event log keeps a change: catching up from further back reloads everything. */
+  EVENTS_RETENTION_MS: Type.Integer({ minimum: 60000, maximum: 31536000000, default: 604800000 }),
+  EVENTS_PRUNE_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 86400000, default: 60000 }),
   /** For development: a refusal missing from its route's documentation answers 500. */
   STRICT_REFUSALS: Type.Boolean({ default: false }),
 })

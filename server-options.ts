@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyServerOptions } from 'fastify'
+import type { FastifyRequest, FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 
 /** An incoming X-Request-Id is kept when it is short and plain, so it cannot forge log lines. */
@@ -35,6 +35,21 @@ const REDACTED = [
   '*["x-auth-token"]',
 ]
 
+/** A `ticket` in a query string (GET /api/v1/events) stands for a login until it is used. */
+const QUERY_TICKET = /([?&]ticket=)[^&]*/g
+
+/** A request as logged: Fastify's own fields, with any ticket in its URL redacted. */
+function loggedRequest(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(QUERY_TICKET, '$1[redacted]'),
+    version: request.headers['accept-version']?.toString(),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }
+}
+
 /** Fastify's own options, shared by the server and the tests. */
 export function serverOptions(
   config: Config,
@@ -44,6 +59,7 @@ export function serverOptions(
     logger: {
       level: config.LOG_LEVEL,
       redact: { paths: REDACTED, censor: '[redacted]' },
+      serializers: { req: loggedRequest },
       ...(logStream ? { stream: logStream } : {}),
     },
     genReqId: requestId,

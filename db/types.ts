@@ -41,6 +41,12 @@ export interface LoginTokensTable {
   created_at: Generated<Date>
 }
 
+export interface EventTicketsTable {
+  hashed_ticket: string
+  hashed_token: string
+  expires_at: Date
+}
+
 export interface RoomsTable {
   id: string
   name: string
@@ -87,6 +93,14 @@ export interface EventsTable {
   room_id: string | null
   user_id: string | null
   data: unknown
+}
+
+/** The event log's one row of bookkeeping (migrations/2026120204_event_retention.ts). */
+export interface EventLogStateTable {
+  /** Always true: the key that keeps the table at one row. */
+  id: Generated<boolean>
+  /** Events logged before this moment may have been pruned; null until the first prune. */
+  pruned_before: Date | null
 }
 
 export interface MessagesTable {
@@ -141,6 +155,8 @@ export interface Database {
   rate_limits: WindowCounterTable
   login_failures: WindowCounterTable
   events: EventsTable
+  event_log_state: EventLogStateTable
+  event_tickets: EventTicketsTable
   presence_connections: PresenceConnectionsTable
 }
 

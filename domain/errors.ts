@@ -415,6 +415,13 @@ const catalogue = {
     message: () => 'The "updatedSince" query parameter must be a valid date.',
     when: 'an `updatedSince` that is not a date',
   }),
+  updatedSinceTooOld: define({
+    type: 'error-updatedSince-too-old',
+    message: (keptSince: string) =>
+      `The changes before ${keptSince} are no longer kept: call again without "updatedSince" to reload everything`,
+    when: 'an `updatedSince` before the oldest change the event log still keeps',
+    example: ['2026-11-25T12:00:00.000Z'],
+  }),
 
   // Users.
   invalidUsername: define({

@@ -8,6 +8,8 @@ import * as passwordlessUsers from './2026112601_passwordless_users.js'
 import * as eventLog from './2026120201_event_log.js'
 import * as presence from './2026120202_presence.js'
 import * as eventsUserTime from './2026120203_events_user_time.js'
+import * as eventRetention from './2026120204_event_retention.js'
+import * as eventResume from './2026120205_event_resume.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +22,6 @@ export const migrations: Record<string, Migration> = {
   '2026120201_event_log': eventLog,
   '2026120202_presence': presence,
   '2026120203_events_user_time': eventsUserTime,
+  '2026120204_event_retention': eventRetention,
+  '2026120205_event_resume': eventResume,
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { fixture } from './helper.js'
 
@@ -66,6 +66,7 @@ const globalAdmins = (refusal: Outcome): Row => ({
 
 const MATRIX: Record<string, Row> = {
   'GET /api/info': everyone('allow'),
+  'GET /api/v1/events': loggedIn('allow'),
   'GET /api/v1/groups.auditLog': {
     ...members,
     member: UNAUTHORIZED,
@@ -91,6 +92,7 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/subscriptions.getOne': loggedIn('allow'),
   'GET /api/v1/users.info': loggedIn('allow'),
   'GET /api/v1/users.list': loggedIn('allow'),
+  'POST /api/v1/events.ticket': loggedIn('allow'),
   'POST /api/v1/groups.addLeader': owners,
   'POST /api/v1/groups.addModerator': owners,
   'POST /api/v1/groups.addOwner': owners,
@@ -213,6 +215,8 @@ function validParams(endpoint: string, w: World, actor: fixture.TestUser | undef
   const fresh = fixture.groupName('user')
   switch (endpoint) {
     case 'info':
+    case 'events':
+    case 'events.ticket':
     case 'groups.list':
     case 'groups.listAll':
     case 'me':
@@ -276,6 +280,21 @@ function validParams(endpoint: string, w: World, actor: fixture.TestUser | undef
   }
 }
 
+/**
+ * The status and body of an answer. An event stream is read as a stream: one it accepts stays
+ * open, so it is closed at once and its body left unread.
+ */
+async function answerOf(response: LightMyRequestResponse, streams: boolean) {
+  if (!streams) return { status: response.statusCode, body: response.body }
+  if (response.statusCode === 200) {
+    response.raw.res.destroy()
+    return { status: 200, body: '{}' }
+  }
+  const chunks: Buffer[] = []
+  for await (const chunk of response.stream()) chunks.push(chunk as Buffer)
+  return { status: response.statusCode, body: Buffer.concat(chunks).toString() }
+}
+
 function outcomeOf(status: number, body: { errorType?: string }): Outcome {
   if (status === 200) return 'allow'
   if (status === 401) return 401
@@ -301,9 +320,10 @@ for (const [key, row] of Object.entries(MATRIX)) {
   t.test(key, async (t) => {
     // Registration is off by default; the row checks who may register when it is on.
     const config = fixture.testConfig({ ALLOW_REGISTRATION: 'true' })
-    const { server: app } = await fixture.buildAppWithRoutes(t, db, config)
+    const { server: app, routes } = await fixture.buildAppWithRoutes(t, db, config)
     const [method, url] = key.split(' ') as ['GET' | 'POST', string]
     const endpoint = url.split('/').at(-1) ?? ''
+    const streams = routes.some((route) => route.key === key && fixture.isEventStream(route))
     const cells: string[] = []
     for (const role of ROLES) {
       const world = await buildWorld(app)
@@ -315,12 +335,14 @@ for (const [key, row] of Object.entries(MATRIX)) {
         url,
         headers: actor?.headers ?? {},
         ...(method === 'GET' ? { query: params as Record<string, string> } : { payload: params }),
+        payloadAsStream: streams,
       })
-      const outcome = outcomeOf(response.statusCode, response.json())
+      const { status, body } = await answerOf(response, streams)
+      const outcome = outcomeOf(status, JSON.parse(body))
       cells.push(
-        `${role}: ${outcome}${response.statusCode === 400 && outcome === 'allow' ? ` (400 ${response.json().errorType})` : ''}`,
+        `${role}: ${outcome}${status === 400 && outcome === 'allow' ? ` (400 ${JSON.parse(body).errorType})` : ''}`,
       )
-      t.equal(outcome, row[role], `${role}: ${response.statusCode} ${response.body.slice(0, 160)}`)
+      t.equal(outcome, row[role], `${role}: ${status} ${body.slice(0, 160)}`)
     }
     observed.push(`${key} -> ${cells.join(', ')}`)
   })

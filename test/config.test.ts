@@ -37,8 +37,11 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     REALTIME_MESSAGE_BURST: 100,
     REALTIME_SEND_BUFFER_BYTES: 1048576,
     REALTIME_POLL_MS: 1000,
+    REALTIME_SSE_KEEPALIVE_MS: 15000,
     PRESENCE_HEARTBEAT_MS: 20000,
     PRESENCE_EXPIRY_MS: 60000,
+    EVENTS_RETENTION_MS: 604800000,
+    EVENTS_PRUNE_INTERVAL_MS: 60000,
     STRICT_REFUSALS: false,
   })
 })
@@ -79,8 +82,11 @@ t.test('values are read from the environment given, numbers converted', async (t
     REALTIME_MESSAGE_BURST: '6',
     REALTIME_SEND_BUFFER_BYTES: '4096',
     REALTIME_POLL_MS: '250',
+    REALTIME_SSE_KEEPALIVE_MS: '5000',
     PRESENCE_HEARTBEAT_MS: '5000',
     PRESENCE_EXPIRY_MS: '15000',
+    EVENTS_RETENTION_MS: '86400000',
+    EVENTS_PRUNE_INTERVAL_MS: '30000',
     STRICT_REFUSALS: 'true',
   })
 
@@ -119,8 +125,11 @@ t.test('values are read from the environment given, numbers converted', async (t
     REALTIME_MESSAGE_BURST: 6,
     REALTIME_SEND_BUFFER_BYTES: 4096,
     REALTIME_POLL_MS: 250,
+    REALTIME_SSE_KEEPALIVE_MS: 5000,
     PRESENCE_HEARTBEAT_MS: 5000,
     PRESENCE_EXPIRY_MS: 15000,
+    EVENTS_RETENTION_MS: 86400000,
+    EVENTS_PRUNE_INTERVAL_MS: 30000,
     STRICT_REFUSALS: true,
   })
   t.equal(typeof config.PORT, 'number')
@@ -217,6 +226,17 @@ t.test('other out-of-range values are refused by name', async (t) => {
   configError(t, { LOGIN_MAX_FAILURES_PER_USER: 'ten' }, 'LOGIN_MAX_FAILURES_PER_USER')
   configError(t, { LOGIN_BLOCK_WINDOW_MS: '0' }, 'LOGIN_BLOCK_WINDOW_MS')
   configError(t, { CREATE_ROCKET_CAT: 'yes' }, 'CREATE_ROCKET_CAT')
+})
+
+t.test('the event log keeps changes from one minute to one year', async (t) => {
+  configError(t, { EVENTS_RETENTION_MS: '59999' }, 'EVENTS_RETENTION_MS')
+  configError(t, { EVENTS_RETENTION_MS: '31536000001' }, 'EVENTS_RETENTION_MS')
+  configError(t, { EVENTS_PRUNE_INTERVAL_MS: '99' }, 'EVENTS_PRUNE_INTERVAL_MS')
+  configError(t, { EVENTS_PRUNE_INTERVAL_MS: '86400001' }, 'EVENTS_PRUNE_INTERVAL_MS')
+  const bounds = loadConfig({ EVENTS_RETENTION_MS: '60000', EVENTS_PRUNE_INTERVAL_MS: '86400000' })
+  t.equal(bounds.EVENTS_RETENTION_MS, 60000)
+  t.equal(bounds.EVENTS_PRUNE_INTERVAL_MS, 86400000)
+  t.equal(loadConfig({ EVENTS_RETENTION_MS: '31536000000' }).EVENTS_RETENTION_MS, 31536000000)
 })
 
 t.test('PRESENCE_EXPIRY_MS must be greater than PRESENCE_HEARTBEAT_MS', async (t) => {

@@ -323,6 +323,27 @@ t.test('passwords and tokens never reach the log', async (t) => {
   }
 })
 
+t.test('an event-stream ticket in a query string never reaches the log', async (t) => {
+  const { app: server, lines } = await buildLoggedApp(t, db)
+  const user = await createTestUser(db)
+  const issued = await server.inject({
+    method: 'POST',
+    url: '/api/v1/events.ticket',
+    headers: user.headers,
+  })
+  t.equal(issued.statusCode, 200)
+  const { ticket } = issued.json()
+  // Refused before the ticket is used, so it would still open a stream.
+  const refused = await server.inject({
+    method: 'GET',
+    url: `/api/v1/events?lastEventId=${'1'.repeat(1025)}&ticket=${ticket}`,
+  })
+  t.equal(refused.statusCode, 400)
+  const requests = logEntries(lines).filter((entry) => entry.msg === 'incoming request')
+  t.match(requests.at(-1)?.req, { url: /^\/api\/v1\/events\?lastEventId=1+&ticket=\[redacted\]$/ })
+  t.notOk(lines.join('').includes(ticket), 'the ticket is not in the log')
+})
+
 t.test('credentials handed to a log call are redacted', async (t) => {
   const { app: server, lines } = await buildLoggedApp(t, db)
   server.log.warn(

@@ -59,6 +59,7 @@ type ValidatedDocument = Awaited<ReturnType<typeof SwaggerParser.validate>>
 /** Every route the API serves, as `METHOD path`. */
 const apiRoutes = [
   'GET /api/info',
+  'GET /api/v1/events',
   'GET /api/v1/groups.auditLog',
   'GET /api/v1/groups.counters',
   'GET /api/v1/groups.history',
@@ -80,6 +81,7 @@ const apiRoutes = [
   'GET /api/v1/users.list',
   'GET /livez',
   'GET /readyz',
+  'POST /api/v1/events.ticket',
   'POST /api/v1/groups.addLeader',
   'POST /api/v1/groups.addModerator',
   'POST /api/v1/groups.addOwner',
@@ -393,6 +395,9 @@ t.test('the login headers are security schemes every private route requires', as
     const { security } = operation(doc, route)
     if (publicRoutes.includes(route)) {
       t.same(security ?? [], [], `${route} is public`)
+    } else if (route === 'GET /api/v1/events') {
+      // The login headers, or none: the `ticket` parameter then stands for the login.
+      t.same(security, [{ [userId]: [], [authToken]: [] }, {}], `${route} takes either`)
     } else {
       t.same(security, [{ [userId]: [], [authToken]: [] }], `${route} needs a login`)
     }
@@ -414,6 +419,22 @@ t.test(
     }
   },
 )
+
+t.test('the event stream documents its 200 as text/event-stream, with an example', async (t) => {
+  const { doc } = await openApi(t)
+  const { parameters, responses } = operation(doc, 'GET /api/v1/events')
+  t.same(Object.keys(responses['200']?.content ?? {}), ['text/event-stream'])
+  const media = responses['200']?.content?.['text/event-stream']
+  t.match(media?.schema, { type: 'string' })
+  t.match(examples(media), [
+    /^retry: 3000\n\nid: \S+\nevent: stream-notify-user\/\S+\/rooms-changed\ndata: \[/,
+  ])
+  t.same(
+    parameters?.map((parameter) => `${parameter.in} ${parameter.name}`),
+    ['query ticket', 'query lastEventId', 'header Last-Event-ID'],
+  )
+  t.same(Object.keys(responses).sort(), ['200', '400', '401'])
+})
 
 /** With metrics and rate limits on, the document also has `/metrics` and every 429. */
 const everythingOn = () => testConfig({ METRICS: 'true', RATE_LIMIT_MAX: '10' })

@@ -7902,9 +7902,9 @@ export interface paths {
         };
         /**
          * The caller's subscriptions, or those changed since a moment
-         * @description Any logged-in user. A subscription is the caller's membership of one private group (closed ones included), by group name; its `_updatedAt` is the later of when the caller's room roles and when the group last changed. Without `updatedSince`: all of them, and `remove` empty. With it, `update` holds those whose `_updatedAt` is after that moment (compared to the millisecond), and `remove` what went after it, as `{_id, _deletedAt}`. An empty `updatedSince` counts as none, as in Rocket.Chat. A change is stamped when its transaction starts, so one that commits late can carry a time just before your previous call: after a reconnect, call `subscriptions.get` and `rooms.get` with a moment a few seconds before your previous call (what is listed twice is harmless). `remove` lists the caller's subscriptions that went (kicked, left, or the group deleted), by subscription id: one that joins again gets a new id, in `update`.
+         * @description Any logged-in user. A subscription is the caller's membership of one private group (closed ones included), by group name; its `_updatedAt` is the later of when the caller's room roles and when the group last changed. Without `updatedSince`: all of them, and `remove` empty. With it, `update` holds those whose `_updatedAt` is after that moment (compared to the millisecond), and `remove` what went after it, as `{_id, _deletedAt}`. An empty `updatedSince` counts as none, as in Rocket.Chat. A change is stamped when its transaction starts, so one that commits late can carry a time just before your previous call: after a reconnect, call `subscriptions.get` and `rooms.get` with a moment a few seconds before your previous call (what is listed twice is harmless). Removals are read from the log of changes, which keeps them for `EVENTS_RETENTION_MS` (7 days by default): an `updatedSince` before the oldest change kept is refused with `error-updatedSince-too-old`, since what went before it can no longer be listed; call again without `updatedSince` and replace what you hold with the answer. `remove` lists the caller's subscriptions that went (kicked, left, or the group deleted), by subscription id: one that joins again gets a new id, in `update`.
          *
-         *     Refusals, in the order they are checked: an `updatedSince` that is not a date from year 0001 to 9999 (`error-roomId-param-invalid`). The `errorType` and message are the ones Rocket.Chat gives (its message names the parameter `lastUpdate`).
+         *     Refusals, in the order they are checked: an `updatedSince` that is not a date from year 0001 to 9999 (`error-roomId-param-invalid`); an `updatedSince` before the oldest change the event log still keeps (`error-updatedSince-too-old`). For an `updatedSince` that is not a date, the `errorType` and message are the ones Rocket.Chat gives (its message names the parameter `lastUpdate`).
          */
         get: {
             parameters: {
@@ -8049,13 +8049,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "The \"lastUpdate\" query parameter must be a valid date. [error-roomId-param-invalid]",
-                         *       "errorType": "error-roomId-param-invalid"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;
@@ -8298,9 +8291,9 @@ export interface paths {
         };
         /**
          * The caller's groups, or those changed since a moment
-         * @description Any logged-in user. The private groups the caller is in (closed ones included), by name, each as `groups.list` shows it. Without `updatedSince`: all of them, and `remove` empty. With it, `update` holds those whose `_updatedAt` is after that moment (compared to the millisecond), and `remove` what went after it, as `{_id, _deletedAt}`. An empty `updatedSince` counts as none, as in Rocket.Chat. A change is stamped when its transaction starts, so one that commits late can carry a time just before your previous call: after a reconnect, call `subscriptions.get` and `rooms.get` with a moment a few seconds before your previous call (what is listed twice is harmless). `remove` lists the groups deleted while the caller was in them; Rocket.Chat lists every deleted room to anyone, which would tell strangers of private groups. A group the caller was kicked from or left still exists, so it is in neither list: `subscriptions.get` reports that.
+         * @description Any logged-in user. The private groups the caller is in (closed ones included), by name, each as `groups.list` shows it. Without `updatedSince`: all of them, and `remove` empty. With it, `update` holds those whose `_updatedAt` is after that moment (compared to the millisecond), and `remove` what went after it, as `{_id, _deletedAt}`. An empty `updatedSince` counts as none, as in Rocket.Chat. A change is stamped when its transaction starts, so one that commits late can carry a time just before your previous call: after a reconnect, call `subscriptions.get` and `rooms.get` with a moment a few seconds before your previous call (what is listed twice is harmless). Removals are read from the log of changes, which keeps them for `EVENTS_RETENTION_MS` (7 days by default): an `updatedSince` before the oldest change kept is refused with `error-updatedSince-too-old`, since what went before it can no longer be listed; call again without `updatedSince` and replace what you hold with the answer. `remove` lists the groups deleted while the caller was in them; Rocket.Chat lists every deleted room to anyone, which would tell strangers of private groups. A group the caller was kicked from or left still exists, so it is in neither list: `subscriptions.get` reports that.
          *
-         *     Refusals, in the order they are checked: an `updatedSince` that is not a date from year 0001 to 9999 (`error-updatedSince-param-invalid`). The `errorType` is the one Rocket.Chat gives.
+         *     Refusals, in the order they are checked: an `updatedSince` that is not a date from year 0001 to 9999 (`error-updatedSince-param-invalid`); an `updatedSince` before the oldest change the event log still keeps (`error-updatedSince-too-old`). For an `updatedSince` that is not a date, the `errorType` is the one Rocket.Chat gives.
          */
         get: {
             parameters: {
@@ -8422,11 +8415,264 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
                         /**
                          * @example {
                          *       "success": false,
-                         *       "error": "The \"updatedSince\" query parameter must be a valid date. [error-updatedSince-param-invalid]",
-                         *       "errorType": "error-updatedSince-param-invalid"
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events.ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket to open the event stream
+         * @description Any logged-in user. A ticket standing for the login the request was sent with, for `GET /api/v1/events?ticket=…` from a client that cannot send the login headers (a browser's `EventSource`). It works once, within a minute; only its hash is kept, and it dies with the login (logging out makes it unusable).
+         *
+         *     Refusals, in the order they are checked: no valid `X-User-Id` and `X-Auth-Token` (`You must be logged in to do this.`); a body that is not JSON (`invalid-params`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A ticket for one event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "ticket": "q3Yd0b6mQ1R9yS2X7k5V8n4W1p0Z3c6F9h2J5m8N1s4",
+                         *       "expires": "2016-12-09T15:09:58.042Z",
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Send as `ticket` to `GET /api/v1/events`, once; it is then used up */
+                            ticket: string;
+                            /**
+                             * Format: date-time
+                             * @description When the ticket stops working if unused: a minute after it was made
+                             */
+                            expires: string;
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "offset must be >= 0 [invalid-params]",
+                         *       "errorType": "invalid-params"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's events, live, as Server-Sent Events
+         * @description Any logged-in user, by the login headers or, for a browser's `EventSource` (which cannot send headers), by a `ticket` from `events.ticket`. The answer is a `text/event-stream` that stays open and carries every event the caller is entitled to, as the realtime socket (`/websocket`) would: the caller's subscriptions and groups changing, the messages of their groups, and role changes, in the order they were logged.
+         *
+         *     Each event is one block: `id:` its place in the log (opaque; compare ids only for equality), `event:` the Rocket.Chat stream and event name joined by a slash (`stream-notify-user/<userId>/rooms-changed`, `stream-notify-user/<userId>/subscriptions-changed`, `stream-room-messages/<roomId>`, `stream-notify-logged/roles-change`), and `data:` the event's Rocket.Chat arguments as a JSON array, dates in EJSON (`{"$date": <ms>}`). With `EventSource`, listen with `addEventListener(<event>, …)`: the events have names, so `onmessage` hears none. A member removed from a group gets their subscription's `removed` and nothing more about it; logging out, or the login being deleted otherwise, ends the stream within a second.
+         *
+         *     The stream opens with `retry: 3000` (how long a client waits before reconnecting) and writes a `: keep-alive` comment every `REALTIME_SSE_KEEPALIVE_MS` (15 s by default) while quiet. To resume after a disconnection, send the last `id:` received as the `Last-Event-ID` header (`EventSource` does so by itself) or as `lastEventId`: the stream starts with exactly the events after it, then goes on live, with no gap and no repeat. An id the log no longer holds (older than `EVENTS_RETENTION_MS`), or one this service never gave the caller, is answered with an `event: reset` block, `data: {"error":"error-events-reset","reason":…}` and an `id:` of the present: reload with `subscriptions.get` and `rooms.get` (without `updatedSince`), then keep the events that follow; reconnecting from the reset's `id:` resumes from there. A client that reads too slowly (more than `REALTIME_SEND_BUFFER_BYTES` unsent) is cut off, and resumes from its last id.
+         *
+         *     A ticket works once: a reconnecting `EventSource` needs a new one, so close it on error, fetch a ticket and open a new one with `lastEventId`.
+         *
+         *     Refusals, in the order they are checked: a `ticket` over 128 characters or a `lastEventId` over 1024 (`invalid-params`); no valid `X-User-Id` and `X-Auth-Token` and no `ticket`, or a `ticket` unknown, used already, expired, or whose login is gone (`You must be logged in to do this.`).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description A ticket from `POST /api/v1/events.ticket`, for clients that cannot send the login headers (a browser’s `EventSource`); ignored when the headers are sent
+                     * @example q3Yd0b6mQ1R9yS2X7k5V8n4W1p0Z3c6F9h2J5m8N1s4
+                     */
+                    ticket?: string;
+                    /**
+                     * @description The `id:` of the last event received, for clients that cannot send `Last-Event-ID` (which wins when both are sent)
+                     * @example 1734.2051.0
+                     */
+                    lastEventId?: string;
+                };
+                header?: {
+                    /** @description The `id:` of the last event received: the stream starts with the events after it. `EventSource` sends it by itself when it reconnects */
+                    "Last-Event-ID"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The stream: `retry:` first, then one block per event (`id:`, `event:`, `data:`), and a `: keep-alive` comment when quiet */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example retry: 3000
+                         *
+                         *     id: 1734.2051.0
+                         *     event: stream-notify-user/BsNr28znDkG8aeo7W/rooms-changed
+                         *     data: ["updated",{"_id":"ByehQjC44FwMeiLbX","name":"team-testing","fname":"team-testing","t":"p","msgs":0,"usersCount":2,"u":{"_id":"aobEdbYhXfu5hkeqG","username":"testing1"},"ts":{"$date":1481296138042},"ro":false,"sysMes":true,"topic":"Testing","_updatedAt":{"$date":1481296960656}}]
+                         *
+                         *     : keep-alive
+                         */
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "ticket must NOT have more than 128 characters [invalid-params]",
+                         *       "errorType": "invalid-params"
                          *     }
                          */
                         "application/json": {

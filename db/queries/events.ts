@@ -1,5 +1,6 @@
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Executor } from '../executor.js'
+import type { Database } from '../types.js'
 
 /** A place in the event log: every event is after all of `(xid, id)`'s predecessors. */
 export interface LogPosition {
@@ -61,14 +62,67 @@ export async function readEventsAfter(
     select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
     where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint) and xid < ${horizon}
     order by events.xid, events.id limit ${limit}`.execute(db)
-  const events = rows.map(toEvent)
+  return completeLastTransaction(db, rows.map(toEvent), limit)
+}
+
+/**
+ * The events after one position up to another, in log order. `upTo` must be a place the relay
+ * has read to (the end of a transaction below the horizon), so no transaction is cut.
+ */
+export async function readEventsBetween(
+  db: Executor,
+  after: LogPosition,
+  upTo: LogPosition,
+  limit: number,
+): Promise<LoggedEvent[]> {
+  const { rows } = await sql<EventRow>`
+    select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
+    where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint)
+      and (xid, id) <= (${upTo.xid}::xid8, ${upTo.id}::bigint)
+    order by events.xid, events.id limit ${limit}`.execute(db)
+  return completeLastTransaction(db, rows.map(toEvent), limit)
+}
+
+/**
+ * A batch cut by its limit, with the rest of its last transaction's events read: readers never
+ * stop inside a transaction.
+ */
+async function completeLastTransaction(
+  db: Executor,
+  events: LoggedEvent[],
+  limit: number,
+): Promise<LoggedEvent[]> {
   const last = events.at(-1)
   if (events.length < limit || !last) return events
-  const { rows: rest } = await sql<EventRow>`
+  const { rows } = await sql<EventRow>`
     select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
     where xid = ${last.xid}::xid8 and id > ${last.id}::bigint
     order by id`.execute(db)
-  return events.concat(rest.map(toEvent))
+  return events.concat(rows.map(toEvent))
+}
+
+/** Whether the log still holds the event at a position (not pruned, not made up). */
+export async function eventExists(db: Executor, at: LogPosition): Promise<boolean> {
+  const { rows } = await sql`
+    select 1 from events where xid = ${at.xid}::xid8 and id = ${at.id}::bigint`.execute(db)
+  return rows.length > 0
+}
+
+/** Whether `a` comes before `b` in the log. */
+export function isBefore(a: LogPosition, b: LogPosition): boolean {
+  const ax = BigInt(a.xid)
+  const bx = BigInt(b.xid)
+  return ax < bx || (ax === bx && a.id < b.id)
+}
+
+/** How many finished transactions' events come after a position, counted up to `cap`. */
+export async function countEventsAfter(db: Executor, after: LogPosition, cap: number) {
+  const { rows } = await sql<{ count: number | string }>`
+    select count(*) as count from (
+      select 1 from events
+      where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint) and xid < ${horizon}
+      limit ${cap}) behind`.execute(db)
+  return Number(rows[0]?.count ?? 0)
 }
 
 /** The last position of the complete part of the log: where a new reader starts. */
@@ -113,25 +167,38 @@ export async function membershipSince(
   return { rooms, changes }
 }
 
-/** Members' rows of one group, for the given users (the subscription fields). */
-export async function findMemberships(db: Executor, roomId: string, userIds: string[]) {
+/**
+ * Members' rows of one group as they stood at a point of the log, for the given users, as JSON
+ * (the log's form): the row before the first change logged after that point (the `previous` of
+ * an update, the row of a removal), or the row as it is now when nothing changed since. Read in
+ * one statement, so one snapshot. An update logged before updates carried `previous` counts as
+ * no change.
+ */
+export async function membershipsAt(
+  db: Executor,
+  roomId: string,
+  userIds: string[],
+  at: LogPosition,
+): Promise<Array<Record<string, unknown>>> {
   if (userIds.length === 0) return []
-  return db
-    .selectFrom('room_members')
-    .select([
-      'id',
-      'room_id',
-      'user_id',
-      'username',
-      'roles',
-      'open',
-      'created_at',
-      'last_seen_at',
-      'updated_at',
-    ])
-    .where('room_id', '=', roomId)
-    .where('user_id', 'in', userIds)
-    .execute()
+  const { rows } = await sql<{ user_id: string; row: Record<string, unknown> | null }>`
+    select distinct on (user_id) user_id, row from (
+      select user_id, data->coalesce(
+          case kind when 'member.updated' then 'previous' when 'member.removed' then 'member' end,
+          'none') as row,
+        0 as rank, xid, id
+      from events
+      where user_id in (${sql.join(userIds)}) and room_id = ${roomId}
+        and kind in ('member.updated', 'member.removed')
+        and (xid, id) > (${at.xid}::xid8, ${at.id}::bigint)
+        and (kind = 'member.removed' or data ? 'previous')
+      union all
+      select user_id, to_jsonb(m) as row, 1 as rank, null, null
+      from room_members m
+      where room_id = ${roomId} and user_id in (${sql.join(userIds)})
+    ) candidates
+    order by user_id, rank, xid, id`.execute(db)
+  return rows.flatMap((row) => (row.row ? [row.row] : []))
 }
 
 export async function isMember(db: Executor, roomId: string, userId: string) {
@@ -146,4 +213,77 @@ export async function isMember(db: Executor, roomId: string, userId: string) {
 
 export async function findRoom(db: Executor, roomId: string) {
   return db.selectFrom('rooms').selectAll().where('id', '=', roomId).executeTakeFirst()
+}
+
+/** A batch of events, one transaction at a time. */
+export function* byTransaction(events: LoggedEvent[]): Generator<LoggedEvent[]> {
+  let start = 0
+  for (let i = 1; i <= events.length; i++) {
+    if (i === events.length || events[i]?.xid !== events[start]?.xid) {
+      yield events.slice(start, i)
+      start = i
+    }
+  }
+}
+
+/**
+ * Deletes the oldest whole transactions of the log: every event up to the last transaction that
+ * logged one before `before`, among those that have ended (below the horizon). A transaction
+ * still open keeps its events, and so does every transaction after it; none loses only some of
+ * its events. Records `pruned_before` as `before`, or as the latest deleted event's time when
+ * later (a transaction can log events on both sides of `before`), rounded up to the millisecond
+ * that clients send back; it never moves back. Returns how many events were deleted.
+ *
+ * The prune is a change of its own, so it opens its transaction: concurrent prunes (one per
+ * process) take turns on the bookkeeping row, and each then sees what the previous deleted.
+ */
+export async function pruneEvents(db: Kysely<Database>, before: Date): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('event_log_state').select('id').forUpdate().execute()
+    // Materialized, so the old events are found by time: a backward scan by xid for the last
+    // old one would walk through every newer event first. (No max(): xid8 has none before 15.)
+    const { rows } = await sql<{ deleted: number; latest: Date | null }>`
+      with old as materialized (
+        select xid from events where created_at < ${before}::timestamptz and xid < ${horizon}
+      ), deleted as (
+        delete from events where xid <= (select xid from old order by xid desc limit 1)
+        returning created_at)
+      select count(*) as deleted,
+        date_trunc('milliseconds', max(created_at) + interval '999 microseconds') as latest
+      from deleted`.execute(trx)
+    const { deleted, latest } = rows[0] ?? { deleted: 0, latest: null }
+    await trx
+      .updateTable('event_log_state')
+      .set({
+        pruned_before: sql<Date>`greatest(pruned_before, ${before}::timestamptz, ${latest}::timestamptz)`,
+      })
+      .execute()
+    return deleted
+  })
+}
+
+/** The moment before which events may have been pruned; null while none has been. */
+export async function prunedBefore(db: Executor): Promise<Date | null> {
+  const row = await db.selectFrom('event_log_state').select('pruned_before').executeTakeFirst()
+  return row?.pruned_before ?? null
+}
+
+/**
+ * PostgreSQL's estimate of the events in the log (`pg_class.reltuples`, as of the table's last
+ * VACUUM or ANALYZE; 0 before the first): free to read, however long the log.
+ */
+export async function estimateEventCount(db: Executor): Promise<number> {
+  const { rows } = await sql<{ estimate: number }>`
+    select greatest(reltuples, 0)::bigint as estimate from pg_class
+    where oid = 'events'::regclass`.execute(db)
+  return rows[0]?.estimate ?? 0
+}
+
+/** The events in the log, counted: exact, and as slow as the log is long. */
+export async function countEvents(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow()
+  return row.count
 }

@@ -9,6 +9,7 @@ import {
   listSubscriptionsRemovedAfter,
   type Removal,
 } from '../../db/queries/catch-up.js'
+import { prunedBefore } from '../../db/queries/events.js'
 import type { Actor } from '../actor.js'
 import { isStorableTime } from '../dates.js'
 import { type ApiError, errors } from '../errors.js'
@@ -33,9 +34,20 @@ function toRemoved(removal: Removal) {
   return { _id: removal.id, _deletedAt: removal.deletedAt.toISOString() }
 }
 
-/** Both lists are read in one snapshot, so nothing is both updated and removed by a race. */
-function inOneSnapshot<T>(db: Db, read: (trx: Executor) => Promise<T>) {
-  return db.transaction().setIsolationLevel('repeatable read').execute(read)
+/**
+ * Both lists are read in one snapshot, so nothing is both updated and removed by a race. The
+ * removals come from the event log, so a moment before what it keeps is refused, checked in the
+ * same snapshot: a prune that commits meanwhile is either seen whole or not at all.
+ */
+function inOneSnapshot<T>(db: Db, since: Date, read: (trx: Executor) => Promise<T>) {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const keptSince = await prunedBefore(trx)
+      if (keptSince && since < keptSince) throw errors.updatedSinceTooOld(keptSince.toISOString())
+      return read(trx)
+    })
 }
 
 /**
@@ -50,7 +62,7 @@ export async function subscriptionsSince(db: Db, actor: Actor, updatedSince?: st
       remove: [],
     }
   }
-  return inOneSnapshot(db, async (trx) => ({
+  return inOneSnapshot(db, since, async (trx) => ({
     update: (await listMembershipsChangedAfter(trx, actor.id, since)).map(toSubscription),
     remove: (await listSubscriptionsRemovedAfter(trx, actor.id, since)).map(toRemoved),
   }))
@@ -78,7 +90,7 @@ export async function roomsSince(db: Db, actor: Actor, updatedSince?: string) {
       remove: [],
     }
   }
-  return inOneSnapshot(db, async (trx) => ({
+  return inOneSnapshot(db, since, async (trx) => ({
     update: (await listGroupsOfMemberChangedAfter(trx, actor.id, since)).map(roomDocument),
     remove: (await listGroupsDeletedAfter(trx, actor.id, since)).map(toRemoved),
   }))

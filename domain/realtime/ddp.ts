@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Actor } from '../actor.js'
 import type { EventFrame } from './frames.js'
 import { STREAM } from './frames.js'
-import type { Subscriber } from './hub.js'
+import type { ReplayOutcome, ReplayRequest, Subscriber } from './hub.js'
 
 /** Why the server closes a realtime connection: the code and reason it sends. */
 export const CLOSE = {
@@ -53,6 +53,10 @@ export interface DdpServices {
   isMember(roomId: string, userId: string): Promise<boolean>
   connected(subscriber: Subscriber): Promise<void>
   disconnected(subscriber: Subscriber): Promise<void>
+  /** A connection was closed for reading too slowly (counted in the metrics). */
+  slowClosed?(): void
+  /** The events after an id, then live delivery (see Hub.replay). */
+  replay(subscriber: Subscriber, request: ReplayRequest): Promise<ReplayOutcome>
   log: { warn(details: object, message: string): void }
 }
 
@@ -72,7 +76,11 @@ const PASSWORD_LOGIN =
   'Only resuming is offered: log in with POST /api/v1/login and resume with its authToken'
 const TOO_MANY =
   'Error, too many requests. Please slow down. You must wait 1 seconds before trying again.'
+const EVENTS_RESET =
+  'The events after this id are no longer kept: reload with REST (subscriptions.get, rooms.get) and subscribe again without lastEventId'
 const VERSIONS = ['1', 'pre2', 'pre1']
+/** The longest `lastEventId` read; longer ones are not ids this service gives out. */
+const EVENT_ID_MAX = 64
 /** How much of a refused frame the error repeats. */
 const OFFENDING_MAX = 256
 
@@ -119,6 +127,11 @@ export class DdpSession implements Subscriber {
     this.#tokens = limits.messageBurst
     this.#deadline = setTimeout(() => this.close(CLOSE.connectTimeout), limits.connectTimeoutMs)
     this.#scheduleHeartbeat(limits.pingAfterMs)
+  }
+
+  /** Bytes written to the socket and not yet sent. */
+  get bufferedBytes(): number {
+    return this.#socket.bufferedAmount
   }
 
   get userId(): string {
@@ -168,6 +181,7 @@ export class DdpSession implements Subscriber {
 
   close(how: { code: number; reason: string }): void {
     if (this.#closed) return
+    if (how === CLOSE.slowClient) this.#services.slowClosed?.()
     this.#stop()
     this.#socket.close(how.code, how.reason)
   }
@@ -412,35 +426,87 @@ export class DdpSession implements Subscriber {
         ),
       )
     }
+    const after = lastEventId(params[1])
+    if (after !== undefined) return this.#resume(id, name, eventName, after)
     const roomId = await this.#authorize(name, eventName)
     if (this.#closed) return
     if (roomId === false) return refuse(meteorError('not-allowed'))
-    const subscription: StreamSubscription = {
-      id,
-      stream: name,
-      eventName,
-      ...(roomId ? { roomId } : {}),
-    }
-    this.#subscriptions.set(id, subscription)
-    const key = `${name}\n${eventName}`
+    this.#register({ id, stream: name, eventName, ...(roomId ? { roomId } : {}) })
+  }
+
+  #register(subscription: StreamSubscription) {
+    this.#subscriptions.set(subscription.id, subscription)
+    const key = `${subscription.stream}\n${subscription.eventName}`
     this.#wanted.set(key, (this.#wanted.get(key) ?? 0) + 1)
-    this.#send({ msg: 'ready', subs: [id] })
+    this.#send({ msg: 'ready', subs: [subscription.id] })
+  }
+
+  /**
+   * A subscription that carries the last event id it received: the events of its stream after
+   * that id, then live. A group's stream is open to a user who was its member at any point
+   * since the id (they get what they were entitled to, then a `nosub` if they are no longer in
+   * it); an id the log no longer holds is refused with `error-events-reset`.
+   */
+  async #resume(id: string, stream: string, eventName: string, after: string) {
+    const scope = await this.#authorize(stream, eventName, { checkMembership: false })
+    if (this.#closed) return
+    if (scope === false) return this.#send({ msg: 'nosub', id, error: meteorError('not-allowed') })
+    const session = this
+    const outcome = await this.#services.replay(this, {
+      after,
+      wants: (frame) => frame.stream === stream && frame.eventName === eventName,
+      send: (frame) => this.#writeWhenRoom(frame.text),
+      get gone() {
+        return session.#closed
+      },
+      live: (rooms) => {
+        if (scope && !rooms.has(scope)) {
+          this.#send({ msg: 'nosub', id, error: meteorError('not-allowed') })
+          return
+        }
+        this.#register({ id, stream, eventName, ...(scope ? { roomId: scope } : {}) })
+      },
+    })
+    if (outcome === 'reset') {
+      this.#send({ msg: 'nosub', id, error: meteorError('error-events-reset', EVENTS_RESET) })
+    }
+  }
+
+  /** Writes once the socket's buffer is under half its limit: a replay goes at the client's pace. */
+  async #writeWhenRoom(text: string) {
+    while (!this.#closed && this.#socket.bufferedAmount > this.#limits.sendBufferBytes / 2) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    if (!this.#closed) this.#write(text)
   }
 
   /** Whether the user may subscribe: false, or the group the subscription is scoped to. */
-  async #authorize(stream: string, eventName: string): Promise<string | false | undefined> {
+  async #authorize(
+    stream: string,
+    eventName: string,
+    { checkMembership = true } = {},
+  ): Promise<string | false | undefined> {
     const userId = this.userId
     if (stream === STREAM.user) return eventName.startsWith(`${userId}/`) ? undefined : false
     if (stream === STREAM.logged || stream === STREAM.all || stream === STREAM.roles)
       return undefined
     if (stream === STREAM.roomMessages && eventName === '__my_messages__') return undefined
     const roomId = stream === STREAM.room ? (eventName.split('/')[0] ?? '') : eventName
-    if (!roomId || !(await this.#services.isMember(roomId, userId))) return false
+    if (!roomId) return false
+    if (checkMembership && !(await this.#services.isMember(roomId, userId))) return false
     return roomId
   }
 }
 
 const STREAMS = new Set<string>(Object.values(STREAM))
+
+/** The `lastEventId` of a subscription's options, when it carries one. */
+function lastEventId(options: unknown): string | undefined {
+  if (options === null || typeof options !== 'object') return undefined
+  const value = (options as { lastEventId?: unknown }).lastEventId
+  if (typeof value !== 'string' || value === '') return undefined
+  return value.slice(0, EVENT_ID_MAX + 1)
+}
 
 function parse(text: string): Frame | undefined {
   try {

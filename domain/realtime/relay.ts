@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js'
 import { type ChannelListener, listenToChannel } from '../../db/notifications.js'
 import {
+  byTransaction,
   type LoggedEvent,
   type LogPosition,
   logHead,
@@ -112,16 +113,6 @@ export class EventRelay {
         const last = transaction[transaction.length - 1] as LoggedEvent
         this.#position = { xid: last.xid, id: last.id }
       }
-    }
-  }
-}
-
-function* byTransaction(events: LoggedEvent[]): Generator<LoggedEvent[]> {
-  let start = 0
-  for (let i = 1; i <= events.length; i++) {
-    if (i === events.length || events[i]?.xid !== events[start]?.xid) {
-      yield events.slice(start, i)
-      start = i
     }
   }
 }

@@ -15,6 +15,7 @@ type PoolUsage = NonNullable<ReturnType<typeof poolUsage>>
  * Prometheus metrics, collected when METRICS is on and served by routes/metrics.ts: requests by
  * route pattern and status, their latency, the database pool, and the process (event-loop lag,
  * memory, GC). Each app has its own registry, so several apps in one process keep separate counts.
+ * Plugins that measure their own work add to it: plugins/app/event-prune.ts, the event log.
  */
 export default fp(
   async (app) => {

@@ -40,7 +40,7 @@ export const openApiDocument: FastifyDynamicSwaggerOptions['openapi'] = {
     {
       name: 'Realtime',
       description:
-        "Catching up after a reconnect: what changed in the caller's groups since a moment",
+        "The caller's events as they happen (Server-Sent Events), and catching up after a reconnect: what changed in the caller's groups since a moment",
     },
     { name: 'Administration', description: 'Users, global roles and permissions' },
     { name: 'Server', description: 'Version, health and metrics' },

@@ -9,67 +9,39 @@ import {
   DdpSession,
   type DdpSocket,
 } from '../../domain/realtime/ddp.js'
-import { api, createTestUser, fixture, type TestUser, testDatabase } from '../helper.js'
-import { type DdpFrame, listeningApp, loggedInSocket, RawDdp } from './support.js'
+import { api, createTestUser, fixture, testDatabase } from '../helper.js'
+import {
+  answered,
+  CONNECT,
+  type DdpFrame,
+  listeningApp,
+  loggedIn,
+  meteorError,
+  openConnected,
+  RawDdp,
+  take,
+} from './support.js'
 
 const db = await testDatabase(t)
 const user = await createTestUser(db)
-
-function meteorError(error: string | number, reason?: string) {
-  return {
-    isClientSafe: true,
-    error,
-    ...(reason ? { reason } : {}),
-    message: reason ? `${reason} [${error}]` : `[${error}]`,
-    errorType: 'Meteor.Error',
-  }
-}
 
 const NOT_ALLOWED = meteorError('not-allowed')
 const TOO_MANY = meteorError(
   'too-many-requests',
   'Error, too many requests. Please slow down. You must wait 1 seconds before trying again.',
 )
-const CONNECT = { msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] }
 const LONG = 'x'.repeat(10_000)
-
-function answered(id: string, outcome: { result?: unknown; error?: unknown }) {
-  return [
-    { msg: 'result', id, ...outcome },
-    { msg: 'updated', methods: [id] },
-  ]
-}
 
 function badRequest(text: string) {
   return [{ msg: 'error', reason: 'Bad request', offendingMessage: text.slice(0, 256) }]
 }
 
-async function take(client: RawDdp, count: number): Promise<DdpFrame[]> {
-  const frames: DdpFrame[] = []
-  for (let i = 0; i < count; i++) frames.push(await client.next())
-  return frames
-}
-
 /** Frames in a stable order, to compare those whose interleaving the test does not decide. */
 const sorted = (frames: unknown[]) => frames.map((frame) => JSON.stringify(frame)).sort()
 
-/** A connected client logged in as `user`, its login fully answered (result and updated). */
-async function loggedIn(t: Test, url: string, as: TestUser = user) {
-  const client = await loggedInSocket(t, url, as)
-  await client.next((frame) => frame.msg === 'updated')
-  return client
-}
-
-async function openConnected(t: Test, url: string) {
-  const client = await RawDdp.open(url)
-  t.teardown(() => client.close())
-  await client.connect()
-  return client
-}
-
 /** Another client gets the whole conversation: the server was not hurt by what came before. */
 async function stillServes(t: Test, url: string) {
-  const client = await loggedIn(t, url)
+  const client = await loggedIn(t, url, user)
   client.send({ msg: 'ping', id: 'alive' })
   t.same(await client.next(), { msg: 'pong', id: 'alive' }, 'another client is served')
   client.send({
@@ -84,7 +56,7 @@ async function stillServes(t: Test, url: string) {
 
 t.test('hostile frames are answered one by one, and the connection goes on', async (t) => {
   const { url } = await listeningApp(t, db, { REALTIME_MESSAGE_BURST: '1000' })
-  const client = await loggedIn(t, url)
+  const client = await loggedIn(t, url, user)
   const token = user.headers['x-auth-token']
   const notFound = (method: string) => meteorError(404, `Method '${method}' not found`)
   const long = (prefix: string) => `${prefix}${'y'.repeat(400)}`
@@ -389,7 +361,7 @@ t.test('deadlines', async (t) => {
   })
 
   t.test('a login in time stops the clock', async (t) => {
-    const client = await loggedIn(t, url)
+    const client = await loggedIn(t, url, user)
     await new Promise((resolve) => setTimeout(resolve, 2 * LOGIN_MS))
     client.send({ msg: 'ping', id: 'later' })
     t.same(await client.next(), { msg: 'pong', id: 'later' })
@@ -399,7 +371,7 @@ t.test('deadlines', async (t) => {
 
 t.test('beyond REALTIME_MAX_SUBSCRIPTIONS a sub is refused until one ends', async (t) => {
   const { url } = await listeningApp(t, db, { REALTIME_MAX_SUBSCRIPTIONS: '3' })
-  const client = await loggedIn(t, url)
+  const client = await loggedIn(t, url, user)
   const sub = (id: string, eventName: string, name = 'stream-notify-user') => {
     client.send({ msg: 'sub', id, name, params: [eventName, false] })
     return client.next()
@@ -526,6 +498,9 @@ function sessionOnRecorder(limits: Partial<DdpLimits>) {
       return undefined
     },
     async logout() {},
+    async replay() {
+      return 'reset' as const
+    },
     async isMember() {
       return false
     },
@@ -663,7 +638,10 @@ t.test(
 )
 
 t.test('a client that stops reading while events come is closed with 4004', async (t) => {
-  const { app, url } = await listeningApp(t, db, { REALTIME_SEND_BUFFER_BYTES: '65536' })
+  const { app, url } = await listeningApp(t, db, {
+    REALTIME_SEND_BUFFER_BYTES: '65536',
+    METRICS: 'true',
+  })
   const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
   const g = api(app, owner).on(group)
   // Big groups make big events: each topic change is about 25 kB to each subscriber.
@@ -717,6 +695,8 @@ t.test('a client that stops reading while events come is closed with 4004', asyn
   const witnessTexts = texts.get(witness) ?? []
   t.ok(slowTexts.length < witnessTexts.length, 'the slow client missed what came after the close')
   t.same(slowTexts, witnessTexts.slice(0, slowTexts.length), 'what it got is whole and in order')
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  t.match(metrics, /^realtime_slow_client_closes_total\{transport="ddp"\} 1$/m, 'counted')
 
   witness.send({ msg: 'ping', id: 'reading' })
   t.same(await witness.next((frame) => frame.msg === 'pong'), { msg: 'pong', id: 'reading' })

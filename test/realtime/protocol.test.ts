@@ -1,6 +1,6 @@
 // The DDP conversation of GET /websocket, frame by frame: connect, heartbeats, login and logout
 // by resume token, methods, subscriptions. Hostile frames and limits: limits.test.ts.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { hashLoginToken } from '../../domain/ids.js'
 import {
   api,
@@ -11,41 +11,24 @@ import {
   type TestUser,
   testDatabase,
 } from '../helper.js'
-import { type DdpFrame, listeningApp, loggedInSocket, RawDdp } from './support.js'
+import {
+  answered,
+  CONNECT,
+  type DdpFrame,
+  listeningApp,
+  loggedIn,
+  meteorError,
+  openConnected,
+  RawDdp,
+  take,
+} from './support.js'
 
 const db = await testDatabase(t)
 
-/** Rocket.Chat's Meteor error, as the `error` of a `result` or a `nosub`. */
-function meteorError(error: string | number, reason?: string) {
-  return {
-    isClientSafe: true,
-    error,
-    ...(reason ? { reason } : {}),
-    message: reason ? `${reason} [${error}]` : `[${error}]`,
-    errorType: 'Meteor.Error',
-  }
-}
-
 const LOGGED_OUT = meteorError(403, "You've been logged out by the server. Please log in again.")
 const NOT_ALLOWED = meteorError('not-allowed')
-const CONNECT = { msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] }
 /** Rocket.Chat's login expiration, which the login result announces. */
 const TOKEN_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000
-
-/** The next `count` frames, whatever they are, in the order they came. */
-async function take(client: RawDdp, count: number): Promise<DdpFrame[]> {
-  const frames: DdpFrame[] = []
-  for (let i = 0; i < count; i++) frames.push(await client.next())
-  return frames
-}
-
-/** A result followed by its `updated`, as every method call is answered. */
-function answered(id: string, outcome: { result?: unknown; error?: unknown }) {
-  return [
-    { msg: 'result', id, ...outcome },
-    { msg: 'updated', methods: [id] },
-  ]
-}
 
 function resumeLogin(id: string, token: string) {
   return { msg: 'method', method: 'login', params: [{ resume: token }], id }
@@ -64,20 +47,6 @@ async function loginResult(user: TestUser) {
     tokenExpires: { $date: row.created_at.getTime() + TOKEN_LIFETIME_MS },
     type: 'resume',
   }
-}
-
-/** A connected client logged in as `user`, its login fully answered (result and updated). */
-async function loggedIn(t: Test, url: string, user: TestUser) {
-  const client = await loggedInSocket(t, url, user)
-  await client.next((frame) => frame.msg === 'updated')
-  return client
-}
-
-async function openConnected(t: Test, url: string) {
-  const client = await RawDdp.open(url)
-  t.teardown(() => client.close())
-  await client.connect()
-  return client
 }
 
 /** One listening app for the tests that need no particular limits. */

@@ -1,7 +1,7 @@
 // Rocket.Chat's own realtime client (@rocket.chat/ddp-client, licensed for development and
 // testing only) against GET /websocket: what a client following its user streams, a group's
 // messages and `roles-change` hears when someone else changes the group over REST, exactly.
-import { DDPSDK, type StreamKeys, type StreamNames } from '@rocket.chat/ddp-client'
+import { DDPSDK } from '@rocket.chat/ddp-client'
 import t, { type Test } from 'tap'
 import WebSocket from 'ws'
 import {
@@ -13,8 +13,9 @@ import {
   testDatabase,
 } from '../helper.js'
 import {
+  closeAtEnd,
+  followingClient,
   type GroupState,
-  HeardEvents,
   heardEvent,
   isBarrier,
   listeningApp,
@@ -35,24 +36,7 @@ const { app, base } = await listeningApp(t, db)
 
 /** The official client, logged in with the user's REST token and following the user's streams. */
 async function officialClient(t: Test, user: TestUser) {
-  const sdk = await DDPSDK.createAndConnect(base)
-  t.teardown(() => {
-    sdk.connection.close()
-    // Its heartbeat timers are not unref'd: left running they hold the test open for 60 s.
-    sdk.timeoutControl.stop()
-  })
-  await sdk.account.loginWithToken(user.headers['x-auth-token'])
-  const heard = new HeardEvents(startedAt)
-  /** Subscribes through the client's `stream`; resolves once the server said `ready`. */
-  const listen = async <N extends StreamNames>(stream: N, key: StreamKeys<N>) => {
-    const subscription = sdk.stream(stream, key, heard.recorder(stream, key))
-    await subscription.ready()
-    return subscription
-  }
-  await listen('notify-user', `${user.id}/subscriptions-changed`)
-  await listen('notify-user', `${user.id}/rooms-changed`)
-  await listen('notify-logged', 'roles-change')
-  return { sdk, user, heard, listen }
+  return followingClient(t, await DDPSDK.createAndConnect(base), user, startedAt)
 }
 
 type ClientName = 'owner' | 'member' | 'other' | 'outsider' | 'newcomer'
@@ -156,10 +140,7 @@ function ended(subscription: { onChange(cb: (payload: unknown) => void): void })
 t.test('the client resumes with the REST token', async (t) => {
   const user = await createTestUser(db)
   const sdk = await DDPSDK.createAndConnect(base)
-  t.teardown(() => {
-    sdk.connection.close()
-    sdk.timeoutControl.stop()
-  })
+  closeAtEnd(t, sdk)
   const { tokenExpires, ...result } = await sdk.account.loginWithToken(user.headers['x-auth-token'])
   t.strictSame(result, { id: user.id, token: user.headers['x-auth-token'], type: 'resume' })
   // Typed as a Date, it is the EJSON the server sent: the client does not revive dates.

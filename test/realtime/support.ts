@@ -1,3 +1,4 @@
+import type { DDPSDK, StreamKeys, StreamNames } from '@rocket.chat/ddp-client'
 import type { Test } from 'tap'
 import WebSocket from 'ws'
 import type { Db } from '../../db/database.js'
@@ -7,6 +8,9 @@ export type DdpFrame = Record<string, unknown> & { msg?: string }
 
 /** How long a test waits for a frame that should come. */
 const WAIT_MS = 5000
+
+/** The `connect` a Meteor client opens with. */
+export const CONNECT = { msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] }
 
 /**
  * A DDP client written out frame by frame, to check exactly what the server sends: every frame
@@ -18,9 +22,24 @@ export class RawDdp {
   #taken = 0
   #waiters: Array<() => void> = []
 
+  /**
+   * The `eventId` of each event frame received. It is taken out of the frame's fields, so that
+   * tests compare frames as Rocket.Chat sends them; a frame without a well-formed one keeps
+   * whatever it had, and fails those comparisons.
+   */
+  readonly eventIds = new WeakMap<DdpFrame, string>()
+
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.received.push(JSON.parse(data.toString()) as DdpFrame)
+      const frame = JSON.parse(data.toString()) as DdpFrame
+      const fields = frame.fields as { eventId?: unknown } | undefined
+      if (frame.msg === 'changed' && typeof fields?.eventId === 'string') {
+        if (/^\d+\.\d+\.\d+$/.test(fields.eventId)) {
+          this.eventIds.set(frame, fields.eventId)
+          delete fields.eventId
+        }
+      }
+      this.received.push(frame)
       for (const wake of this.#waiters.splice(0)) wake()
     })
     this.closed = new Promise((resolve) => {
@@ -86,7 +105,7 @@ export class RawDdp {
   }
 
   async connect() {
-    this.send({ msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] })
+    this.send(CONNECT)
     return this.next((frame) => frame.msg === 'connected')
   }
 
@@ -100,13 +119,50 @@ export class RawDdp {
     return this.next((frame) => frame.msg === 'result' && frame.id === id)
   }
 
-  async subscribe(id: string, name: string, eventName: string) {
-    this.send({ msg: 'sub', id, name, params: [eventName, { useCollection: false, args: [null] }] })
+  /** Subscribes to a stream (after an event id: resuming); the `ready` or `nosub` answer. */
+  async subscribe(id: string, name: string, eventName: string, lastEventId?: string) {
+    this.send({
+      msg: 'sub',
+      id,
+      name,
+      params: [
+        eventName,
+        { useCollection: false, args: [null], ...(lastEventId ? { lastEventId } : {}) },
+      ],
+    })
     return this.next(
       (frame) =>
         (frame.msg === 'ready' && Boolean((frame.subs as string[] | undefined)?.includes(id))) ||
         (frame.msg === 'nosub' && frame.id === id),
     )
+  }
+
+  /**
+   * Connects, logs in and subscribes in one go, without waiting for any answer (the server
+   * takes frames in order), each subscription resuming after its event id if it has one.
+   */
+  openSession(
+    user: TestUser,
+    subscriptions: Array<[id: string, name: string, eventName: string, lastEventId?: string]>,
+  ) {
+    this.send({ msg: 'connect', version: '1', support: ['1'] })
+    this.send({
+      msg: 'method',
+      method: 'login',
+      params: [{ resume: user.headers['x-auth-token'] }],
+      id: 'login',
+    })
+    for (const [id, name, eventName, lastEventId] of subscriptions) {
+      this.send({
+        msg: 'sub',
+        id,
+        name,
+        params: [
+          eventName,
+          { useCollection: false, args: [], ...(lastEventId ? { lastEventId } : {}) },
+        ],
+      })
+    }
   }
 
   /** Subscribes to the three streams a private-group client needs for one group. */
@@ -129,18 +185,62 @@ export async function listeningApp(t: Test, db: Db, overrides: Record<string, st
   return { app, base, url: `${base.replace(/^http/, 'ws')}/websocket` }
 }
 
-/** A connected, logged-in raw client, closed at the end of the test. */
-export async function loggedInSocket(t: Test, url: string, user: TestUser) {
+/** A connected raw client, closed at the end of the test. */
+export async function openConnected(t: Test, url: string) {
   const client = await RawDdp.open(url)
   t.teardown(() => client.close())
   await client.connect()
+  return client
+}
+
+/** A connected, logged-in raw client, closed at the end of the test. */
+export async function loggedInSocket(t: Test, url: string, user: TestUser) {
+  const client = await openConnected(t, url)
   const result = await client.login(user)
   if (result.error) throw new Error(`login refused: ${JSON.stringify(result)}`)
   return client
 }
 
+/** A `loggedInSocket` whose login was fully answered (result and updated). */
+export async function loggedIn(t: Test, url: string, user: TestUser) {
+  const client = await loggedInSocket(t, url, user)
+  await client.next((frame) => frame.msg === 'updated')
+  return client
+}
+
+/** The next `count` frames, whatever they are, in the order they came. */
+export async function take(client: RawDdp, count: number): Promise<DdpFrame[]> {
+  const frames: DdpFrame[] = []
+  for (let i = 0; i < count; i++) frames.push(await client.next())
+  return frames
+}
+
+/**
+ * Rocket.Chat's Meteor error, as the `error` of a `result` or a `nosub`. Written out again rather
+ * than taken from domain/realtime/ddp.ts, so that the server is held to Rocket.Chat's wording.
+ */
+export function meteorError(error: string | number, reason?: string) {
+  return {
+    isClientSafe: true,
+    error,
+    ...(reason ? { reason } : {}),
+    message: reason ? `${reason} [${error}]` : `[${error}]`,
+    errorType: 'Meteor.Error',
+  }
+}
+
+/** A result followed by its `updated`, as every method call is answered. */
+export function answered(id: string, outcome: { result?: unknown; error?: unknown }) {
+  return [
+    { msg: 'result', id, ...outcome },
+    { msg: 'updated', methods: [id] },
+  ]
+}
+
 // What Rocket.Chat's official client (@rocket.chat/ddp-client) hears, and the documents it
-// should hear, for tests that drive it. The client itself is imported by those test files only.
+// should hear, for tests that drive it. The client itself is imported by those test files only:
+// here it is named as a type, and `followingClient` is handed one connected, so that the other
+// tests (and the fuzzers) do not load it.
 
 /** One stream event as the official client hands it to a `stream` callback. */
 export interface HeardEvent {
@@ -201,6 +301,35 @@ export class HeardEvents {
     }
     return Object.fromEntries(entries.map(([key, field]) => [key, this.#dated(field)]))
   }
+}
+
+/**
+ * The official client, connected: closed at the end of the test, logged in with the user's REST
+ * token and following the user's streams, what it hears kept from `since` on.
+ */
+export async function followingClient(t: Test, sdk: DDPSDK, user: TestUser, since: number) {
+  closeAtEnd(t, sdk)
+  await sdk.account.loginWithToken(user.headers['x-auth-token'])
+  const heard = new HeardEvents(since)
+  /** Subscribes through the client's `stream`; resolves once the server said `ready`. */
+  const listen = async <N extends StreamNames>(stream: N, key: StreamKeys<N>) => {
+    const subscription = sdk.stream(stream, key, heard.recorder(stream, key))
+    await subscription.ready()
+    return subscription
+  }
+  await listen('notify-user', `${user.id}/subscriptions-changed`)
+  await listen('notify-user', `${user.id}/rooms-changed`)
+  await listen('notify-logged', 'roles-change')
+  return { sdk, user, heard, listen }
+}
+
+/** Closes the official client when the test ends. */
+export function closeAtEnd(t: Test, sdk: DDPSDK) {
+  t.teardown(() => {
+    sdk.connection.close()
+    // Its heartbeat timers are not unref'd: left running they hold the test open for 60 s.
+    sdk.timeoutControl.stop()
+  })
 }
 
 /** The group changes made to a barrier group: heard after everything before them in the log. */

@@ -2,7 +2,7 @@
 // through process A reaches Rocket.Chat's official realtime client (@rocket.chat/ddp-client,
 // licensed for development and testing only) connected to process B exactly as it would on A,
 // and a login revoked through A closes the client's socket on B.
-import { DDPSDK, type StreamKeys, type StreamNames } from '@rocket.chat/ddp-client'
+import { DDPSDK } from '@rocket.chat/ddp-client'
 import t, { type Test } from 'tap'
 import WebSocket from 'ws'
 import {
@@ -15,11 +15,13 @@ import {
 } from '../helper.js'
 import { databaseUrlOf, startCluster } from '../support/cluster.js'
 import {
+  followingClient,
   type GroupState,
-  HeardEvents,
   heardEvent,
   isBarrier,
+  loggedInSocket,
   notAllowed,
+  type RawDdp,
   removedSubscription,
   roomDocument,
   subscriptionDocument,
@@ -65,22 +67,7 @@ async function post(server: string, user: TestUser, endpoint: string, body: obje
  */
 async function officialClient(t: Test, server: string, user: TestUser) {
   const sdk = await DDPSDK.createAndConnect(server, { retryCount: 0, retryTime: 100 })
-  t.teardown(() => {
-    sdk.connection.close()
-    // Its heartbeat timers are not unref'd: left running they hold the test open for 60 s.
-    sdk.timeoutControl.stop()
-  })
-  await sdk.account.loginWithToken(user.headers['x-auth-token'])
-  const heard = new HeardEvents(startedAt)
-  const listen = async <N extends StreamNames>(stream: N, key: StreamKeys<N>) => {
-    const subscription = sdk.stream(stream, key, heard.recorder(stream, key))
-    await subscription.ready()
-    return subscription
-  }
-  await listen('notify-user', `${user.id}/subscriptions-changed`)
-  await listen('notify-user', `${user.id}/rooms-changed`)
-  await listen('notify-logged', 'roles-change')
-  return { sdk, user, heard, listen }
+  return followingClient(t, sdk, user, startedAt)
 }
 
 /**
@@ -227,5 +214,85 @@ t.test(
     )
     t.strictSame({ code: close.code, reason: close.reason }, { code: 4003, reason: 'logged out' })
     t.equal(sdk.connection.status, 'disconnected', 'the client saw its connection go')
+  },
+)
+
+t.test(
+  'a client that received events from process A resumes on process B with exactly what it missed',
+  // Skipped on the embedded database: two processes share one PostgreSQL database.
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const { a, b } = await twoProcesses()
+    const owner = await createTestUser(db)
+    const member = await createTestUser(db)
+    const created = await post(a, owner, 'groups.create', {
+      name: groupName('resumed'),
+      members: [member.username],
+    })
+    const roomId = (created.body.group as { _id: string })._id
+    const socketUrl = (server: string) => `${server.replace(/^http/, 'ws')}/websocket`
+    const streams: Array<[string, string, string]> = [
+      ['rooms', 'stream-notify-user', `${member.id}/rooms-changed`],
+      ['messages', 'stream-room-messages', roomId],
+    ]
+    const follow = async (client: RawDdp, lastIds?: Map<string, string>) => {
+      for (const [id, name, eventName] of streams) {
+        const answer = await client.subscribe(id, name, eventName, lastIds?.get(id))
+        if (answer.msg !== 'ready') throw new Error(`not subscribed: ${JSON.stringify(answer)}`)
+      }
+    }
+    const heard = (client: RawDdp, eventName: string) =>
+      client.received
+        .filter(
+          (frame) => (frame.fields as { eventName?: string } | undefined)?.eventName === eventName,
+        )
+        .map((frame) => ({
+          id: client.eventIds.get(frame),
+          args: (frame.fields as { args: unknown }).args,
+        }))
+    /** Waits until a client heard a topic change both as the group's change and as its message. */
+    const waitForTopic = async (client: RawDdp, topic: string) => {
+      const deadline = Date.now() + 5000
+      const has = (eventName: string, text: string) =>
+        JSON.stringify(heard(client, eventName)).includes(text)
+      while (
+        !has(`${member.id}/rooms-changed`, `"topic":"${topic}"`) ||
+        !has(roomId, `"msg":"${topic}"`)
+      ) {
+        if (Date.now() > deadline) throw new Error(`topic ${topic} not heard`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }
+
+    const witness = await loggedInSocket(t, socketUrl(b), member)
+    await follow(witness)
+    const client = await loggedInSocket(t, socketUrl(a), member)
+    await follow(client)
+    await post(a, owner, 'groups.setTopic', { roomId, topic: 'seen' })
+    await waitForTopic(client, 'seen')
+    const lastIds = new Map(
+      streams.map(([id, , eventName]) => [id, heard(client, eventName).at(-1)?.id as string]),
+    )
+    client.close()
+    await client.closed
+
+    for (let i = 0; i < 5; i++)
+      await post(a, owner, 'groups.setTopic', { roomId, topic: `away-${i}` })
+    await post(a, owner, 'groups.rename', { roomId, name: groupName('moved') })
+    await waitForTopic(witness, 'away-4')
+
+    const back = await loggedInSocket(t, socketUrl(b), member)
+    await follow(back, lastIds)
+    await post(a, owner, 'groups.setTopic', { roomId, topic: 'live' })
+    await waitForTopic(back, 'live')
+    await waitForTopic(witness, 'live')
+    for (const [id, , eventName] of streams) {
+      const all = heard(witness, eventName)
+      const from = all.findIndex((event) => event.id === lastIds.get(id))
+      t.ok(from >= 0, `${id}: the witness heard the last id`)
+      const missed = all.slice(from + 1)
+      t.ok(missed.length >= 7, `${id}: several events were missed`)
+      t.same(heard(back, eventName), missed, `${id}: exactly what was missed, then live`)
+    }
   },
 )

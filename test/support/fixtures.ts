@@ -16,6 +16,9 @@ import {
 /** A time before any test ran, so a later `_updatedAt` shows that something changed. */
 export const A_WHILE_AGO = new Date('2020-01-01T00:00:00.000Z')
 
+/** `updatedSince` after `A_WHILE_AGO`: what was backdated is before it, a test's changes after. */
+export const AFTER_A_WHILE_AGO = '2020-06-01T00:00:00.000Z'
+
 /** Dates a group's last update back to `A_WHILE_AGO`. */
 export async function backdate(db: Db, roomId: string) {
   await db.updateTable('rooms').set({ updated_at: A_WHILE_AGO }).where('id', '=', roomId).execute()

@@ -25,6 +25,16 @@ export function isApiRoute(url: string): boolean {
 }
 
 /**
+ * Whether the route answers success with a stream that stays open (`GET /api/v1/events`): an
+ * injected request it accepts never ends, so suite-wide checks send it only what it refuses, or
+ * read its answer as a stream.
+ */
+export function isEventStream(route: Pick<CollectedRoute, 'response'>): boolean {
+  const success = route.response['200'] as { content?: Record<string, unknown> } | undefined
+  return success?.content?.['text/event-stream'] !== undefined
+}
+
+/**
  * The whole app, like `buildApp`, plus every API route it registered with its schemas, taken
  * from the app itself so that routes added later are covered without listing them anywhere.
  */

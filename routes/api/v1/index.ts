@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import permissions from './admin/permissions.js'
 import roles from './admin/roles.js'
 import authRoutes from './auth.js'
+import events from './events.js'
 import auditLog from './groups/audit-log.js'
 import createGroup from './groups/create.js'
 import lifecycle from './groups/lifecycle.js'
@@ -32,6 +33,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(roles)
   await app.register(subscriptions)
   await app.register(rooms)
+  await app.register(events)
 }
 
 export default v1

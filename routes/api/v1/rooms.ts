@@ -8,6 +8,7 @@ import { authenticated } from './security.js'
 
 const get = describeRoute('rooms.get', [
   [errors.updatedSinceParamInvalid, 'an `updatedSince` that is not a date from year 0001 to 9999'],
+  errors.updatedSinceTooOld,
 ])
 
 const rooms: FastifyPluginAsyncTypebox = async (app) => {

@@ -13,6 +13,7 @@ import { authenticated } from './security.js'
 
 const get = describeRoute('subscriptions.get', [
   [errors.invalidLastUpdate, 'an `updatedSince` that is not a date from year 0001 to 9999'],
+  errors.updatedSinceTooOld,
 ])
 
 const getOne = describeRoute('subscriptions.getOne', [

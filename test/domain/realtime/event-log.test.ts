@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { logHead, readEventsAfter } from '../../../db/queries/events.js'
+import { logHead, readEventsAfter, readEventsBetween } from '../../../db/queries/events.js'
 import { testDatabase } from '../../helper.js'
 
 const db = await testDatabase(t)
@@ -29,6 +29,19 @@ t.test('the log is read in transaction order, whatever the number of digits', as
   t.same(
     after.map((event) => [event.xid, event.kind]),
     [['100', 'test.later']],
+  )
+
+  const head = await logHead(db)
+  const between = await readEventsBetween(db, { xid: '98', id: 0 }, head, 1000)
+  t.same(
+    between.slice(0, 2).map((event) => event.kind),
+    ['test.earlier', 'test.later'],
+  )
+  const xids = between.map((event) => BigInt(event.xid))
+  t.same(
+    xids,
+    [...xids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    'every event after them in transaction order too',
   )
 })
 

@@ -1,0 +1,112 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors } from '../../../domain/errors.js'
+import { EventStream } from '../../../domain/realtime/event-stream.js'
+import { eventStreamLogin, issueEventTicket } from '../../../domain/realtime/tickets.js'
+import {
+  EventStreamResponseSchema,
+  EventsHeadersSchema,
+  EventsQuerySchema,
+  EventsTicketResponseSchema,
+} from '../../../schemas/events.js'
+import { describeRoute, withExample } from '../../describe.js'
+import { authenticated } from './security.js'
+
+const eventsRoute = describeRoute('events', [
+  [
+    withExample(errors.invalidParams, 'ticket must NOT have more than 128 characters'),
+    'a `ticket` over 128 characters or a `lastEventId` over 1024',
+  ],
+  [
+    errors.notLoggedIn,
+    'no valid `X-User-Id` and `X-Auth-Token` and no `ticket`, or a `ticket` unknown, used already, expired, or whose login is gone',
+  ],
+])
+
+const ticketRoute = describeRoute('events.ticket', [
+  errors.notLoggedIn,
+  [errors.invalidParams, 'a body that is not JSON'],
+])
+
+/** What the client is told to wait before reconnecting. */
+const RETRY_MS = 3000
+
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  // nginx buffers answers by default, which would hold events back.
+  'x-accel-buffering': 'no',
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+const events: FastifyPluginAsyncTypebox = async (app) => {
+  const { realtime } = app
+
+  app.post(
+    '/events.ticket',
+    {
+      config: ticketRoute.config,
+      schema: {
+        ...ticketRoute.schema,
+        ...authenticated,
+        response: { 200: EventsTicketResponseSchema, ...ticketRoute.refusals },
+      },
+    },
+    async (request) => {
+      const { ticket, expires } = await issueEventTicket(
+        app.db,
+        String(request.headers['x-auth-token']),
+      )
+      return { ticket, expires: expires.toISOString(), success: true as const }
+    },
+  )
+
+  app.get(
+    '/events',
+    {
+      // Logged in here, by headers or ticket, rather than by the hook that needs the headers.
+      config: { ...eventsRoute.config, public: true },
+      schema: {
+        ...eventsRoute.schema,
+        security: [...authenticated.security, {}],
+        querystring: EventsQuerySchema,
+        headers: EventsHeadersSchema,
+        response: { 200: EventStreamResponseSchema, ...eventsRoute.refusals },
+      },
+    },
+    async (request, reply) => {
+      const { actor, hashedToken } = await eventStreamLogin(app.db, {
+        userId: header(request.headers['x-user-id']),
+        authToken: header(request.headers['x-auth-token']),
+        ticket: request.query.ticket,
+      })
+      const lastEventId = header(request.headers['last-event-id']) ?? request.query.lastEventId
+
+      reply.hijack()
+      // With the headers the hooks set (request id, CORS for a cross-origin EventSource).
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) reply.raw.setHeader(name, value)
+      }
+      reply.raw.writeHead(200, STREAM_HEADERS)
+      const stream = new EventStream(actor, hashedToken, reply.raw, {
+        sendBufferBytes: realtime.limits.sendBufferBytes,
+        keepAliveMs: app.config.REALTIME_SSE_KEEPALIVE_MS,
+        retryMs: RETRY_MS,
+      })
+      // The response's 'close' means the client went away (the request's fires once it is read).
+      reply.raw.on('close', () => stream.ended())
+      if (reply.raw.destroyed) stream.ended()
+      try {
+        await realtime.openEventStream(stream, lastEventId)
+      } catch (err) {
+        request.log.error({ err }, 'could not start an event stream')
+        stream.close()
+      }
+    },
+  )
+}
+
+export default events
