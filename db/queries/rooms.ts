@@ -11,11 +11,11 @@ export interface RoomLookup {
 
 /**
  * A private group together with one user's membership roles, or nothing when the group does
- * not exist or the user is not in it. With `lock`, the room row stays locked until the
- * transaction ends, so membership changes of one room happen one after another. The lock is
- * taken by a statement of its own: the membership is then read by a new statement, which sees
- * what the transactions we waited for committed (a locking join would re-check the room row
- * only, and could return a membership that was just deleted).
+ * not exist or the user is not in it. With `lock`, the group is locked until the transaction
+ * ends (see lockGroup), so membership changes of one room happen one after another. The
+ * membership is then read by a new statement, which sees what the transactions we waited for
+ * committed (a locking join would re-check the room row only, and could return a membership
+ * that was just deleted).
  */
 export async function findGroupWithMember(
   db: Executor,
@@ -24,15 +24,53 @@ export async function findGroupWithMember(
   options: { lock?: boolean } = {},
 ) {
   if (options.lock) {
-    let lock = db.selectFrom('rooms').select('id').where('type', '=', 'p')
-    lock = lookup.roomId
-      ? lock.where('id', '=', lookup.roomId)
-      : lock.where('name', '=', lookup.roomName ?? '')
-    const locked = await lock.forUpdate().executeTakeFirst()
-    if (!locked) return undefined
-    lookup = { roomId: locked.id }
+    const roomId = await lockGroup(db, lookup)
+    if (!roomId) return undefined
+    lookup = { roomId }
   }
   return groupOfMember(db, lookup, userId).executeTakeFirst()
+}
+
+/**
+ * Locks a private group for the rest of the transaction; its id, or undefined when there is no
+ * such group. The group's turn is taken first, with an advisory lock, and only then its row:
+ * locking a row gives the transaction its id (xid) at once, even when it must wait, whereas an
+ * advisory lock does not. So transactions that change one group get their ids in the order
+ * they get the group, and the event log, ordered by xid, has them in the order they happened.
+ * A group is looked up by name without a lock first, then locked by id and checked again.
+ */
+export async function lockGroup(db: Executor, lookup: RoomLookup): Promise<string | undefined> {
+  const roomId =
+    lookup.roomId ??
+    (
+      await db
+        .selectFrom('rooms')
+        .select('id')
+        .where('type', '=', 'p')
+        .where('name', '=', lookup.roomName ?? '')
+        .executeTakeFirst()
+    )?.id
+  if (!roomId) return undefined
+  await takeGroupTurns(db, [roomId])
+  let lock = db.selectFrom('rooms').select('id').where('type', '=', 'p').where('id', '=', roomId)
+  if (!lookup.roomId) lock = lock.where('name', '=', lookup.roomName ?? '')
+  const locked = await lock.forUpdate().executeTakeFirst()
+  return locked?.id
+}
+
+/** The advisory locks' first key for groups: "room" in ASCII. */
+const GROUP_TURN = 0x726f6f6d
+
+/**
+ * Waits for the turn of each group, in id order (the order of every multi-group lock, so two
+ * cannot deadlock), until the transaction ends. Taking a turn gives the transaction no id.
+ */
+export async function takeGroupTurns(db: Executor, roomIds: string[]) {
+  if (roomIds.length === 0) return
+  const ordered = [...roomIds].sort()
+  await sql`
+    select pg_advisory_xact_lock(${GROUP_TURN}, hashtext(id))
+    from unnest(${ordered}::text[]) as turn(id)`.execute(db)
 }
 
 function groupOfMember(db: Executor, lookup: RoomLookup, userId: string) {
@@ -65,11 +103,15 @@ export async function findGroupByRef(
   lookup: RoomLookup,
   options: { lock?: boolean } = {},
 ) {
+  if (options.lock) {
+    const roomId = await lockGroup(db, lookup)
+    if (!roomId) return undefined
+    lookup = { roomId }
+  }
   let query = db.selectFrom('rooms').selectAll().where('type', '=', 'p')
   query = lookup.roomId
     ? query.where('id', '=', lookup.roomId)
     : query.where('name', '=', lookup.roomName ?? '')
-  if (options.lock) query = query.forUpdate()
   return query.executeTakeFirst()
 }
 

@@ -1,11 +1,22 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
+import { takeGroupTurns } from './rooms.js'
 
 /**
  * Locks every room the user is a member of, in id order (the order every multi-room lock
- * takes, so two of them cannot deadlock); membership changes of those rooms then wait.
+ * takes, so two of them cannot deadlock), their turns first (see lockGroup); membership changes
+ * of those rooms then wait.
  */
 export async function lockRoomsOfMember(db: Executor, userId: string) {
+  const memberships = await db
+    .selectFrom('room_members')
+    .select('room_id')
+    .where('user_id', '=', userId)
+    .execute()
+  await takeGroupTurns(
+    db,
+    memberships.map((row) => row.room_id),
+  )
   const rows = await db
     .selectFrom('rooms')
     .innerJoin('room_members', 'room_members.room_id', 'rooms.id')

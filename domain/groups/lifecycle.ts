@@ -71,7 +71,8 @@ export async function setGroupOpen(
   open: boolean,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const room = await requireJoinedGroup(trx, ref, actor)
+    // Locked like every change of a membership, so the log has them in the order they happened.
+    const room = await requireJoinedGroup(trx, ref, actor, { lock: true })
     if (!(await setMemberOpen(trx, room.id, actor.id, open))) {
       throw open ? errors.alreadyOpen(room.name) : errors.alreadyHidden(room.name)
     }
