@@ -40,7 +40,12 @@ export async function withDatabase<T>(
       ? `using PostgreSQL at ${maskDatabaseUrl(config.DATABASE_URL)}\n`
       : `using the embedded database in ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)\n`,
   )
-  const db = createDatabase({ url: config.DATABASE_URL, poolSize: 1, dataDir: config.DATA_DIR })
+  const db = createDatabase({
+    url: config.DATABASE_URL,
+    poolSize: 1,
+    dataDir: config.DATA_DIR,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+  })
   try {
     return await migrated(db)
   } catch (error) {

@@ -1,4 +1,5 @@
-import { PGlite } from '@electric-sql/pglite'
+import { createRequire } from 'node:module'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, type KyselyConfig, Migrator, PostgresDialect } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
@@ -6,6 +7,8 @@ import { LoginChanges } from '../domain/auth/login-changes.js'
 import { migrations } from '../migrations/index.js'
 import type { Backend } from './backend.js'
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
+import { DeferredBeginClient } from './pg-client.js'
+import { namedStatementClient, StatementNames } from './prepared-statements.js'
 import type { Database } from './types.js'
 
 export interface DatabaseOptions {
@@ -16,6 +19,21 @@ export interface DatabaseOptions {
   dataDir: string
   /** Told when PostgreSQL drops an idle pooled connection (the pool replaces it). */
   onIdleConnectionError?: (error: Error) => void
+  /**
+   * On PostgreSQL, send parameterized statements as named prepared statements, parsed once per
+   * connection (db/prepared-statements.ts); default on. Off for a PgBouncer in transaction mode
+   * that cannot keep them (before 1.21, or without `max_prepared_statements`).
+   */
+  preparedStatements?: boolean
+}
+
+/**
+ * PGlite is loaded for the embedded database only (through its CommonJS build, so that opening
+ * stays synchronous): a service on PostgreSQL never needs its ~1 MB of heap.
+ */
+function loadPGlite(): typeof PGlite {
+  const require = createRequire(import.meta.url)
+  return (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite
 }
 
 // int8 (count(*), sums) would otherwise arrive as a string; our counts fit a JS number.
@@ -32,11 +50,14 @@ export class Db extends Kysely<Database> {
   readonly backend: Backend | undefined
   /** The login cache and what keeps it in step, shared by every app using this database. */
   readonly logins: LoginChanges
+  /** The names of its prepared statements; none when statements run unnamed. */
+  readonly statementNames: StatementNames | undefined
 
-  constructor(config: KyselyConfig, backend?: Backend) {
+  constructor(config: KyselyConfig, backend?: Backend, statementNames?: StatementNames) {
     super(config)
     this.backend = backend
     this.logins = new LoginChanges(this)
+    this.statementNames = statementNames
   }
 }
 
@@ -74,20 +95,25 @@ class EmbeddedDb extends Db {
 
 export function createDatabase(options: DatabaseOptions): Db {
   if (options.url) {
+    const statementNames = options.preparedStatements === false ? undefined : new StatementNames()
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize,
+      Client: statementNames
+        ? namedStatementClient(statementNames, DeferredBeginClient)
+        : DeferredBeginClient,
       // With the database unreachable, fail a request within seconds instead of queueing it.
       connectionTimeoutMillis: 3000,
     })
     // Unheard, a lost idle connection (server restart, terminated backend) crashes the process.
     pool.on('error', (error) => options.onIdleConnectionError?.(error))
-    return new Db({ dialect: new PostgresDialect({ pool }) }, { pool })
+    return new Db({ dialect: new PostgresDialect({ pool }) }, { pool }, statementNames)
   }
   // Two processes on one directory overwrite each other's files: the second is refused.
   const inMemory = !options.dataDir || options.dataDir.startsWith('memory://')
   const lock = inMemory ? undefined : lockDataDir(options.dataDir)
-  const client = new PGlite(options.dataDir, {
+  const Embedded = loadPGlite()
+  const client = new Embedded(options.dataDir, {
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },
   })
   return new EmbeddedDb(client, lock)
@@ -98,7 +124,8 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     db,
     provider: { getMigrations: async () => migrations },
   })
-  const { error, results } = await migrator.migrateToLatest()
+  const migrate = () => migrator.migrateToLatest()
+  const { error, results } = await (db.statementNames?.unnamedWhile(migrate) ?? migrate())
   if (error) throw error
   return (results ?? []).map((result) => result.migrationName)
 }

@@ -5,7 +5,12 @@ import { findViolations } from '../db/queries/invariants.js'
 /** Checks the configured database against the data invariants; exits 1 on any violation. */
 async function checkInvariants() {
   const config = loadConfig()
-  const db = createDatabase({ url: config.DATABASE_URL, poolSize: 1, dataDir: config.DATA_DIR })
+  const db = createDatabase({
+    url: config.DATABASE_URL,
+    poolSize: 1,
+    dataDir: config.DATA_DIR,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+  })
   try {
     const violations = await findViolations(db)
     for (const violation of violations) {

@@ -7,6 +7,7 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     HOST: '127.0.0.1',
     DATABASE_URL: '',
     DATABASE_POOL_SIZE: 10,
+    DATABASE_PREPARED_STATEMENTS: true,
     DATA_DIR: './data',
     LOG_LEVEL: 'info',
     BODY_LIMIT: 102400,
@@ -52,6 +53,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     HOST: '0.0.0.0',
     DATABASE_URL: 'postgres://app@db.example:5432/groups',
     DATABASE_POOL_SIZE: '25',
+    DATABASE_PREPARED_STATEMENTS: 'false',
     DATA_DIR: '/var/lib/groups',
     LOG_LEVEL: 'warn',
     BODY_LIMIT: '2048',
@@ -95,6 +97,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     HOST: '0.0.0.0',
     DATABASE_URL: 'postgres://app@db.example:5432/groups',
     DATABASE_POOL_SIZE: 25,
+    DATABASE_PREPARED_STATEMENTS: false,
     DATA_DIR: '/var/lib/groups',
     LOG_LEVEL: 'warn',
     BODY_LIMIT: 2048,
@@ -186,6 +189,11 @@ t.test('an enumerated or boolean setting lists its allowed values', async (t) =>
   t.throws(() => loadConfig({ METRICS: 'yes' }), {
     name: 'ConfigError',
     message: 'Invalid configuration: METRICS must be true or false (got "yes")',
+  })
+  t.throws(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'off' }), {
+    name: 'ConfigError',
+    message:
+      'Invalid configuration: DATABASE_PREPARED_STATEMENTS must be true or false (got "off")',
   })
 })
 

@@ -2,7 +2,7 @@ import { type Expression, sql } from 'kysely'
 import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { Executor } from '../executor.js'
 import type { ListSort, Page } from './listing.js'
-import { memberUsernames } from './member-usernames.js'
+import { memberUsernames, memberUsernamesJson } from './member-usernames.js'
 import type { RoomLookup } from './rooms.js'
 
 export async function insertMembers(
@@ -19,48 +19,9 @@ export async function insertMembers(
     .execute()
 }
 
-export async function findMemberRoles(db: Executor, roomId: string, userId: string) {
-  const row = await db
-    .selectFrom('room_members')
-    .select('roles')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
-  return row?.roles
-}
-
 export async function deleteMember(db: Executor, roomId: string, userId: string) {
   await db
     .deleteFrom('room_members')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute()
-}
-
-export async function countRoomRole(db: Executor, roomId: string, role: string) {
-  const row = await db
-    .selectFrom('room_members')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('room_id', '=', roomId)
-    .where(sql<boolean>`${role} = any(roles)`)
-    .executeTakeFirstOrThrow()
-  return Number(row.count)
-}
-
-export async function addMemberRole(db: Executor, roomId: string, userId: string, role: string) {
-  await db
-    .updateTable('room_members')
-    .set({ roles: sql<string[]>`array_append(roles, ${role})` })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .where(sql<boolean>`not (${role} = any(roles))`)
-    .execute()
-}
-
-export async function removeMemberRole(db: Executor, roomId: string, userId: string, role: string) {
-  await db
-    .updateTable('room_members')
-    .set({ roles: sql<string[]>`array_remove(roles, ${role})` })
     .where('room_id', '=', roomId)
     .where('user_id', '=', userId)
     .execute()
@@ -82,22 +43,18 @@ export async function listRoleHolders(db: Executor, roomId: string, role?: strin
     .execute()
 }
 
-/** Shows or hides a group in one member's list; false when it already was that way. */
-export async function setMemberOpen(db: Executor, roomId: string, userId: string, open: boolean) {
-  const result = await db
-    .updateTable('room_members')
-    .set({ open })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .where('open', '=', !open)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
-}
-
 /** The members' usernames, in the order they joined. */
 export async function listMemberUsernames(db: Executor, roomId: string) {
   const row = await db
     .selectNoFrom(memberUsernames(sql.val(roomId)).as('usernames'))
+    .executeTakeFirstOrThrow()
+  return row.usernames
+}
+
+/** The members' usernames, in the order they joined, as JSON text. */
+export async function listMemberUsernamesJson(db: Executor, roomId: string) {
+  const row = await db
+    .selectNoFrom(memberUsernamesJson(sql.val(roomId)).as('usernames'))
     .executeTakeFirstOrThrow()
   return row.usernames
 }

@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
-import type { NewMessage, NewRoom } from '../types.js'
+import type { NewMessage } from '../types.js'
 import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
-import { memberUsernames } from './member-usernames.js'
+import { memberUsernamesJson } from './member-usernames.js'
 
 export interface RoomLookup {
   roomId?: string | undefined
@@ -59,7 +59,7 @@ export async function lockGroup(db: Executor, lookup: RoomLookup): Promise<strin
 }
 
 /** The advisory locks' first key for groups: "room" in ASCII. */
-const GROUP_TURN = 0x726f6f6d
+export const GROUP_TURN = 0x726f6f6d
 
 /**
  * Waits for the turn of each group, in id order (the order of every multi-group lock, so two
@@ -87,10 +87,13 @@ function groupOfMember(db: Executor, lookup: RoomLookup, userId: string) {
     : query.where('rooms.name', '=', lookup.roomName ?? '')
 }
 
-/** The group as findGroupWithMember finds it, with every member's username, in one statement. */
+/**
+ * The group as findGroupWithMember finds it, with every member's username as JSON text, in one
+ * statement.
+ */
 export async function findGroupWithUsernames(db: Executor, lookup: RoomLookup, userId: string) {
   return groupOfMember(db, lookup, userId)
-    .select(memberUsernames(sql.ref('rooms.id')).as('usernames'))
+    .select(memberUsernamesJson(sql.ref('rooms.id')).as('usernames'))
     .executeTakeFirst()
 }
 
@@ -113,29 +116,6 @@ export async function findGroupByRef(
     ? query.where('id', '=', lookup.roomId)
     : query.where('name', '=', lookup.roomName ?? '')
   return query.executeTakeFirst()
-}
-
-export async function insertRoom(db: Executor, room: NewRoom) {
-  return db.insertInto('rooms').values(room).returningAll().executeTakeFirstOrThrow()
-}
-
-/** Deletes a room; its members and messages go with it (their foreign keys cascade). */
-export async function deleteRoom(db: Executor, roomId: string) {
-  await db.deleteFrom('rooms').where('id', '=', roomId).execute()
-}
-
-/** Whether a room, and whether a user (case-insensitively), holds the name: one statement. */
-export async function findNameHolders(db: Executor, name: string) {
-  return db
-    .selectNoFrom((eb) => [
-      eb.exists(eb.selectFrom('rooms').select('id').where('name', '=', name)).as('room'),
-      eb
-        .exists(
-          eb.selectFrom('users').select('id').where(sql`lower(username)`, '=', name.toLowerCase()),
-        )
-        .as('user'),
-    ])
-    .executeTakeFirstOrThrow()
 }
 
 export interface RoomChange {

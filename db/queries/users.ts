@@ -64,30 +64,6 @@ export async function findTakenUserFields(
   return query.execute()
 }
 
-/** Users named by id or username, for adding to a group; usernames match case-insensitively. */
-export async function findUsersByIdsOrUsernames(db: Executor, ids: string[], usernames: string[]) {
-  if (ids.length === 0 && usernames.length === 0) return []
-  return db
-    .selectFrom('users')
-    .select(['id', 'username'])
-    .where((eb) =>
-      eb.or([
-        ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
-        ...(usernames.length > 0
-          ? [
-              eb(
-                sql`lower(username)`,
-                'in',
-                usernames.map((name) => name.toLowerCase()),
-              ),
-            ]
-          : []),
-      ]),
-    )
-    .where('active', '=', true)
-    .execute()
-}
-
 export async function insertUser(db: Executor, user: NewUser, roles: string[]) {
   await db.insertInto('users').values(user).execute()
   if (roles.length > 0) {

@@ -1,17 +1,15 @@
 import type { Db } from '../../db/database.js'
-import { insertMembers } from '../../db/queries/members.js'
-import { insertRoom } from '../../db/queries/rooms.js'
-import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
-import type { CreateGroupBody, GroupView } from '../../schemas/groups.js'
+import { findNameHoldersAndUsers, insertGroup } from '../../db/queries/group-change.js'
+import type { CreateGroupBody } from '../../schemas/groups.js'
 import type { Actor } from '../actor.js'
-import { recordAudit } from '../audit.js'
+import { auditEntry } from '../audit.js'
 import { errors, type UnsupportedFeature, unsupportedFeatures } from '../errors.js'
 import { randomId } from '../ids.js'
 import { hasPermission } from '../permissions.js'
 import { isUniqueViolation } from '../unique.js'
-import { assertNameAvailable } from './names.js'
+import { refuseHeldName, refuseNameShape } from './names.js'
 import { inRequestedOrder } from './requested-order.js'
-import { loadGroupView } from './view.js'
+import { type GroupAnswer, toGroupAnswer } from './view.js'
 
 /**
  * The room's settings from the body: top-level `readOnly` and `customFields` win over the
@@ -62,7 +60,7 @@ export async function createGroup(
   actor: Actor,
   input: CreateGroupBody,
   namePattern: RegExp,
-): Promise<GroupView> {
+): Promise<GroupAnswer> {
   const name = input.name.trim()
   if (!name) throw errors.bodyParamNameRequired('name')
   if (!(await hasPermission(db, actor, 'create-p'))) throw errors.notAllowed()
@@ -70,45 +68,47 @@ export async function createGroup(
   const settings = roomSettings(input)
 
   try {
-    return await db.transaction().execute(async (trx) => {
-      await assertNameAvailable(trx, name, namePattern)
-      const listed = input.members ?? []
-      const invited = inRequestedOrder(await findUsersByIdsOrUsernames(trx, [], listed), {
-        ids: [],
-        usernames: listed,
-      })
-      const others = invited.filter((user) => user.id !== actor.id)
-      const creatorJoins = !input.excludeSelf || others.length < invited.length
-      const joining = creatorJoins ? [actor, ...others] : others
-      const [owner, ...members] = joining
-      if (!owner) {
-        throw errors.invalidMembers()
-      }
-      const room = await insertRoom(trx, {
-        id: randomId(),
+    refuseNameShape(name, namePattern)
+    const listed = input.members ?? []
+    const found = await findNameHoldersAndUsers(db, name, listed)
+    refuseHeldName(name, found)
+    const invited = inRequestedOrder(found.users, { ids: [], usernames: listed })
+    const others = invited.filter((user) => user.id !== actor.id)
+    const creatorJoins = !input.excludeSelf || others.length < invited.length
+    const joining = creatorJoins ? [actor, ...others] : others
+    const [owner, ...members] = joining
+    if (!owner) {
+      throw errors.invalidMembers()
+    }
+    const roomId = randomId()
+    // One statement, so one transaction: the room, its members and the audit entry.
+    const room = await insertGroup(
+      db,
+      {
+        id: roomId,
         name,
         fname: name,
         creator_id: actor.id,
         creator_username: actor.username,
         users_count: joining.length,
         ...settings,
-      })
-      await insertMembers(trx, room.id, [
+      },
+      [
         { userId: owner.id, roles: ['owner'] },
         ...members.map((user) => ({ userId: user.id, roles: [] })),
-      ])
-      await recordAudit(trx, actor, {
+      ],
+      auditEntry(actor, {
         action: 'groups.create',
-        roomId: room.id,
+        roomId,
         after: {
           name,
           ...recordedSettings(settings),
           members: joining.map((user) => user.username),
           ...(creatorJoins ? {} : { owner: owner.username }),
         },
-      })
-      return loadGroupView(trx, room)
-    })
+      }),
+    )
+    return toGroupAnswer(room, room.usernames)
   } catch (error) {
     if (isUniqueViolation(error, 'rooms_name_key')) throw errors.duplicateChannelName(name)
     throw error

@@ -1,13 +1,19 @@
+import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
-import { listMemberUsernames, setMemberOpen } from '../../db/queries/members.js'
-import { updateRoomSettings } from '../../db/queries/room-settings.js'
-import { deleteRoom, type RoomLookup } from '../../db/queries/rooms.js'
+import {
+  applyGroupChange,
+  applyMemberChange,
+  deleteGroupWithAudit,
+} from '../../db/queries/group-change.js'
+import { memberUsernamesJson } from '../../db/queries/member-usernames.js'
+import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
-import { recordAudit } from '../audit.js'
+import { auditEntry } from '../audit.js'
 import { errors } from '../errors.js'
 import { allows, permissionGrants } from '../permissions.js'
-import { requireJoinedGroup } from './lookup.js'
-import { recordSystemMessages } from './system-messages.js'
+import { changeGroup, requireMember } from './change.js'
+import { systemMessageRows } from './system-messages.js'
+import { JsonText } from './view.js'
 
 /**
  * Archives or unarchives a group. Archiving an archived group is refused by the lookup
@@ -21,23 +27,34 @@ export async function setGroupArchived(
   archived: boolean,
 ): Promise<void> {
   const grants = await permissionGrants(db)
-  await db.transaction().execute(async (trx) => {
-    const room = await requireJoinedGroup(trx, ref, actor, { lock: true, refuseArchived: archived })
-    if (!archived && !room.archived) throw errors.roomNotArchived(room.name)
-    const permission = archived ? 'archive-room' : 'unarchive-room'
-    if (!allows(grants, actor, permission, room.member_roles)) {
-      throw errors.notAuthorized()
-    }
-    await updateRoomSettings(trx, room.id, { archived })
-    await recordAudit(trx, actor, {
-      action: archived ? 'groups.archive' : 'groups.unarchive',
-      roomId: room.id,
-      before: { archived: room.archived },
-      after: { archived },
-    })
-    const type = archived ? 'room-archived' : 'room-unarchived'
-    await recordSystemMessages(trx, room.id, actor, [{ type, msg: '' }])
-  })
+  await changeGroup(
+    db,
+    ref,
+    actor,
+    (query) => query,
+    async (trx, group) => {
+      const room = requireMember(group, { refuseArchived: archived })
+      if (!archived && !room.archived) throw errors.roomNotArchived(room.name)
+      const permission = archived ? 'archive-room' : 'unarchive-room'
+      if (!allows(grants, actor, permission, room.member_roles)) {
+        throw errors.notAuthorized()
+      }
+      const type = archived ? 'room-archived' : 'room-unarchived'
+      await applyGroupChange(trx, {
+        roomId: room.id,
+        settings: { archived },
+        audit: [
+          auditEntry(actor, {
+            action: archived ? 'groups.archive' : 'groups.unarchive',
+            roomId: room.id,
+            before: { archived: room.archived },
+            after: { archived },
+          }),
+        ],
+        messages: systemMessageRows(room.id, actor, [{ type, msg: '' }]),
+      })
+    },
+  )
 }
 
 /**
@@ -46,18 +63,28 @@ export async function setGroupArchived(
  */
 export async function deleteGroup(db: Db, actor: Actor, ref: RoomLookup): Promise<void> {
   const grants = await permissionGrants(db)
-  await db.transaction().execute(async (trx) => {
-    const room = await requireJoinedGroup(trx, ref, actor, { lock: true })
-    if (!allows(grants, actor, 'delete-p', room.member_roles)) {
-      throw errors.notAllowed()
-    }
-    await recordAudit(trx, actor, {
-      action: 'groups.delete',
-      roomId: room.id,
-      before: { name: room.name, members: await listMemberUsernames(trx, room.id) },
-    })
-    await deleteRoom(trx, room.id)
-  })
+  await changeGroup(
+    db,
+    ref,
+    actor,
+    (query) => query.select(memberUsernamesJson(sql.ref('rooms.id')).as('usernames')),
+    async (trx, group) => {
+      const room = requireMember(group)
+      if (!allows(grants, actor, 'delete-p', room.member_roles)) {
+        throw errors.notAllowed()
+      }
+      const members = new JsonText<string[]>(room.usernames).parse()
+      await deleteGroupWithAudit(
+        trx,
+        room.id,
+        auditEntry(actor, {
+          action: 'groups.delete',
+          roomId: room.id,
+          before: { name: room.name, members },
+        }),
+      )
+    },
+  )
 }
 
 /**
@@ -70,17 +97,28 @@ export async function setGroupOpen(
   ref: RoomLookup,
   open: boolean,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    // Locked like every change of a membership, so the log has them in the order they happened.
-    const room = await requireJoinedGroup(trx, ref, actor, { lock: true })
-    if (!(await setMemberOpen(trx, room.id, actor.id, open))) {
-      throw open ? errors.alreadyOpen(room.name) : errors.alreadyHidden(room.name)
-    }
-    await recordAudit(trx, actor, {
-      action: open ? 'groups.open' : 'groups.close',
-      roomId: room.id,
-      before: { member: actor.username, open: !open },
-      after: { member: actor.username, open },
-    })
-  })
+  // Under the group's turn like every change of a membership, so the log has them in order.
+  await changeGroup(
+    db,
+    ref,
+    actor,
+    (query) => query.select('me.open as member_open'),
+    async (trx, group) => {
+      const room = requireMember(group)
+      if (room.member_open === open) {
+        throw open ? errors.alreadyOpen(room.name) : errors.alreadyHidden(room.name)
+      }
+      await applyMemberChange(trx, {
+        roomId: room.id,
+        userId: actor.id,
+        open,
+        audit: auditEntry(actor, {
+          action: open ? 'groups.open' : 'groups.close',
+          roomId: room.id,
+          before: { member: actor.username, open: !open },
+          after: { member: actor.username, open },
+        }),
+      })
+    },
+  )
 }

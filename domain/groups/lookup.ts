@@ -1,6 +1,5 @@
 import type { Executor } from '../../db/executor.js'
 import { findGroupWithMember, type RoomLookup } from '../../db/queries/rooms.js'
-import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
 import type { Actor } from '../actor.js'
 import { errors } from '../errors.js'
 
@@ -22,21 +21,11 @@ export async function requireJoinedGroup(
   db: Executor,
   ref: RoomLookup,
   actor: Actor,
-  options: { lock?: boolean; refuseArchived?: boolean } = {},
+  options: { refuseArchived?: boolean } = {},
 ) {
   requireRoomRef(ref)
-  const room = await findGroupWithMember(db, ref, actor.id, options)
+  const room = await findGroupWithMember(db, ref, actor.id)
   if (!room) throw errors.roomNotFound()
   if (options.refuseArchived && room.archived) throw errors.roomArchived(room.name)
   return room
-}
-
-/** The active user a request names by `userId` (preferred) or `username`, or the refusal. */
-export async function requireTargetUser(db: Executor, ref: UserLookup) {
-  if (!ref.userId && !ref.username) throw errors.userParamNotProvided()
-  const [user] = ref.userId
-    ? await findUsersByIdsOrUsernames(db, [ref.userId], [])
-    : await findUsersByIdsOrUsernames(db, [], [ref.username ?? ''])
-  if (!user) throw errors.invalidUser()
-  return user
 }

@@ -1,22 +1,23 @@
 import type { Db } from '../../db/database.js'
 import type { Executor } from '../../db/executor.js'
 import {
-  countRoomRole,
-  deleteMember,
-  findMemberRoles,
-  insertMembers,
-} from '../../db/queries/members.js'
-import { findGroupByRef, findGroupWithMember, type RoomLookup } from '../../db/queries/rooms.js'
-import { findUsersByIdsOrUsernames } from '../../db/queries/users.js'
-import type { GroupView } from '../../schemas/groups.js'
+  applyGroupChange,
+  holdsRoomRole,
+  memberByRef,
+  ownerCount,
+  usersByRefs,
+} from '../../db/queries/group-change.js'
+import { listMemberUsernamesJson } from '../../db/queries/members.js'
+import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
-import { recordAudit } from '../audit.js'
+import { auditEntry } from '../audit.js'
 import { errors } from '../errors.js'
 import { allows, type Permission, type PermissionGrants, permissionGrants } from '../permissions.js'
-import { requireRoomRef, requireTargetUser, type UserLookup } from './lookup.js'
+import { changeGroup, requireTarget } from './change.js'
+import type { UserLookup } from './lookup.js'
 import { inRequestedOrder } from './requested-order.js'
-import { recordSystemMessages } from './system-messages.js'
-import { loadGroupView } from './view.js'
+import { systemMessageRows } from './system-messages.js'
+import { type GroupAnswer, toGroupAnswer } from './view.js'
 
 export interface InviteInput extends RoomLookup, UserLookup {
   userIds?: string[] | undefined
@@ -30,86 +31,100 @@ interface ManagePermissions {
   anyGroup: Permission
 }
 
+interface LockedGroup {
+  member_roles: string[] | null
+  archived: boolean
+  name: string
+}
+
 /**
- * The group, locked, once the caller may manage its members: a member through the room
- * permission (or the global one), a non-member only through the global one. Anyone else gets
- * `error-room-not-found`, so groups do not leak.
+ * Refuses the change unless the caller may manage the group's members: a member through the
+ * room permission (or the global one), a non-member only through the global one. Anyone else
+ * gets `error-room-not-found`, so groups do not leak.
  */
-async function findGroupToManage(
-  trx: Executor,
+function requireManager<G extends LockedGroup>(
   grants: PermissionGrants,
-  ref: RoomLookup,
   actor: Actor,
+  group: G,
   permissions: ManagePermissions,
-) {
-  requireRoomRef(ref)
-  const joined = await findGroupWithMember(trx, ref, actor.id, { lock: true })
+): G {
   const mayActAnywhere = allows(grants, actor, permissions.anyGroup)
-  const room =
-    joined ?? (mayActAnywhere ? await findGroupByRef(trx, ref, { lock: true }) : undefined)
-  if (!room) throw errors.roomNotFound()
-  if (room.archived) throw errors.roomArchived(room.name)
+  const joined = group.member_roles !== null
+  if (!joined && !mayActAnywhere) throw errors.roomNotFound()
+  if (group.archived) throw errors.roomArchived(group.name)
   if (
     joined &&
-    !allows(grants, actor, permissions.inRoom, joined.member_roles) &&
+    !allows(grants, actor, permissions.inRoom, group.member_roles ?? []) &&
     !mayActAnywhere
   ) {
     throw errors.notAllowed()
   }
-  return room
+  return group
 }
 
-/** The active users an invitation names; `userId` wins over `username`, as for one user. */
-async function findInvitees(trx: Executor, input: InviteInput) {
+/** Who an invitation names; `userId` wins over `username`, as for one user. */
+function namedInvitees(input: InviteInput) {
   const ids = [...(input.userIds ?? [])]
   const usernames = [...(input.usernames ?? [])]
   if (input.userId) ids.unshift(input.userId)
   else if (input.username) usernames.unshift(input.username)
-  const named = { ids: ids.filter(Boolean), usernames: usernames.filter(Boolean) }
-  if (named.ids.length === 0 && named.usernames.length === 0) throw errors.userParamNotProvided()
-  const users = await findUsersByIdsOrUsernames(trx, named.ids, named.usernames)
-  if (users.length === 0) {
-    throw errors.emptyInviteList()
-  }
-  return inRequestedOrder(users, named)
+  return { ids: ids.filter(Boolean), usernames: usernames.filter(Boolean) }
 }
 
-/**
- * Adds users to a group, one `au` message each; users already in it stay as they are. The
- * members' usernames are read once that is committed, outside the room's lock.
- */
-export async function inviteToGroup(db: Db, actor: Actor, input: InviteInput): Promise<GroupView> {
+const INVITE: ManagePermissions = {
+  inRoom: 'add-user-to-joined-room',
+  anyGroup: 'add-user-to-any-p-room',
+}
+
+/** Adds users to a group, one `au` message each; users already in it stay as they are. */
+export async function inviteToGroup(
+  db: Db,
+  actor: Actor,
+  input: InviteInput,
+): Promise<GroupAnswer> {
   const grants = await permissionGrants(db)
-  const invited = await db.transaction().execute(async (trx) => {
-    const room = await findGroupToManage(trx, grants, input, actor, {
-      inRoom: 'add-user-to-joined-room',
-      anyGroup: 'add-user-to-any-p-room',
-    })
-    const users = await findInvitees(trx, input)
-    const inserted = await insertMembers(
-      trx,
-      room.id,
-      users.map((user) => ({ userId: user.id, roles: [] })),
-    )
-    const added = new Set(inserted.map((row) => row.user_id))
-    const newcomers = users.filter((user) => added.has(user.id))
-    if (newcomers.length === 0) return room
-    for (const user of newcomers) {
-      await recordAudit(trx, actor, {
-        action: 'groups.invite',
+  const named = namedInvitees(input)
+  return changeGroup(
+    db,
+    input,
+    actor,
+    (query) => query.select(usersByRefs(named.ids, named.usernames).as('invitees')),
+    async (trx, group) => {
+      const room = requireManager(grants, actor, group, INVITE)
+      if (named.ids.length === 0 && named.usernames.length === 0) {
+        throw errors.userParamNotProvided()
+      }
+      if (room.invitees.length === 0) throw errors.emptyInviteList()
+      const newcomers = inRequestedOrder(room.invitees, named).filter((user) => !user.member)
+      if (newcomers.length === 0) return unchanged(trx, room)
+      const invited = await applyGroupChange(trx, {
         roomId: room.id,
-        after: { member: user.username },
+        members: {
+          add: newcomers.map((user) => ({ userId: user.id, username: user.username, roles: [] })),
+        },
+        usersCount: newcomers.length,
+        audit: newcomers.map((user) =>
+          auditEntry(actor, {
+            action: 'groups.invite',
+            roomId: room.id,
+            after: { member: user.username },
+          }),
+        ),
+        messages: systemMessageRows(
+          room.id,
+          actor,
+          newcomers.map((user) => ({ type: 'au', msg: user.username })),
+        ),
+        usernames: true,
       })
-    }
-    return recordSystemMessages(
-      trx,
-      room.id,
-      actor,
-      newcomers.map((user) => ({ type: 'au', msg: user.username })),
-      { usersCount: newcomers.length },
-    )
-  })
-  return loadGroupView(db, invited)
+      return toGroupAnswer(invited, invited.usernames)
+    },
+  )
+}
+
+/** The group as it is, when a request changes nothing. */
+async function unchanged(trx: Executor, room: Parameters<typeof toGroupAnswer>[0]) {
+  return toGroupAnswer(room, await listMemberUsernamesJson(trx, room.id))
 }
 
 const KICK: ManagePermissions = { inRoom: 'remove-user', anyGroup: 'kick-user-from-any-p-room' }
@@ -125,25 +140,37 @@ export async function kickFromGroup(
   input: RoomLookup & UserLookup,
 ): Promise<void> {
   const grants = await permissionGrants(db)
-  await db.transaction().execute(async (trx) => {
-    const room = await findGroupToManage(trx, grants, input, actor, KICK)
-    const user = await requireTargetUser(trx, input)
-    const roles = await findMemberRoles(trx, room.id, user.id)
-    if (!roles) {
-      if (allows(grants, actor, KICK.anyGroup)) return
-      throw errors.userNotInRoom()
-    }
-    if (roles.includes('owner') && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
-      throw errors.lastOwner()
-    }
-    await deleteMember(trx, room.id, user.id)
-    await recordAudit(trx, actor, {
-      action: 'groups.kick',
-      roomId: room.id,
-      before: { member: user.username, roles },
-    })
-    await recordSystemMessages(trx, room.id, actor, [{ type: 'ru', msg: user.username }], {
-      usersCount: -1,
-    })
-  })
+  await changeGroup(
+    db,
+    input,
+    actor,
+    (query) =>
+      query.select([
+        memberByRef(input).as('target'),
+        ownerCount(holdsRoomRole(input, 'owner')).as('owners'),
+      ]),
+    async (trx, group) => {
+      const room = requireManager(grants, actor, group, KICK)
+      const user = requireTarget(input, room.target)
+      const roles = user.roles
+      if (!roles) {
+        if (allows(grants, actor, KICK.anyGroup)) return
+        throw errors.userNotInRoom()
+      }
+      if (roles.includes('owner') && (room.owners ?? 0) <= 1) throw errors.lastOwner()
+      await applyGroupChange(trx, {
+        roomId: room.id,
+        members: { remove: { userId: user.id } },
+        usersCount: -1,
+        audit: [
+          auditEntry(actor, {
+            action: 'groups.kick',
+            roomId: room.id,
+            before: { member: user.username, roles },
+          }),
+        ],
+        messages: systemMessageRows(room.id, actor, [{ type: 'ru', msg: user.username }]),
+      })
+    },
+  )
 }

@@ -18,7 +18,6 @@ import {
   type RoomOrderKey,
 } from '../../db/queries/rooms.js'
 import type { Message } from '../../db/types.js'
-import type { GroupView } from '../../schemas/groups.js'
 import type { MessageView } from '../../schemas/messages.js'
 import type { Actor } from '../actor.js'
 import { timeParam } from '../dates.js'
@@ -32,7 +31,7 @@ import {
 } from '../list-params.js'
 import { hasPermission } from '../permissions.js'
 import { requireJoinedGroup, requireRoomRef } from './lookup.js'
-import { toGroupSummary } from './view.js'
+import { type GroupAnswer, toGroupAnswer, toGroupSummary } from './view.js'
 
 const ownGroupList: ListShape<RoomOrderKey> = {
   sort: {
@@ -65,11 +64,11 @@ const messageList: ListShape<MessageOrderKey, MessageFilterField> = {
 }
 
 /** The group with its members' usernames: one statement. */
-export async function groupInfo(db: Db, actor: Actor, ref: RoomLookup): Promise<GroupView> {
+export async function groupInfo(db: Db, actor: Actor, ref: RoomLookup): Promise<GroupAnswer> {
   requireRoomRef(ref)
   const room = await findGroupWithUsernames(db, ref, actor.id)
   if (!room) throw errors.roomNotFound()
-  return { ...toGroupSummary(room), usernames: room.usernames }
+  return toGroupAnswer(room, room.usernames)
 }
 
 /** A page of the caller's open groups with their total: one statement, unless past the end. */

@@ -1,19 +1,15 @@
+import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
-import type { Executor } from '../../db/executor.js'
-import {
-  addMemberRole,
-  countRoomRole,
-  findMemberRoles,
-  listRoleHolders,
-  removeMemberRole,
-} from '../../db/queries/members.js'
+import { applyGroupChange, memberByRef, ownerCount } from '../../db/queries/group-change.js'
+import { listRoleHolders } from '../../db/queries/members.js'
 import type { RoomLookup } from '../../db/queries/rooms.js'
 import type { Actor } from '../actor.js'
-import { recordAudit } from '../audit.js'
+import { auditEntry } from '../audit.js'
 import { errors } from '../errors.js'
-import { allows, type Permission, type PermissionGrants, permissionGrants } from '../permissions.js'
-import { requireJoinedGroup, requireTargetUser, type UserLookup } from './lookup.js'
-import { recordSystemMessages } from './system-messages.js'
+import { allows, type Permission, permissionGrants } from '../permissions.js'
+import { changeGroup, requireMember, requireTarget } from './change.js'
+import { requireJoinedGroup, type UserLookup } from './lookup.js'
+import { systemMessageRows } from './system-messages.js'
 
 export type RoomRole = 'owner' | 'moderator' | 'leader'
 
@@ -41,22 +37,62 @@ type RoleChange = RoomLookup & UserLookup
 const auditAction = (change: 'add' | 'remove', role: RoomRole) =>
   `groups.${change}${role[0]?.toUpperCase()}${role.slice(1)}`
 
-/** The group and the member whose room role changes, once the actor may change it. */
-async function findRoleChangeTarget(
-  trx: Executor,
-  grants: PermissionGrants,
+/**
+ * Changes one member's room role: the caller needs the role's permission in the group, the
+ * user must be a member, and `decide` refuses what the role change itself forbids.
+ */
+async function changeRoomRole(
+  db: Db,
   actor: Actor,
   input: RoleChange,
   role: RoomRole,
+  change: 'add' | 'remove',
 ) {
-  const room = await requireJoinedGroup(trx, input, actor, { lock: true, refuseArchived: true })
-  if (!allows(grants, actor, permissionFor[role], room.member_roles)) {
-    throw errors.notAllowed()
-  }
-  const user = await requireTargetUser(trx, input)
-  const roles = await findMemberRoles(trx, room.id, user.id)
-  if (!roles) throw errors.userNotInRoom()
-  return { room, user, roles }
+  const grants = await permissionGrants(db)
+  await changeGroup(
+    db,
+    input,
+    actor,
+    (query) =>
+      query.select([
+        memberByRef(input).as('target'),
+        ownerCount(sql<boolean>`${change === 'remove' && role === 'owner'}`).as('owners'),
+      ]),
+    async (trx, group) => {
+      const room = requireMember(group, { refuseArchived: true })
+      if (!allows(grants, actor, permissionFor[role], room.member_roles)) {
+        throw errors.notAllowed()
+      }
+      const user = requireTarget(input, room.target)
+      const roles = user.roles
+      if (!roles) throw errors.userNotInRoom()
+      if (change === 'add' && roles.includes(role)) throw alreadyHolds[role]()
+      if (change === 'remove' && !roles.includes(role)) throw doesNotHold[role]()
+      if (change === 'remove' && role === 'owner' && (room.owners ?? 0) <= 1) {
+        throw errors.removeLastOwner()
+      }
+      const after = change === 'add' ? [...roles, role] : roles.filter((held) => held !== role)
+      await applyGroupChange(trx, {
+        roomId: room.id,
+        members: { update: { userId: user.id, roles: after } },
+        audit: [
+          auditEntry(actor, {
+            action: auditAction(change, role),
+            roomId: room.id,
+            before: { member: user.username, roles },
+            after: { member: user.username, roles: after },
+          }),
+        ],
+        messages: systemMessageRows(room.id, actor, [
+          {
+            type: change === 'add' ? 'subscription-role-added' : 'subscription-role-removed',
+            msg: user.username,
+            role,
+          },
+        ]),
+      })
+    },
+  )
 }
 
 export async function addRoomRole(
@@ -65,23 +101,7 @@ export async function addRoomRole(
   input: RoleChange,
   role: RoomRole,
 ): Promise<void> {
-  const grants = await permissionGrants(db)
-  await db.transaction().execute(async (trx) => {
-    const { room, user, roles } = await findRoleChangeTarget(trx, grants, actor, input, role)
-    if (roles.includes(role)) {
-      throw alreadyHolds[role]()
-    }
-    await addMemberRole(trx, room.id, user.id, role)
-    await recordAudit(trx, actor, {
-      action: auditAction('add', role),
-      roomId: room.id,
-      before: { member: user.username, roles },
-      after: { member: user.username, roles: [...roles, role] },
-    })
-    await recordSystemMessages(trx, room.id, actor, [
-      { type: 'subscription-role-added', msg: user.username, role },
-    ])
-  })
+  await changeRoomRole(db, actor, input, role, 'add')
 }
 
 /** Takes a room role from a member; a group always keeps at least one owner. */
@@ -91,26 +111,7 @@ export async function removeRoomRole(
   input: RoleChange,
   role: RoomRole,
 ): Promise<void> {
-  const grants = await permissionGrants(db)
-  await db.transaction().execute(async (trx) => {
-    const { room, user, roles } = await findRoleChangeTarget(trx, grants, actor, input, role)
-    if (!roles.includes(role)) {
-      throw doesNotHold[role]()
-    }
-    if (role === 'owner' && (await countRoomRole(trx, room.id, 'owner')) <= 1) {
-      throw errors.removeLastOwner()
-    }
-    await removeMemberRole(trx, room.id, user.id, role)
-    await recordAudit(trx, actor, {
-      action: auditAction('remove', role),
-      roomId: room.id,
-      before: { member: user.username, roles },
-      after: { member: user.username, roles: roles.filter((held) => held !== role) },
-    })
-    await recordSystemMessages(trx, room.id, actor, [
-      { type: 'subscription-role-removed', msg: user.username, role },
-    ])
-  })
+  await changeRoomRole(db, actor, input, role, 'remove')
 }
 
 /** The members holding any room role, for the group's members. */

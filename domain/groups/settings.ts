@@ -1,15 +1,16 @@
 import type { Db } from '../../db/database.js'
 import type { Executor } from '../../db/executor.js'
-import { replaceCustomFields, updateRoomSettings } from '../../db/queries/room-settings.js'
+import { applyGroupChange } from '../../db/queries/group-change.js'
+import { listMemberUsernamesJson } from '../../db/queries/members.js'
 import type { RoomLookup } from '../../db/queries/rooms.js'
-import type { GroupView } from '../../schemas/groups.js'
+import type { Room } from '../../db/types.js'
 import type { Actor } from '../actor.js'
-import { recordAudit } from '../audit.js'
+import { auditEntry } from '../audit.js'
 import { errors } from '../errors.js'
 import { allows, type PermissionGrants, permissionGrants } from '../permissions.js'
-import { requireJoinedGroup } from './lookup.js'
-import { recordSystemMessages } from './system-messages.js'
-import { loadGroupView } from './view.js'
+import { changeGroup, requireMember } from './change.js'
+import { systemMessageRows } from './system-messages.js'
+import { type GroupAnswer, toGroupAnswer } from './view.js'
 
 /** The free-text settings, each with its endpoint and the system message Rocket.Chat writes. */
 const textSettings = {
@@ -20,7 +21,7 @@ const textSettings = {
 } as const
 export type TextSetting = keyof typeof textSettings
 
-type EditableGroup = Awaited<ReturnType<typeof requireJoinedGroup>>
+type EditableGroup = Room & { member_roles: string[] }
 
 /** Every setter works on the locked group, refusing archived ones, in one transaction. */
 async function editGroup<T>(
@@ -30,10 +31,13 @@ async function editGroup<T>(
   edit: (trx: Executor, room: EditableGroup, grants: PermissionGrants) => Promise<T>,
 ): Promise<T> {
   const grants = await permissionGrants(db)
-  return db.transaction().execute(async (trx) => {
-    const room = await requireJoinedGroup(trx, ref, actor, { lock: true, refuseArchived: true })
-    return edit(trx, room, grants)
-  })
+  return changeGroup(
+    db,
+    ref,
+    actor,
+    (query) => query,
+    (trx, group) => edit(trx, requireMember(group, { refuseArchived: true }), grants),
+  )
 }
 
 function requireEditRoom(grants: PermissionGrants, actor: Actor, room: EditableGroup) {
@@ -58,19 +62,23 @@ export async function setTextSetting(
     const current = room[setting]
     if (value === (current ?? '')) return
     const { action, messageType } = textSettings[setting]
-    await updateRoomSettings(trx, room.id, { [setting]: value })
-    await recordAudit(trx, actor, {
-      action,
+    await applyGroupChange(trx, {
       roomId: room.id,
-      before: { [setting]: current },
-      after: { [setting]: value },
+      settings: { [setting]: value },
+      audit: [
+        auditEntry(actor, {
+          action,
+          roomId: room.id,
+          before: { [setting]: current },
+          after: { [setting]: value },
+        }),
+      ],
+      messages: systemMessageRows(
+        room.id,
+        actor,
+        messageType ? [{ type: messageType, msg: value }] : [],
+      ),
     })
-    await recordSystemMessages(
-      trx,
-      room.id,
-      actor,
-      messageType ? [{ type: messageType, msg: value }] : [],
-    )
   })
 }
 
@@ -80,23 +88,41 @@ export async function setReadOnly(
   actor: Actor,
   ref: RoomLookup,
   readOnly: boolean,
-): Promise<GroupView> {
+): Promise<GroupAnswer> {
   return editGroup(db, actor, ref, async (trx, room, grants) => {
     if (room.read_only === readOnly) {
       throw errors.readOnlyUnchanged()
     }
     requireEditRoom(grants, actor, room)
-    await updateRoomSettings(trx, room.id, { read_only: readOnly })
-    await recordAudit(trx, actor, {
-      action: 'groups.setReadOnly',
-      roomId: room.id,
-      before: { readOnly: room.read_only },
-      after: { readOnly },
-    })
     const type = readOnly ? 'room-set-read-only' : 'room-removed-read-only'
-    return loadGroupView(trx, await recordSystemMessages(trx, room.id, actor, [{ type, msg: '' }]))
+    const changed = await applyGroupChange(trx, {
+      roomId: room.id,
+      settings: { read_only: readOnly },
+      audit: [
+        auditEntry(actor, {
+          action: 'groups.setReadOnly',
+          roomId: room.id,
+          before: { readOnly: room.read_only },
+          after: { readOnly },
+        }),
+      ],
+      messages: systemMessageRows(room.id, actor, [{ type, msg: '' }]),
+      usernames: true,
+    })
+    return toGroupAnswer(changed, changed.usernames)
   })
 }
+
+/** A JSON value with every object's keys in order, so two can be compared as jsonb does. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value === null || typeof value !== 'object') return value
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return Object.fromEntries(entries.map(([key, item]) => [key, canonical(item)]))
+}
+
+const sameJson = (a: unknown, b: unknown) =>
+  JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
 
 /** Replaces the custom fields as a whole; the same fields again change nothing. */
 export async function setCustomFields(
@@ -104,17 +130,27 @@ export async function setCustomFields(
   actor: Actor,
   ref: RoomLookup,
   customFields: Record<string, unknown>,
-): Promise<GroupView> {
+): Promise<GroupAnswer> {
   return editGroup(db, actor, ref, async (trx, room, grants) => {
     requireEditRoom(grants, actor, room)
-    if (!(await replaceCustomFields(trx, room.id, customFields))) return loadGroupView(trx, room)
-    await recordAudit(trx, actor, {
-      action: 'groups.setCustomFields',
+    // Compared as JSON values, so key order does not count as a change.
+    if (sameJson(room.custom_fields, customFields)) {
+      return toGroupAnswer(room, await listMemberUsernamesJson(trx, room.id))
+    }
+    const changed = await applyGroupChange(trx, {
       roomId: room.id,
-      before: { customFields: room.custom_fields },
-      after: { customFields },
+      customFields,
+      audit: [
+        auditEntry(actor, {
+          action: 'groups.setCustomFields',
+          roomId: room.id,
+          before: { customFields: room.custom_fields },
+          after: { customFields },
+        }),
+      ],
+      usernames: true,
     })
-    return loadGroupView(trx, await recordSystemMessages(trx, room.id, actor, []))
+    return toGroupAnswer(changed, changed.usernames)
   })
 }
 

@@ -32,6 +32,28 @@ export function toGroupSummary(room: Room): GroupSummaryView {
   }
 }
 
+/**
+ * JSON text built by the database (a group's usernames: up to thousands of entries), carried to
+ * the response as it is: never parsed into an array only to be serialized again.
+ */
+export class JsonText<T> {
+  declare readonly shape: T
+  constructor(readonly text: string) {}
+
+  parse(): T {
+    return JSON.parse(this.text) as T
+  }
+}
+
+/** The full group body, its usernames as the database wrote them. */
+export interface GroupAnswer extends GroupSummaryView {
+  usernames: JsonText<string[]>
+}
+
+export function toGroupAnswer(room: Room, usernamesJson: string | null): GroupAnswer {
+  return { ...toGroupSummary(room), usernames: new JsonText(usernamesJson ?? '[]') }
+}
+
 /** The full group body, with the current members' usernames. */
 export async function loadGroupView(db: Executor, room: Room): Promise<GroupView> {
   return { ...toGroupSummary(room), usernames: await listMemberUsernames(db, room.id) }

@@ -24,6 +24,7 @@ export default fp<DatabasePluginOptions>(
     const db = createDatabase({
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
+      preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
       dataDir: config.DATA_DIR,
       onIdleConnectionError: (err) => app.log.warn({ err }, 'idle database connection lost'),
     })

@@ -6,6 +6,7 @@ import { exampleNewGroup } from '../../../../schemas/examples.js'
 import { CreateGroupBodySchema, GroupResponseSchema } from '../../../../schemas/groups.js'
 import { describeRoute } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { sendGroup } from './group-reply.js'
 import { missingName, nameRefusals } from './names.js'
 
 const creation = describeRoute('groups.create', [
@@ -35,10 +36,8 @@ const create: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => ({
-      group: await createGroup(app.db, request.actor, request.body, app.roomNamePattern),
-      success: true as const,
-    }),
+    async (request, reply) =>
+      sendGroup(reply, await createGroup(app.db, request.actor, request.body, app.roomNamePattern)),
   )
 }
 

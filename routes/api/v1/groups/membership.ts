@@ -13,6 +13,7 @@ import {
 } from '../../../../schemas/groups.js'
 import { describeRoute } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { sendGroup } from './group-reply.js'
 import { changeableGroup } from './lookup.js'
 
 const leave = describeRoute('groups.leave', [
@@ -56,10 +57,8 @@ const membership: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => ({
-      group: await leaveGroup(app.db, request.actor, request.body),
-      success: true as const,
-    }),
+    async (request, reply) =>
+      sendGroup(reply, await leaveGroup(app.db, request.actor, request.body)),
   )
 
   app.post(
@@ -86,10 +85,8 @@ const membership: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => ({
-      group: await inviteToGroup(app.db, request.actor, request.body),
-      success: true as const,
-    }),
+    async (request, reply) =>
+      sendGroup(reply, await inviteToGroup(app.db, request.actor, request.body)),
   )
 
   app.post(

@@ -28,6 +28,7 @@ import {
 } from '../../../../schemas/groups.js'
 import { describeRoute, withExample } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { sendGroup } from './group-reply.js'
 import { changeableGroup, groupLookup } from './lookup.js'
 
 const badQuery = [
@@ -78,10 +79,8 @@ const read: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: GroupResponseSchema, ...info.refusals, ...refusals(401) },
       },
     },
-    async (request) => ({
-      group: await groupInfo(app.db, request.actor, request.query),
-      success: true as const,
-    }),
+    async (request, reply) =>
+      sendGroup(reply, await groupInfo(app.db, request.actor, request.query)),
   )
 
   app.get(

@@ -5,6 +5,7 @@ import { refusals } from '../../../../schemas/common.js'
 import { RenameBodySchema, RenameResponseSchema } from '../../../../schemas/groups.js'
 import { describeRoute } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { sendGroup } from './group-reply.js'
 import { changeableGroup } from './lookup.js'
 import { missingName, nameRefusals } from './names.js'
 
@@ -27,10 +28,8 @@ const rename: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: RenameResponseSchema, ...renaming.refusals, ...refusals(401) },
       },
     },
-    async (request) => ({
-      group: await renameGroup(app.db, request.actor, request.body, app.roomNamePattern),
-      success: true as const,
-    }),
+    async (request, reply) =>
+      sendGroup(reply, await renameGroup(app.db, request.actor, request.body, app.roomNamePattern)),
   )
 }
 

@@ -25,6 +25,7 @@ import {
 import { GroupResponseSchema } from '../../../../schemas/groups.js'
 import { describeRoute, withExample } from '../../../describe.js'
 import { authenticated } from '../security.js'
+import { sendGroup } from './group-reply.js'
 import { changeableGroup } from './lookup.js'
 
 /** The setter's parameter missing, answered as Rocket.Chat does (see `missingParam` below). */
@@ -171,12 +172,9 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { readOnly, ...ref } = request.body
-      return {
-        group: await setReadOnly(app.db, request.actor, ref, readOnly),
-        success: true as const,
-      }
+      return sendGroup(reply, await setReadOnly(app.db, request.actor, ref, readOnly))
     },
   )
 
@@ -202,12 +200,9 @@ const settings: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { customFields, ...ref } = request.body
-      return {
-        group: await setCustomFields(app.db, request.actor, ref, customFields),
-        success: true as const,
-      }
+      return sendGroup(reply, await setCustomFields(app.db, request.actor, ref, customFields))
     },
   )
 

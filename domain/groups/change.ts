@@ -1,0 +1,51 @@
+import type { Db } from '../../db/database.js'
+import type { Executor } from '../../db/executor.js'
+import { type LockedGroupQuery, lockedGroup, takeGroupTurn } from '../../db/queries/group-change.js'
+import type { RoomLookup } from '../../db/queries/rooms.js'
+import type { Actor } from '../actor.js'
+import { errors } from '../errors.js'
+import { requireRoomRef, type UserLookup } from './lookup.js'
+
+interface Readable<R> {
+  executeTakeFirst(): Promise<R | undefined>
+}
+
+/**
+ * One change of a group, in one transaction holding the group's turn: the group is locked and
+ * read with whatever else `read` adds to that statement (the caller's room roles always; owner
+ * counts, the target user, name holders…), then `change` decides and writes. An unknown group
+ * is refused like one the caller cannot see; `change` refuses the rest.
+ */
+export async function changeGroup<R, T>(
+  db: Db,
+  ref: RoomLookup,
+  actor: Actor,
+  read: (query: LockedGroupQuery) => Readable<R>,
+  change: (trx: Executor, group: R) => Promise<T>,
+): Promise<T> {
+  requireRoomRef(ref)
+  return db.transaction().execute(async (trx) => {
+    const roomId = await takeGroupTurn(trx, ref)
+    if (!roomId) throw errors.roomNotFound()
+    const name = ref.roomId !== undefined ? undefined : ref.roomName
+    const group = await read(lockedGroup(trx, roomId, name, actor.id)).executeTakeFirst()
+    if (!group) throw errors.roomNotFound()
+    return change(trx, group)
+  })
+}
+
+/** The group as requireJoinedGroup sees it: refused unless the caller is a member (and, when asked, unless it is live). */
+export function requireMember<
+  G extends { member_roles: string[] | null; archived: boolean; name: string },
+>(group: G, options: { refuseArchived?: boolean } = {}): G & { member_roles: string[] } {
+  if (group.member_roles === null) throw errors.roomNotFound()
+  if (options.refuseArchived && group.archived) throw errors.roomArchived(group.name)
+  return group as G & { member_roles: string[] }
+}
+
+/** The user a request names, as memberByRef read them with the group, or the refusal. */
+export function requireTarget<U>(ref: UserLookup, target: U | null): U {
+  if (!ref.userId && !ref.username) throw errors.userParamNotProvided()
+  if (!target) throw errors.invalidUser()
+  return target
+}
