@@ -7,10 +7,13 @@ import { hashLoginToken, newLoginToken } from '../domain/ids.js'
 import type { BenchSettings } from './settings.js'
 
 /** Spreads members over users: group g's k-th member is user ((g * STRIDE + k) mod users) + 1. */
-const STRIDE = 7919
+export const STRIDE = 7919
 export const LARGE_GROUP = 1
 export const SMALL_GROUP = 2
-const SMALL_GROUP_SIZE = 5
+export const SMALL_GROUP_SIZE = 5
+/** Group g's size grows with ((g * SIZE_STEP) mod 1) ** SIZE_SKEW (see groupSizes). */
+export const SIZE_STEP = 0.618_033_988_75
+export const SIZE_SKEW = 12
 
 export const userId = (n: number) => `u${String(n).padStart(16, '0')}`
 export const roomId = (g: number) => `r${String(g).padStart(16, '0')}`
@@ -37,8 +40,8 @@ export function memberOf(dataset: Dataset, g: number, k: number): number {
 function groupSizes(settings: BenchSettings): number[] {
   const sizes = [0]
   for (let g = 1; g <= settings.groups; g++) {
-    const spread = (g * 0.618_033_988_75) % 1
-    sizes.push(2 + Math.floor((settings.maxGroupSize - 2) * spread ** 12))
+    const spread = (g * SIZE_STEP) % 1
+    sizes.push(2 + Math.floor((settings.maxGroupSize - 2) * spread ** SIZE_SKEW))
   }
   sizes[LARGE_GROUP] = settings.maxGroupSize
   sizes[SMALL_GROUP] = SMALL_GROUP_SIZE

@@ -36,7 +36,8 @@ export async function measureHttp(
   }
 }
 
-function percentile(sorted: number[], fraction: number): number {
+/** The value at `fraction` of an ascending list (0 for none). */
+export function percentile(sorted: number[], fraction: number): number {
   if (sorted.length === 0) return 0
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
 }

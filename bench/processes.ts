@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import type { StatementSample } from './statement-counter.js'
+import type { Capture, StatementSample } from './statement-counter.js'
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 
@@ -39,6 +39,10 @@ export interface Service {
   url: string
   pid: number
   statements(): Promise<{ statements: number; samples: StatementSample[] }>
+  /** Starts recording the units of work the service sends (bench/statement-counter.ts). */
+  startCapture(): Promise<unknown>
+  /** Stops recording and returns what was recorded. */
+  takeCapture(): Promise<Capture>
   stop(): Promise<unknown>
 }
 
@@ -92,15 +96,19 @@ export async function startService(
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
+  const ask = async (message: string) => {
+    const reply = once(child, 'message')
+    child.send(message)
+    const [answer] = await reply
+    return answer
+  }
   return {
     url,
     pid: child.pid ?? 0,
-    async statements() {
-      const reply = once(child, 'message')
-      child.send('statements')
-      const [message] = await reply
-      return message as { statements: number; samples: StatementSample[] }
-    },
+    statements: async () =>
+      (await ask('statements')) as { statements: number; samples: StatementSample[] },
+    startCapture: () => ask('capture:start'),
+    takeCapture: async () => (await ask('capture:take')) as Capture,
     stop: () => stop(child),
   }
 }

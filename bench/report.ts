@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { type EventsResult, printEvents } from './events.js'
+import type { ScenarioLimits } from './limits.js'
 import type { Measurement } from './load.js'
 import type { PlanCheck } from './plans.js'
 import type { Target } from './target.js'
 
-export interface ScenarioResult {
+export interface ScenarioResult extends ScenarioLimits {
   scenario: string
   kind: 'read' | 'write'
   http: Measurement
@@ -16,6 +17,10 @@ export interface ScenarioResult {
   databaseLimit: Measurement & { statementsPerOperation: number | null; scenario: string }
   ratioToDatabase: number
   ratioToFramework: number
+  /** The scenario's req/s over each limit's (null when the limit was not measured). */
+  ratioToReplay: number | null
+  ratioToCapturedPgbench: number | null
+  ratioToDesign: number | null
   serverRssMb: number | undefined
   plans: PlanCheck
   /** No failed request, and no sequential scan on a large table. */
@@ -24,6 +29,8 @@ export interface ScenarioResult {
 
 export interface Report {
   date: string
+  /** os.loadavg() (1, 5 and 15 minutes) when the run began and when it ended. */
+  loadAverage: { start: number[]; end: number[] }
   settings: Record<string, unknown>
   seedSeconds: number
   framework: Measurement
@@ -38,6 +45,64 @@ export interface Report {
 
 const fixed = (value: number, digits: number) => value.toFixed(digits)
 const counted = (value: number | null) => (value === null ? '-' : fixed(value, 1))
+const ratio = (value: number | null) => (value === null ? '-' : fixed(value, 2))
+const load = (values: number[]) => values.map((v) => fixed(v, 2)).join(' ')
+
+/** A limit's req/s, marked `!` when it had failures (listed under the table). */
+function limitCell(figure: { requestsPerSecond: number } | null, flawed: boolean): string {
+  if (!figure) return '-'
+  return `${fixed(figure.requestsPerSecond, 0)}${flawed ? '!' : ''}`
+}
+
+const replayFlawed = (s: ScenarioResult) =>
+  !!s.replay && (s.replay.failedUnits > 0 || s.replay.errors.length > 0)
+const pgbenchFlawed = (run: { errors: string[]; failedTransactions: number } | null) =>
+  !!run && (run.errors.length > 0 || run.failedTransactions > 0)
+
+function printLimits(s: ScenarioResult, write: (line: string) => void) {
+  const { capture, replay, capturedPgbench: captured, designPgbench: design } = s
+  if (!capture && !design && s.limitErrors.length === 0) return
+  write(`  ${s.scenario}:`)
+  if (capture) {
+    write(
+      `    captured ${capture.units} units (${fixed(capture.unitsPerRequest, 2)} per request, ${capture.transactions} of the ${capture.sampled} kept are transactions${capture.truncated ? ', capped' : ''}), ${fixed(capture.statementsPerUnit, 2)} SQL/unit`,
+    )
+  }
+  if (replay) {
+    write(
+      `    (a) replay: ${fixed(replay.requestsPerSecond, 0)} req/s (${fixed(replay.unitsPerSecond, 0)} units/s), per unit p50 ${fixed(replay.p50, 1)} ms, p99 ${fixed(replay.p99, 1)} ms; ${fixed(replay.passes, 2)} passes, ${replay.freshIdsPerPass} new ids per pass`,
+    )
+    if (replay.failedStatements > 0) {
+      write(
+        `      FAILED: ${replay.failedUnits} units (${replay.failedStatements} statements, ${replay.failedAsInService} of them as in the service)`,
+      )
+    }
+    for (const error of replay.errors) write(`      error: ${error}`)
+  }
+  if (captured) {
+    write(
+      `    (b) pgbench: ${fixed(captured.requestsPerSecond, 0)} req/s (${fixed(captured.transactionsPerSecond, 0)} tps), per unit p50 ${fixed(captured.p50, 1)} ms, p99 ${fixed(captured.p99, 1)} ms; ${captured.units} units${captured.leftOut > 0 ? `, ${captured.leftOut} left out (failed in the service)` : ''}`,
+    )
+    if (captured.failedTransactions > 0) {
+      write(`      FAILED: ${captured.failedTransactions} transactions`)
+    }
+    for (const error of captured.errors) write(`      error: ${error}`)
+  }
+  if (design) {
+    const statements = design.commands?.filter((c) => !c.command.startsWith('\\')).length
+    const perRun =
+      design.requestsPerTransaction === 1
+        ? 'transaction'
+        : `run of the script (${design.requestsPerTransaction} requests)`
+    write(
+      `    (c) design: ${fixed(design.requestsPerSecond, 0)} req/s (${fixed(design.transactionsPerSecond, 0)} tps), per ${perRun} p50 ${fixed(design.p50, 1)} ms, p99 ${fixed(design.p99, 1)} ms; ${statements ?? '?'} statement${statements === 1 ? '' : 's'} (${design.script})`,
+    )
+    if (design.failedTransactions > 0)
+      write(`      FAILED: ${design.failedTransactions} transactions`)
+    for (const error of design.errors) write(`      error: ${error}`)
+  }
+  for (const error of s.limitErrors) write(`    missing: ${error}`)
+}
 
 export function printReport(report: Report, write: (line: string) => void): void {
   const header = [
@@ -45,9 +110,13 @@ export function printReport(report: Report, write: (line: string) => void): void
     'req/s',
     'p50 ms',
     'p99 ms',
-    'db-alone',
+    'vs db',
+    'replay',
     'ratio',
-    'vs fw',
+    'pgbench',
+    'ratio',
+    'design',
+    'ratio',
     'SQL/req',
     'ok',
   ]
@@ -56,9 +125,13 @@ export function printReport(report: Report, write: (line: string) => void): void
     fixed(s.http.requestsPerSecond, 0),
     fixed(s.http.p50, 1),
     fixed(s.http.p99, 1),
-    fixed(s.databaseLimit.requestsPerSecond, 0),
     fixed(s.ratioToDatabase, 2),
-    fixed(s.ratioToFramework, 2),
+    limitCell(s.replay, replayFlawed(s)),
+    ratio(s.ratioToReplay),
+    limitCell(s.capturedPgbench, pgbenchFlawed(s.capturedPgbench)),
+    ratio(s.ratioToCapturedPgbench),
+    limitCell(s.designPgbench, pgbenchFlawed(s.designPgbench)),
+    ratio(s.ratioToDesign),
     counted(s.statementsPerRequest),
     s.passed ? 'yes' : 'FAIL',
   ])
@@ -69,8 +142,16 @@ export function printReport(report: Report, write: (line: string) => void): void
     cells
       .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join('  ')
+  write(`load average at the start: ${load(report.loadAverage.start)}`)
   write(line(header))
   for (const row of rows) write(line(row))
+  write(
+    'req/s of each limit in requests per second equivalent; ratio = service req/s / limit req/s; vs db = to the database-alone loop; ! = the limit had failures (below)',
+  )
+  write(
+    'replay = (a) the captured units through a pool of the same size; pgbench = (b) the captured units as pgbench scripts; design = (c) bench/pgbench/ scripts, the fewest statements',
+  )
+  write(`load average at the end: ${load(report.loadAverage.end)}`)
   write('')
   write('database alone (same SQL through a pool of the same size, same concurrency):')
   const limits = new Map(report.scenarios.map((s) => [s.databaseLimit.scenario, s.databaseLimit]))
@@ -79,6 +160,9 @@ export function printReport(report: Report, write: (line: string) => void): void
       `  ${name}: ${fixed(m.requestsPerSecond, 0)} op/s, p50 ${fixed(m.p50, 1)} ms, p99 ${fixed(m.p99, 1)} ms, ${counted(m.statementsPerOperation)} SQL/op`,
     )
   }
+  write('')
+  write('limits (requests per second equivalent):')
+  for (const s of report.scenarios) printLimits(s, write)
   write(`server peak RSS: ${report.serverPeakRssMb?.toFixed(0) ?? '?'} MB`)
   if (report.embedded) {
     write(

@@ -1,10 +1,14 @@
-// `npm run bench`: the service beside its two limits (Fastify alone, PostgreSQL alone), all
-// measured in one run on one machine; see bench/README.md.
+// `npm run bench`: the service beside its limits (Fastify alone, PostgreSQL alone, and the
+// SQL it sent replayed, run by pgbench, and the fewest statements run by pgbench), all measured
+// in one run on one machine; see bench/README.md.
+import { loadavg } from 'node:os'
 import { createDatabase, migrateToLatest } from '../db/database.js'
 import { createScratchDatabase, seed } from './dataset.js'
 import { EMBEDDED_SCENARIO, type EmbeddedRun, measureEmbedded } from './embedded.js'
 import { EVENTS_SCENARIO, type EventsResult, eventTargets, measureEvents } from './events.js'
+import { measureLimits } from './limits.js'
 import { measureHttp, measureLoop } from './load.js'
+import { findPgbench } from './pgbench.js'
 import { checkPlans } from './plans.js'
 import { memoryMb, startBareServer, startService } from './processes.js'
 import { printReport, type Report, type ScenarioResult, saveReport, targets } from './report.js'
@@ -17,7 +21,13 @@ const settings = benchSettings()
 const { connections, durationSeconds: duration } = settings
 const warmUpSeconds = Math.min(2, Math.max(1, Math.floor(duration / 5)))
 const wanted = (name: string) => settings.only.length === 0 || settings.only.includes(name)
+const ratioTo = (service: number, limit: { requestsPerSecond: number } | null) =>
+  limit && limit.requestsPerSecond > 0 ? service / limit.requestsPerSecond : null
 
+const loadAtStart = loadavg()
+log(`load average ${loadAtStart.map((v) => v.toFixed(2)).join(' ')}`)
+const pgbench = findPgbench()
+log(pgbench ? `pgbench ${pgbench}` : 'pgbench not found: limits (b) and (c) left out')
 countStatements()
 const scratch = await createScratchDatabase(settings.databaseUrl)
 log(`database ${scratch.name}`)
@@ -48,6 +58,7 @@ try {
   const limits = new Map<string, ScenarioResult['databaseLimit']>()
   let peakRssMb: number | undefined
   const all = scenarios(dataset, connections)
+  const limitsContext = { ...settings, url: scratch.url, pgbench, dataset }
   /** The database-alone figure a scenario is held against, measured once, when first needed. */
   const limitOf = async (scenario: Scenario) => {
     const known = limits.get(scenario.limitOf)
@@ -77,9 +88,12 @@ try {
         scenario.warmUpRequests,
       )
       await service.statements()
+      await service.startCapture()
       const http = await measureHttp(service.url, scenario.requests, connections, duration)
       const { statements, samples } = await service.statements()
+      const capture = await service.takeCapture()
       const plans = await checkPlans(scratch.url, samples)
+      const limits = await measureLimits(limitsContext, scenario, capture, http.completed)
       const result: ScenarioResult = {
         scenario: scenario.name,
         kind: scenario.kind,
@@ -88,13 +102,19 @@ try {
         databaseLimit: limit,
         ratioToDatabase: http.requestsPerSecond / Math.max(limit.requestsPerSecond, 1e-9),
         ratioToFramework: http.requestsPerSecond / Math.max(framework.requestsPerSecond, 1e-9),
+        ...limits,
+        ratioToReplay: ratioTo(http.requestsPerSecond, limits.replay),
+        ratioToCapturedPgbench: ratioTo(http.requestsPerSecond, limits.capturedPgbench),
+        ratioToDesign: ratioTo(http.requestsPerSecond, limits.designPgbench),
         serverRssMb: memoryMb(service.pid, 'VmRSS'),
         plans,
         passed: http.failed === 0 && plans.sequentialScans.length === 0,
       }
       results.push(result)
+      const figure = (label: string, limit: { requestsPerSecond: number } | null) =>
+        limit ? `, ${label} ${limit.requestsPerSecond.toFixed(0)}` : ''
       log(
-        `${scenario.name}: ${http.requestsPerSecond.toFixed(0)} req/s (database alone ${limit.requestsPerSecond.toFixed(0)})`,
+        `${scenario.name}: ${http.requestsPerSecond.toFixed(0)} req/s (database alone ${limit.requestsPerSecond.toFixed(0)}${figure('replay', limits.replay)}${figure('pgbench', limits.capturedPgbench)}${figure('design', limits.designPgbench)})`,
       )
     }
   } finally {
@@ -117,8 +137,11 @@ try {
   let events: EventsResult | undefined
   if (wanted(EVENTS_SCENARIO)) events = await measureEvents(db, scratch.url, settings, log)
 
+  const loadAtEnd = loadavg()
+  log(`load average ${loadAtEnd.map((v) => v.toFixed(2)).join(' ')}`)
   const report: Report = {
     date: new Date().toISOString(),
+    loadAverage: { start: loadAtStart, end: loadAtEnd },
     settings: { ...settings, databaseUrl: undefined },
     seedSeconds: dataset.seconds,
     framework,

@@ -26,6 +26,16 @@ export interface Scenario {
    * login cache has seen every token the scenario sends); else the warm-up is timed.
    */
   warmUpRequests?: number
+  /** Limit (c): the hand-written pgbench script (bench/pgbench/) and what it runs on. */
+  design: Design
+}
+
+export interface Design {
+  script: string
+  /** The groups it draws from, first and last (bench/dataset.ts numbers them from 1). */
+  groups: [number, number]
+  /** Requests one run of the script stands for (invite+leave: two, one per transaction). */
+  requestsPerTransaction: number
 }
 
 interface Cycle {
@@ -146,6 +156,12 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
     }
   }
 
+  const design = (script: string, range: [number, number], requestsPerTransaction = 1) => ({
+    script,
+    groups: range,
+    requestsPerTransaction,
+  })
+
   return [
     {
       name: 'groups.info',
@@ -153,6 +169,7 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
       limitOf: 'groups.info',
       warmUpRequests: readPairs.length,
       requests: [read((g) => `/api/v1/groups.info?roomId=${roomId(g)}`)],
+      design: design('groups.info.sql', [1, groups]),
       database: readLoop((db, p) =>
         findGroupWithUsernames(db, { roomId: roomId(p.group) }, userId(p.user)),
       ),
@@ -163,6 +180,7 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
       limitOf: 'groups.members',
       warmUpRequests: readPairs.length,
       requests: [read((g) => `/api/v1/groups.members?roomId=${roomId(g)}&count=50`)],
+      design: design('groups.members.sql', [1, groups]),
       database: readLoop((db, p) =>
         findGroupWithMemberPage(db, { roomId: roomId(p.group) }, userId(p.user), {
           offset: 0,
@@ -176,6 +194,7 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
       limitOf: 'groups.list',
       warmUpRequests: readPairs.length,
       requests: [read(() => '/api/v1/groups.list?count=50')],
+      design: design('groups.list.sql', [1, groups]),
       database: readLoop((db, p) => listGroupsOfUser(db, userId(p.user), { offset: 0, count: 50 })),
     },
     {
@@ -183,6 +202,7 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
       kind: 'write',
       limitOf: 'groups.rename',
       requests: [rename(anyGroup)],
+      design: design('groups.rename.sql', [1, groups]),
       database: (db) => () => async () => {
         const g = anyGroup()
         await renameInTransaction(db, g, memberOf(dataset, g, 0), newName())
@@ -193,18 +213,21 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
       kind: 'write',
       limitOf: 'groups.rename',
       requests: [rename(() => SMALL_GROUP)],
+      design: design('groups.rename.sql', [SMALL_GROUP, SMALL_GROUP]),
     },
     {
       name: `groups.rename @${dataset.sizes[LARGE_GROUP]} members`,
       kind: 'write',
       limitOf: 'groups.rename',
       requests: [rename(() => LARGE_GROUP)],
+      design: design('groups.rename.sql', [LARGE_GROUP, LARGE_GROUP]),
     },
     {
       name: 'groups.invite+leave',
       kind: 'write',
       limitOf: 'groups.invite+leave',
       requests: inviteLeave(mainCycles),
+      design: design('groups.invite-leave.sql', [3, Math.max(3, groups)], 2),
       database: cycleLoop,
     },
     {
@@ -212,12 +235,14 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
       kind: 'write',
       limitOf: 'groups.invite+leave',
       requests: inviteLeave(cycles(() => SMALL_GROUP, connections * 2)),
+      design: design('groups.invite-leave.sql', [SMALL_GROUP, SMALL_GROUP], 2),
     },
     {
       name: `groups.invite+leave @${dataset.sizes[LARGE_GROUP]} members`,
       kind: 'write',
       limitOf: 'groups.invite+leave',
       requests: inviteLeave(cycles(() => LARGE_GROUP, connections * 2)),
+      design: design('groups.invite-leave.sql', [LARGE_GROUP, LARGE_GROUP], 2),
     },
   ]
 }
