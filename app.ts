@@ -6,6 +6,7 @@ import { ensureRocketCat } from './domain/users/rocket-cat.js'
 import auth from './plugins/app/auth.js'
 import cacheControl from './plugins/app/cache-control.js'
 import configPlugin from './plugins/app/config.js'
+import draining from './plugins/app/draining.js'
 import errors from './plugins/app/errors.js'
 import eventPrune from './plugins/app/event-prune.js'
 import json from './plugins/app/json.js'
@@ -67,6 +68,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
   await fastify.register(validation)
   await fastify.register(metrics)
   await fastify.register(cacheControl)
+  await fastify.register(draining)
   await fastify.register(auth)
   await fastify.register(presence)
   await fastify.register(realtime)

@@ -25,6 +25,11 @@ export interface DatabaseOptions {
    * that cannot keep them (before 1.21, or without `max_prepared_statements`).
    */
   preparedStatements?: boolean
+  /**
+   * The embedded database's starting state: a data directory PGlite dumped (`dumpDataDir`), for
+   * example an already migrated one. Without it a new directory is initialized from nothing.
+   */
+  initialDataDir?: Blob
 }
 
 /**
@@ -115,6 +120,7 @@ export function createDatabase(options: DatabaseOptions): Db {
   const Embedded = loadPGlite()
   const client = new Embedded(options.dataDir, {
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },
+    ...(options.initialDataDir && { loadDataDir: options.initialDataDir }),
   })
   return new EmbeddedDb(client, lock)
 }

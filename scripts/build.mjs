@@ -1,6 +1,8 @@
 // Plain JavaScript, so it runs before anything is built. `npm run build` compiles dist/ and
 // stamps it; `npm start` runs it with --for-start: a bad setting is reported within a second, and
-// dist/ is rebuilt only when a source changed since the last build.
+// dist/ is rebuilt only when a source changed since the last build. `npm test` runs it with
+// --with-tests: the whole project (tsconfig.json, tests and bench included) is type-checked and
+// compiled in the same pass.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -50,7 +52,8 @@ function configError() {
 function build() {
   const startedAt = new Date()
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-  const outcome = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+  const project = process.argv.includes('--with-tests') ? 'tsconfig.json' : 'tsconfig.build.json'
+  const outcome = spawnSync(process.execPath, [tsc, '-p', project], {
     cwd: root,
     stdio: 'inherit',
   })

@@ -9,13 +9,14 @@ import {
   brokenDatabaseConfig,
   buildApp,
   createTestUser,
+  projectFile,
   testConfig,
   testDatabase,
 } from './helper.js'
 
 const db = await testDatabase(t)
 
-const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+const manifest = JSON.parse(readFileSync(projectFile('package.json'), 'utf8'))
 const majorMinor = (manifest.version as string).split('.').slice(0, 2).join('.')
 
 /** Anything that would give away the server's internals: a stack frame or a stack property. */

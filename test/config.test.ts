@@ -1,3 +1,4 @@
+// database-free
 import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../config.js'
 

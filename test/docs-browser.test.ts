@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { buildApp, createTestUser, testDatabase } from './helper.js'
+import { buildApp, createTestUser, projectFile, testDatabase } from './helper.js'
 
 /** Debian's chromium; CI installs it (.ci/run). Playwright never downloads a browser here. */
 const CHROMIUM = '/usr/bin/chromium'
@@ -19,7 +18,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 
-const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url))
+const artifact = (name: string) => projectFile('test', 'artifacts', name)
 const screenshot = artifact('api-docs.png')
 
 const db = await testDatabase(t)

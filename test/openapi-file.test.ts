@@ -2,15 +2,14 @@ import { readFileSync } from 'node:fs'
 import openapiTS, { astToString, COMMENT_HEADER, type OpenAPI3 } from 'openapi-typescript'
 import t from 'tap'
 import { loadConfig } from '../config.js'
-import { buildApp, testDatabase } from './helper.js'
+import { buildApp, projectFile, testDatabase } from './helper.js'
 
 const db = await testDatabase(t)
 
-const root = new URL('../', import.meta.url)
 const REGENERATE = 'run `npm run openapi` to regenerate openapi.json and types/api.d.ts'
 
 function readRootFile(name: string): string {
-  return readFileSync(new URL(name, root), 'utf8')
+  return readFileSync(projectFile(name), 'utf8')
 }
 
 t.test('openapi.json is the document the server serves', async (t) => {

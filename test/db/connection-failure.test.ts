@@ -1,3 +1,4 @@
+// database-free
 // The one-line explanations of a database that cannot be reached or used, for the failures a
 // local PostgreSQL cannot be made to produce (it trusts every login here).
 import t from 'tap'

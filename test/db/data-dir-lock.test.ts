@@ -1,3 +1,4 @@
+// database-free
 // One process per embedded data directory: the lock itself, then real servers and the tool on
 // one directory. Always on the embedded database, whatever TEST_DATABASE_URL says.
 import { spawn } from 'node:child_process'

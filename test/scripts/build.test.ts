@@ -1,3 +1,4 @@
+// database-free
 // scripts/build.mjs --for-start (npm's prestart), on a small copy of the project in a temporary
 // directory so the builds it runs touch nothing here.
 import { spawnSync } from 'node:child_process'
@@ -14,10 +15,10 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { projectRoot } from '../support/paths.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
+const root = projectRoot
 const copy = mkdtempSync(join(tmpdir(), 'groups-build-'))
 t.teardown(() => rmSync(copy, { recursive: true, force: true }))
 for (const file of [

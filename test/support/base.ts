@@ -4,12 +4,13 @@ import pg from 'pg'
 import type { Test } from 'tap'
 import { buildServer } from '../../build-server.js'
 import { type Config, loadConfig } from '../../config.js'
-import { createDatabase, type Db, migrateToLatest } from '../../db/database.js'
+import { createDatabase, type Db } from '../../db/database.js'
 import { findViolations } from '../../db/queries/invariants.js'
 import { insertLoginToken } from '../../db/queries/tokens.js'
 import { insertUser } from '../../db/queries/users.js'
 import { hashPassword } from '../../domain/auth/passwords.js'
 import { hashLoginToken, newLoginToken, randomId } from '../../domain/ids.js'
+import { embeddedTemplate, postgresTemplate } from './template.js'
 
 /** Set to run the suite on a PostgreSQL server instead of the embedded database. */
 export const postgresUrl = process.env.TEST_DATABASE_URL || ''
@@ -20,20 +21,38 @@ export const onlyOnPostgres = postgresUrl
   : 'needs TEST_DATABASE_URL: several connections share one PostgreSQL server'
 
 /**
+ * What the test runner (scripts/test.mjs) says of the file's pass: `database-free` for files that
+ * declare they need no database, which therefore run once rather than on each database.
+ */
+const pass = process.env.TEST_PASS ?? ''
+
+/**
  * A fresh, migrated database for one test file: a new database on the PostgreSQL server of
- * TEST_DATABASE_URL (dropped afterwards), else an in-memory embedded one.
+ * TEST_DATABASE_URL (dropped afterwards), else an in-memory embedded one. Either is a copy of the
+ * migrated template (test/support/template.ts), so no test sees another's rows.
  */
 export async function testDatabase(t: Test): Promise<Db> {
+  if (pass === 'database-free') {
+    throw new Error(
+      'this file runs in the database-free pass (its header says `// database-free`), yet it asks for a database: remove that line',
+    )
+  }
   if (!postgresUrl) {
-    const db = createDatabase({ url: '', poolSize: 1, dataDir: 'memory://' })
+    const db = createDatabase({
+      url: '',
+      poolSize: 1,
+      dataDir: 'memory://',
+      initialDataDir: await embeddedTemplate(),
+    })
     t.teardown(() => db.destroy())
-    await migrateToLatest(db)
     return db
   }
   const name = `groups_test_${randomId().toLowerCase()}`
   const admin = new pg.Client({ connectionString: postgresUrl })
   await admin.connect()
-  await admin.query(`create database ${name}`)
+  await admin.query(
+    `create database ${name} template ${await postgresTemplate(admin, postgresUrl)}`,
+  )
   const url = new URL(postgresUrl)
   url.pathname = `/${name}`
   const db = createDatabase({ url: url.toString(), poolSize: 20, dataDir: '' })
@@ -42,7 +61,6 @@ export async function testDatabase(t: Test): Promise<Db> {
     await admin.query(`drop database if exists ${name} with (force)`)
     await admin.end()
   })
-  await migrateToLatest(db)
   return db
 }
 

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
+import { projectFile } from './paths.js'
 
-const serverEntry = fileURLToPath(new URL('../../dist/server.js', import.meta.url))
+const serverEntry = projectFile('dist', 'server.js')
 
 export interface ServerProcess {
   url: string
@@ -61,7 +61,7 @@ export async function startServer(
   return { url, child, exited }
 }
 
-const cliEntry = fileURLToPath(new URL('../../dist/bin/cli.js', import.meta.url))
+const cliEntry = projectFile('dist', 'bin', 'cli.js')
 
 export interface Finished {
   code: number | string

@@ -1,3 +1,4 @@
+// database-free
 // A body over BODY_LIMIT gets a 413 the client can read, over a real socket, sent whole or in
 // chunks; the server reads the rest without keeping it, so its memory stays where it was.
 import { readFile } from 'node:fs/promises'

@@ -1,3 +1,4 @@
+// database-free
 import Fastify from 'fastify'
 import t from 'tap'
 import { errors } from '../../../domain/errors.js'
