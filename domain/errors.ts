@@ -25,6 +25,11 @@ interface Definition<T extends string | undefined, A extends unknown[]> {
   example?: A
   /** Answered by the service around every route (validation, limits, outages), not by a rule. */
   anyRoute?: boolean
+  /**
+   * Its words name a parameter of the route that gives it: a route lists it with an example of
+   * its own (routes/describe.ts refuses it without one), never with the catalogue's.
+   */
+  routeExample?: boolean
 }
 
 function define<const T extends string | undefined, A extends unknown[] = []>(
@@ -43,6 +48,7 @@ const catalogue = {
     when: 'a parameter the schema refuses',
     example: ['offset must be >= 0'],
     anyRoute: true,
+    routeExample: true,
   }),
   invalidRequest: define({
     type: 'invalid-request',
@@ -576,6 +582,7 @@ export interface Refusal<C extends ErrorCode = ErrorCode> {
   readonly status: number
   readonly when: string
   readonly anyRoute: boolean
+  readonly routeExample: boolean
   /** The error with the documentation's example arguments. */
   example(): ApiError
 }
@@ -588,6 +595,7 @@ function refusalOf<C extends ErrorCode>(code: C): Refusal<C> {
     status: definition.status ?? 400,
     when: definition.when,
     anyRoute: definition.anyRoute ?? false,
+    routeExample: definition.routeExample ?? false,
     example: () => create(...((definition.example ?? []) as ArgsOf<C>)),
   })
 }

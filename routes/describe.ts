@@ -1,5 +1,6 @@
 import { type Endpoint, endpointDocs } from '../docs/index.js'
-import type { ErrorCode, Refusal } from '../domain/errors.js'
+import { type ErrorCode, errors, type Refusal } from '../domain/errors.js'
+import { NOT_JSON } from '../plugins/app/errors.js'
 import {
   badRequest,
   type ErrorSchema,
@@ -74,6 +75,11 @@ function responses(listed: readonly Refusal[]): RefusalResponses {
   return out
 }
 
+/** Whether the route gave this refusal an example of its own (`withExample`). */
+function hasOwnExample(refusal: Refusal): boolean {
+  return refusal.example !== errors[refusal.code].example
+}
+
 /**
  * Describes the endpoint from its docs (docs/) and the refusals it gives, in the order they are
  * checked. Its description says the refusals where it writes `{refusals}`, else at its end.
@@ -84,6 +90,14 @@ export function describeRoute(
 ): RouteDescription {
   const docs = endpointDocs[endpoint]
   const refusals = listed.map((entry) => (Array.isArray(entry) ? entry[0] : entry) as Refusal)
+  for (const refusal of refusals) {
+    // The catalogue's words would name another route's parameter (`offset must be >= 0`).
+    if (refusal.routeExample && !hasOwnExample(refusal)) {
+      throw new Error(
+        `${endpoint} lists ${refusal.code} without an example of its own: list it with withExample(errors.${refusal.code}, …) and a refusal this route gives`,
+      )
+    }
+  }
   const paragraph = listed.length ? refusalsParagraph(listed) : ''
   const description = docs.description.includes(REFUSALS_MARK)
     ? docs.description.replace(REFUSALS_MARK, () => paragraph)
@@ -107,3 +121,9 @@ export function withExample<C extends ErrorCode>(
     example: () => refusal(...args),
   })
 }
+
+/** A JSON body that does not parse, refused on any route that takes a body (plugins/app/errors.ts). */
+export const notJsonBody = [
+  withExample(errors.invalidParams, NOT_JSON),
+  'a body that is not JSON',
+] as const satisfies ListedRefusal

@@ -1,6 +1,7 @@
 // database-free
+import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
-import { ConfigError, loadConfig } from '../config.js'
+import { ConfigError, ConfigSchema, loadConfig } from '../config.js'
 
 t.test('defaults: an empty environment gives a working configuration', async (t) => {
   t.same(loadConfig({}), {
@@ -257,4 +258,46 @@ t.test('PRESENCE_EXPIRY_MS must be greater than PRESENCE_HEARTBEAT_MS', async (t
   configError(t, { PRESENCE_EXPIRY_MS: '20000' }, 'PRESENCE_EXPIRY_MS')
   configError(t, { PRESENCE_HEARTBEAT_MS: '10' }, 'PRESENCE_HEARTBEAT_MS')
   t.equal(loadConfig({ PRESENCE_EXPIRY_MS: '20001' }).PRESENCE_EXPIRY_MS, 20001)
+})
+
+/** The rows of the README's configuration table: each variable with its default as written. */
+function readmeConfigurationTable(): Map<string, string> {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const section = readme.split(/^## /m).find((part) => part.startsWith('Configuration\n'))
+  if (!section) throw new Error('the README has no "## Configuration" section')
+  const rows = new Map<string, string>()
+  for (const line of section.split('\n')) {
+    const row = /^\| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \|/.exec(line)
+    if (row?.[1] && row[2] !== undefined) rows.set(row[1], row[2].trim())
+  }
+  return rows
+}
+
+/** Every variable the service reads: its configuration schema is the only reader of the environment. */
+const readVariables = Object.keys(ConfigSchema.properties).sort()
+
+t.test("the README's configuration table has every variable the service reads", async (t) => {
+  const documented = [...readmeConfigurationTable().keys()]
+  t.ok(documented.length > 10, `the table is found (${documented.length} rows)`)
+  t.same(
+    readVariables.filter((name) => !documented.includes(name)),
+    [],
+    'read but missing from the table',
+  )
+  t.same(
+    documented.filter((name) => !readVariables.includes(name)),
+    [],
+    'in the table but never read',
+  )
+  t.equal(new Set(documented).size, documented.length, 'each variable has one row')
+})
+
+t.test("the README's configuration table gives each variable's default", async (t) => {
+  const table = readmeConfigurationTable()
+  const defaults = loadConfig({})
+  for (const name of readVariables) {
+    if (!table.has(name)) continue
+    const value = String(defaults[name as keyof typeof defaults])
+    t.equal(table.get(name), value === '' ? '*(empty)*' : `\`${value}\``, name)
+  }
 })

@@ -309,7 +309,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "success": false,
-                         *       "error": "offset must be >= 0 [invalid-params]",
+                         *       "error": "code is not allowed here [invalid-params]",
                          *       "errorType": "invalid-params"
                          *     }
                          */
@@ -425,7 +425,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "success": false,
-                         *       "error": "offset must be >= 0 [invalid-params]",
+                         *       "error": "Body is not valid JSON [invalid-params]",
                          *       "errorType": "invalid-params"
                          *     }
                          */
@@ -8537,7 +8537,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "success": false,
-                         *       "error": "offset must be >= 0 [invalid-params]",
+                         *       "error": "Body is not valid JSON [invalid-params]",
                          *       "errorType": "invalid-params"
                          *     }
                          */

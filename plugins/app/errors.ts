@@ -23,6 +23,9 @@ export interface ErrorsOptions {
   strictRefusals?: boolean
 }
 
+/** The `invalid-params` reason for a JSON body that does not parse, on any route that takes one. */
+export const NOT_JSON = 'Body is not valid JSON'
+
 type ValidationError = FastifyError & Required<Pick<FastifyError, 'validation'>>
 
 function isValidationError(error: FastifyError): error is ValidationError {
@@ -154,7 +157,7 @@ function describeClientError(error: FastifyError): ApiError {
         'Body cannot be empty when content-type is set to application/json',
       )
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return errors.invalidParams('Body is not valid JSON')
+      return errors.invalidParams(NOT_JSON)
     default:
       return errors.invalidRequest()
   }

@@ -17,6 +17,8 @@ export interface CollectedRoute {
   querystring?: JsonSchema
   response: Record<string, JsonSchema>
   public: boolean
+  /** The refusals the route documents (`config.refuses`, see routes/describe.ts). */
+  refuses: readonly string[]
 }
 
 /** Routes of the REST API (not the documentation pages, metrics or health probes). */
@@ -58,7 +60,8 @@ export async function buildAppWithRoutes(
         body: schema.body as JsonSchema | undefined,
         querystring: schema.querystring as JsonSchema | undefined,
         response: (schema.response ?? {}) as Record<string, JsonSchema>,
-        public: (route.config as { public?: boolean } | undefined)?.public === true,
+        public: route.config?.public === true,
+        refuses: route.config?.refuses ?? [],
       })
     }
   })

@@ -8,11 +8,11 @@ import {
   LogoutSuccessSchema,
   MeResponseSchema,
 } from '../../../schemas/auth.js'
-import { describeRoute } from '../../describe.js'
+import { describeRoute, notJsonBody, withExample } from '../../describe.js'
 import { authenticated } from './security.js'
 
 const loginRoute = describeRoute('login', [
-  [errors.invalidParams, 'keys the body does not define'],
+  [withExample(errors.invalidParams, 'code is not allowed here'), 'keys the body does not define'],
   [
     errors.loginFailed,
     'a `resume` token that is not valid or, without one, no login name or no `password`',
@@ -23,10 +23,7 @@ const loginRoute = describeRoute('login', [
   errors.userNotActivated,
 ])
 
-const logoutRoute = describeRoute('logout', [
-  errors.notLoggedIn,
-  [errors.invalidParams, 'a body that is not JSON'],
-])
+const logoutRoute = describeRoute('logout', [errors.notLoggedIn, notJsonBody])
 
 const meRoute = describeRoute('me', [errors.notLoggedIn])
 

@@ -8,7 +8,7 @@ import {
   EventsQuerySchema,
   EventsTicketResponseSchema,
 } from '../../../schemas/events.js'
-import { describeRoute, withExample } from '../../describe.js'
+import { describeRoute, notJsonBody, withExample } from '../../describe.js'
 import { authenticated } from './security.js'
 
 const eventsRoute = describeRoute('events', [
@@ -22,10 +22,7 @@ const eventsRoute = describeRoute('events', [
   ],
 ])
 
-const ticketRoute = describeRoute('events.ticket', [
-  errors.notLoggedIn,
-  [errors.invalidParams, 'a body that is not JSON'],
-])
+const ticketRoute = describeRoute('events.ticket', [errors.notLoggedIn, notJsonBody])
 
 /** What the client is told to wait before reconnecting. */
 const RETRY_MS = 3000

@@ -17,7 +17,7 @@ import {
   UsersListQuerySchema,
   UsersListResponseSchema,
 } from '../../../schemas/users.js'
-import { describeRoute } from '../../describe.js'
+import { describeRoute, withExample } from '../../describe.js'
 import { authenticated } from './security.js'
 import { anyUserLookup, noSuchUser } from './user-lookup.js'
 
@@ -30,9 +30,11 @@ const userFields = [
   [errors.fieldUnavailable, 'a username, then an email, another user holds, compared without case'],
 ] as const
 
+const invalidEmail = withExample(errors.invalidParams, 'email must match format "email"')
+
 const create = describeRoute('users.create', [
   [
-    errors.invalidParams,
+    invalidEmail,
     'a body missing `email`, `name`, `password` or `username`, or with keys it does not define, or an `email` that is not one',
   ],
   errors.addingUserNotAllowed,
@@ -66,7 +68,7 @@ const remove = describeRoute('users.delete', [
 
 const register = describeRoute('users.register', [
   [
-    errors.invalidParams,
+    invalidEmail,
     'a body missing a field or with keys it does not define, or an `email` that is not one',
   ],
   [errors.registrationDisabled, 'registration off'],
