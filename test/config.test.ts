@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { ConfigError, ConfigSchema, loadConfig } from '../config.js'
+import { projectFile } from './support/paths.js'
 
 t.test('defaults: an empty environment gives a working configuration', async (t) => {
   t.same(loadConfig({}), {
@@ -262,7 +263,7 @@ t.test('PRESENCE_EXPIRY_MS must be greater than PRESENCE_HEARTBEAT_MS', async (t
 
 /** The rows of the README's configuration table: each variable with its default as written. */
 function readmeConfigurationTable(): Map<string, string> {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const readme = readFileSync(projectFile('README.md'), 'utf8')
   const section = readme.split(/^## /m).find((part) => part.startsWith('Configuration\n'))
   if (!section) throw new Error('the README has no "## Configuration" section')
   const rows = new Map<string, string>()
