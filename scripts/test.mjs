@@ -3,15 +3,24 @@
 //   database-free  the test files whose header says `// database-free`, once;
 //   embedded       every other test file, each on its own in-memory PGlite;
 //   PostgreSQL     those same files again on the server of TEST_DATABASE_URL, when it is set.
-// Coverage is measured in the first two passes and reported once for both. Each pass's counts
-// and each phase's time are printed at the end; the exit code is non-zero if anything failed.
+// Coverage is measured in the first two passes and reported once for both. At the end it prints
+// each phase's time, each pass's counts and its slowest files (all files' times are written to
+// .tap/test-times.json); the exit code is non-zero if anything failed.
 //
 //   npm test                                    everything
 //   npm test -- test/config.test.ts …          only these files, in the passes they belong to
 //   TEST_PASSES=embedded,postgres npm test      only these passes (database-free, embedded, postgres)
-//   TEST_JOBS=3 npm test                        test files run at once (default: the CPU count)
+//   TEST_JOBS=3 npm test                        test files run at once (default: see `jobs`)
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,13 +28,23 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 const postgresUrl = process.env.TEST_DATABASE_URL ?? ''
-const jobs = Number(process.env.TEST_JOBS) || availableParallelism()
+// One more file than cores: a test file spends part of its time waiting on a server process,
+// PostgreSQL or a browser, and the CPU it leaves idle is taken by the next one.
+const jobs = Number(process.env.TEST_JOBS) || availableParallelism() + 1
 const wanted = new Set(
   (process.env.TEST_PASSES ?? 'database-free,embedded,postgres').split(',').filter(Boolean),
 )
 const phases = []
 
-/** Runs a command with the output shown; resolves with its exit code and its last lines. */
+/** A file's line in tap's own report: `ok 3 - dist/test/a.test.js # time=812.5ms`. */
+const FILE_LINE = /^(?:not )?ok \d+ - dist\/(test\/\S+)\.js\b.*# time=([\d.]+)ms/
+/** tap's closing count line: `# { total: 10, pass: 9, fail: 1, skip: 0 }`. */
+const COUNT_LINE = /^# \{ total: /
+
+/**
+ * Runs a command with its output shown. Resolves with its exit code, the last count line it
+ * printed, and the time of each test file it reported.
+ */
 function run(command, args, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -33,14 +52,31 @@ function run(command, args, env = {}) {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
-    let tail = ''
+    const times = {}
+    let countLine = ''
+    let partial = ''
+    child.stdout.setEncoding('utf8')
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk)
-      tail = (tail + chunk).slice(-4096)
+      const lines = (partial + chunk).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
+        const file = FILE_LINE.exec(line)
+        if (file) times[`${file[1]}.ts`] = Number(file[2]) / 1000
+        if (COUNT_LINE.test(line)) countLine = line
+      }
     })
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), tail }))
+    child.on('close', (code, signal) => {
+      resolve({ code: code ?? (signal ? 1 : 0), ...counts(countLine), times })
+    })
   })
+}
+
+function counts(line) {
+  const found = {}
+  for (const [, key, value] of line.matchAll(/(\w+): (\d+)/g)) found[key] = Number(value)
+  return found
 }
 
 async function phase(name, work) {
@@ -74,29 +110,29 @@ function isDatabaseFree(file) {
   return header.some((line) => /^\/\/ database-free\b/.test(line))
 }
 
-/** tap's closing count line: `# { total: 10, pass: 9, fail: 1, skip: 0 }`. */
-function counts(tail) {
-  const line = tail.split('\n').findLast((candidate) => candidate.startsWith('# { total'))
-  const found = {}
-  for (const [, key, value] of line?.matchAll(/(\w+): (\d+)/g) ?? []) found[key] = Number(value)
-  return found
-}
-
-const coverage = join(root, '.tap', 'coverage')
-const keptCoverage = join(root, '.tap', 'coverage-database-free')
-
 async function tapPass(name, files, env, { cover }) {
   return phase(`${name} pass: ${files.length} files, ${jobs} at a time`, async () => {
-    const args = [
-      `--jobs=${jobs}`,
-      ...(cover ? ['--coverage-report=none'] : ['--disable-coverage']),
-    ]
-    const { code, tail } = await run(bin('tap'), [...args, ...files.map(compiled)], env)
-    return { code, files: files.length, ...counts(tail) }
+    const coverage = cover ? ['--coverage-report=none'] : ['--disable-coverage']
+    const outcome = await run(bin('tap'), [`--jobs=${jobs}`, ...coverage, ...files.map(compiled)], {
+      ...env,
+      TEST_PASS: name,
+    })
+    return { ...outcome, files: files.length, tap: true }
   })
 }
 
-process.stdout.write(`node ${process.version}, ${availableParallelism()} CPUs\n`)
+const coverage = join(root, '.tap', 'coverage')
+const keptCoverage = join(root, '.tap', 'coverage-kept')
+
+/** Moves tap's raw coverage files from one folder into another (made if need be). */
+function moveCoverage(from, to) {
+  if (!existsSync(from)) return
+  mkdirSync(to, { recursive: true })
+  for (const file of readdirSync(from)) renameSync(join(from, file), join(to, file))
+  rmSync(from, { recursive: true, force: true })
+}
+
+process.stdout.write(`node ${process.version} on ${availableParallelism()} CPUs\n`)
 const only = process.argv.slice(2).map((file) => relative(root, join(process.cwd(), file)))
 const all = only.length ? only : testFiles()
 const free = all.filter(isDatabaseFree)
@@ -110,53 +146,54 @@ const build = await phase('type-check and compile (dist/, tests included)', () =
 if (lint.code !== 0 || build.code !== 0) process.exit(1)
 
 // Compiled module code is cached across test processes (Node 22 and later).
-const common = { NODE_COMPILE_CACHE: join(root, 'node_modules', '.cache', 'private-groups', 'v8') }
-/** Moves tap's raw coverage files from one folder into another (made if need be). */
-function moveCoverage(from, to) {
-  if (!existsSync(from)) return
-  mkdirSync(to, { recursive: true })
-  for (const file of readdirSync(from)) renameSync(join(from, file), join(to, file))
-  rmSync(from, { recursive: true, force: true })
-}
-
+const cache = { NODE_COMPILE_CACHE: join(root, 'node_modules', '.cache', 'private-groups', 'v8') }
+const embedded = { ...cache, TEST_DATABASE_URL: '' }
 // tap empties .tap/coverage as each run starts: what a pass measured is kept aside meanwhile.
 rmSync(keptCoverage, { recursive: true, force: true })
-const embeddedEnv = { ...common, TEST_DATABASE_URL: '' }
 if (wanted.has('database-free') && free.length) {
-  const env = { ...embeddedEnv, TEST_PASS: 'database-free' }
-  await tapPass('database-free', free, env, { cover: true })
+  await tapPass('database-free', free, embedded, { cover: true })
   moveCoverage(coverage, keptCoverage)
 }
 if (wanted.has('embedded') && withDatabase.length) {
-  const env = { ...embeddedEnv, TEST_PASS: 'embedded' }
-  await tapPass('embedded', withDatabase, env, { cover: true })
+  await tapPass('embedded', withDatabase, embedded, { cover: true })
 }
 moveCoverage(keptCoverage, coverage)
 if (existsSync(coverage)) {
   const report = () => run(bin('tap'), ['report', 'text-summary'])
-  await phase('coverage of the first two passes', report)
+  await phase('coverage report of the two passes above', report)
   moveCoverage(coverage, keptCoverage)
 }
 if (wanted.has('postgres') && withDatabase.length) {
   if (postgresUrl) {
-    const env = { ...common, TEST_PASS: 'postgres' }
-    await tapPass('PostgreSQL', withDatabase, env, { cover: false })
+    await tapPass('postgres', withDatabase, cache, { cover: false })
   } else {
-    process.stdout.write('\n== PostgreSQL pass skipped: set TEST_DATABASE_URL to run it\n')
+    process.stdout.write('\n== postgres pass skipped: set TEST_DATABASE_URL to run it\n')
   }
 }
 // Left in .tap/coverage for `npx tap report html` and the like.
 moveCoverage(keptCoverage, coverage)
 
+const column = (value, width) => String(value ?? 0).padStart(width)
 process.stdout.write('\n== summary\n')
-const column = (value, width) => String(value ?? '').padStart(width)
-for (const { name, seconds, code, files, total, pass, fail, skip } of phases) {
-  const figures =
-    total === undefined
-      ? ''
-      : `${column(files, 4)} files ${column(total, 6)} assertions ${column(pass, 6)} pass ${column(fail ?? 0, 3)} fail ${column(skip ?? 0, 3)} skip`
+for (const { name, seconds, code, tap, files, total, pass, fail, skip } of phases) {
+  const figures = tap
+    ? `${column(files, 3)} files ${column(total, 6)} assertions: ${column(pass, 6)} pass ${column(fail, 3)} fail ${column(skip, 3)} skip`
+    : ''
+  const status = code === 0 ? 'ok    ' : 'FAILED'
   process.stdout.write(
-    `${name.split(':')[0].padEnd(48)} ${column(seconds.toFixed(1), 7)} s  ${code === 0 ? 'ok    ' : 'FAILED'} ${figures}\n`,
+    `${name.split(':')[0].padEnd(40)} ${column(seconds.toFixed(1), 6)} s  ${status} ${figures}\n`,
   )
+}
+const times = Object.fromEntries(
+  phases.filter((each) => each.tap).map((each) => [each.name.split(' ')[0], each.times]),
+)
+mkdirSync(join(root, '.tap'), { recursive: true })
+writeFileSync(join(root, '.tap', 'test-times.json'), `${JSON.stringify(times, null, 2)}\n`)
+for (const [pass, byFile] of Object.entries(times)) {
+  const slowest = Object.entries(byFile)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 6)
+    .map(([file, seconds]) => `${file.replace(/^test\//, '')} ${seconds.toFixed(1)} s`)
+  process.stdout.write(`slowest, ${pass}: ${slowest.join(', ')}\n`)
 }
 process.exit(phases.some((each) => each.code !== 0) ? 1 : 0)

@@ -1,3 +1,4 @@
+// database-free
 // A start that cannot succeed stops with one line on stderr and exit status 1: an unreachable or
 // unusable database, a taken port. Runs dist/server.js (`npm run build` first).
 import { mkdtempSync, rmSync } from 'node:fs'
