@@ -181,7 +181,7 @@ for (const { name, seconds, code, tap, files, total, pass, fail, skip } of phase
     : ''
   const status = code === 0 ? 'ok    ' : 'FAILED'
   process.stdout.write(
-    `${name.split(':')[0].padEnd(40)} ${column(seconds.toFixed(1), 6)} s  ${status} ${figures}\n`,
+    `${name.split(':')[0].padEnd(48)} ${column(seconds.toFixed(1), 6)} s  ${status} ${figures}\n`,
   )
 }
 const times = Object.fromEntries(

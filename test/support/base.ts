@@ -37,19 +37,7 @@ export async function testDatabase(t: Test): Promise<Db> {
       'this file runs in the database-free pass (its header says `// database-free`), yet it asks for a database: remove that line',
     )
   }
-  if (!postgresUrl) {
-    const db = createDatabase({
-      url: '',
-      poolSize: 1,
-      dataDir: 'memory://',
-      initialDataDir: await embeddedTemplate(),
-    })
-    t.teardown(() => db.destroy())
-    // Ready before the file goes on: while PGlite compiles its WebAssembly nothing keeps Node's
-    // event loop alive, and a file whose tests are all skipped could end meanwhile.
-    await sql`select 1`.execute(db)
-    return db
-  }
+  if (!postgresUrl) return embeddedDatabase(t)
   const name = `groups_test_${randomId().toLowerCase()}`
   const admin = new pg.Client({ connectionString: postgresUrl })
   await admin.connect()
@@ -64,6 +52,25 @@ export async function testDatabase(t: Test): Promise<Db> {
     await admin.query(`drop database if exists ${name} with (force)`)
     await admin.end()
   })
+  return db
+}
+
+/**
+ * An in-memory embedded database of the file's own, whichever database the suite runs on, copied
+ * from the migrated template. For tests whose subject is not the database, such as the OpenAPI
+ * document (which scripts/openapi.ts also builds on one): they may run in the database-free pass.
+ */
+export async function embeddedDatabase(t: Test): Promise<Db> {
+  const db = createDatabase({
+    url: '',
+    poolSize: 1,
+    dataDir: 'memory://',
+    initialDataDir: await embeddedTemplate(),
+  })
+  t.teardown(() => db.destroy())
+  // Ready before the file goes on: while PGlite compiles its WebAssembly nothing keeps Node's
+  // event loop alive, and a file whose tests are all skipped could end meanwhile.
+  await sql`select 1`.execute(db)
   return db
 }
 

@@ -8,6 +8,7 @@ export {
   buildApp,
   createTestGroup,
   createTestUser,
+  embeddedDatabase,
   groupName,
   loginChangesHeard,
   onlyOnPostgres,
