@@ -27,14 +27,18 @@ export async function waitFor(
   }
 }
 
-/** Checks `condition` until it holds; throws, naming `what`, if it never does. */
+/**
+ * Checks `condition` until it holds; throws if it never does, naming `what` (or describing the
+ * state it was left in, when `what` is a function).
+ */
 export async function until(
-  what: string,
+  what: string | (() => string),
   condition: () => boolean | Promise<boolean>,
   options: WaitOptions = {},
 ): Promise<void> {
   if (!(await waitFor(condition, options))) {
-    throw new Error(`${what}: not within ${options.timeoutMs ?? WAIT_MS} ms`)
+    const described = typeof what === 'string' ? what : what()
+    throw new Error(`${described}: not within ${options.timeoutMs ?? WAIT_MS} ms`)
   }
 }
 
