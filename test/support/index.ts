@@ -1,5 +1,6 @@
 // What test/helper.ts hands test files besides the builder: import these from there.
 export * from './api.js'
+export * from './clock.js'
 export * from './fixtures.js'
 export * from './routes.js'
 export * from './seed.js'
