@@ -366,7 +366,7 @@ t.test('deadlines', async (t) => {
     // closed for that, twice the login deadline has passed since this one connected.
     for (let round = 0; round < 2; round++) {
       const silent = await openConnected(t, url)
-      t.same(await silent.closed, { code: 4002, reason: 'login expected' }, 'one that did not')
+      t.same(await silent.closed, { code: 4002, reason: 'login expected' }, 'one not logged in')
     }
     client.send({ msg: 'ping', id: 'later' })
     t.same(await client.next(), { msg: 'pong', id: 'later' })

@@ -1,5 +1,5 @@
 // Waiting for what a test can observe: a condition it polls, or a promise. The deadlines only
-// bound a wait that should end long before them; no result depends on how long anything took.
+// bound a wait that should end long before them: reaching one is a failure, never a result.
 import type { Test } from 'tap'
 
 /** How long a test waits for something that should happen, far longer than it ever takes. */
@@ -8,22 +8,23 @@ export const WAIT_MS = 5000
 export interface WaitOptions {
   /** Give up after this long (default WAIT_MS). */
   timeoutMs?: number
-  /** How often the condition is checked again (default 20 ms). */
-  pollMs?: number
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** How often a condition is checked again. */
+const POLL_MS = 20
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, POLL_MS))
 
 /** Checks `condition` until it holds; whether it came to hold before the deadline. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
-  { timeoutMs = WAIT_MS, pollMs = 20 }: WaitOptions = {},
+  { timeoutMs = WAIT_MS }: WaitOptions = {},
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await condition()) return true
     if (Date.now() > deadline) return false
-    await pause(pollMs)
+    await pause()
   }
 }
 
