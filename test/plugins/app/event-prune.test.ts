@@ -33,7 +33,7 @@ async function eventCount() {
   return count
 }
 
-/** Stamps the events in the log with its ids in a range with a time (by Node's clock). */
+/** Stamps the events with ids after `after`, up to `upTo`, with a time by Node's clock. */
 async function stampEvents(at: Date, { after = 0, upTo = Number.MAX_SAFE_INTEGER } = {}) {
   await db
     .updateTable('events')
@@ -68,8 +68,11 @@ async function oldestEventTime() {
  * a retention before now only by a prune that started later.
  */
 async function aLaterPrune(database: Db = db) {
-  const now = Date.now() - RETENTION_MS
-  await until('a later prune', async () => ((await prunedBefore(database))?.getTime() ?? 0) > now)
+  const cutoffNow = Date.now() - RETENTION_MS
+  await until(
+    'a later prune',
+    async () => ((await prunedBefore(database))?.getTime() ?? 0) > cutoffNow,
+  )
 }
 
 /** The value of one sample line, `name value`, or undefined when there is none. */
