@@ -1,6 +1,7 @@
+import { connect } from 'node:net'
 import { sql } from 'kysely'
 import t from 'tap'
-import { assertInvariants, onlyOnPostgres, postgresUrl, testDatabase } from './helper.js'
+import { assertInvariants, onlyOnPostgres, postgresUrl, testDatabase, until } from './helper.js'
 import { databaseUrlOf, seedGroups, startCluster } from './support/cluster.js'
 import { startServer } from './support/server-process.js'
 import { countMessages, findLostUpdates, runWorkload } from './support/workload.js'
@@ -122,10 +123,15 @@ t.test(
         (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? 'failed',
       ),
     )
-    await waitFor(async () => (await lockWaiters()) === 5)
+    await until('five renames wait for the group', async () => (await lockWaiters()) === 5, {
+      timeoutMs: 10_000,
+    })
 
     server.child.kill('SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Logged, then no new connection taken: the close has got as far as waiting for the
+    // requests in flight.
+    await until('the shutdown begins', () => log.some((line) => line.includes('"closing"')))
+    await until('the server stops listening', async () => !(await acceptsConnections(server.url)))
     t.equal(server.child.exitCode, null, 'still running while requests are in flight')
     release()
     await holder
@@ -156,10 +162,15 @@ async function lockWaiters() {
   return rows[0]?.waiting ?? 0
 }
 
-async function waitFor(condition: () => Promise<boolean>) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await condition()) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error('condition not reached')
+/** Whether a new TCP connection to the server is accepted. */
+function acceptsConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname)
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
 }

@@ -11,6 +11,7 @@ import {
   buildApp,
   createTestGroup,
   createTestUser,
+  eventually,
   groupName,
   onlyOnPostgres,
   refused,
@@ -48,19 +49,6 @@ async function otherProcessDatabase(t: Test): Promise<Db> {
   })
   t.teardown(() => other.destroy())
   return other
-}
-
-/** Polls until `condition` holds; fails the test after five seconds. */
-async function eventually(t: Test, condition: () => boolean, what: string) {
-  const deadline = Date.now() + 5000
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      t.fail(`timed out waiting: ${what}`)
-      return
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  t.pass(what)
 }
 
 t.test('the cache keeps the most recently used logins, up to its size', async (t) => {
@@ -309,12 +297,12 @@ t.test(
 
     await sql`select pg_terminate_backend(pid) from pg_stat_activity
       where datname = current_database() and query = 'listen "auth_changes"'`.execute(db)
-    await eventually(t, () => !cache.live, 'the cache stops serving')
+    await eventually(t, 'the cache stops serving', () => !cache.live)
     await db.updateTable('users').set({ active: false }).where('id', '=', user.id).execute()
     t.same((await api(app, user).get('me')).json(), notLoggedIn, 'read from the database')
     await db.updateTable('users').set({ active: true }).where('id', '=', user.id).execute()
 
-    await eventually(t, () => cache.live, 'listening again')
+    await eventually(t, 'listening again', () => cache.live)
     t.equal((await api(app, user).get('me')).statusCode, 200)
     t.ok(await cachedActor(db, user), 'cached again')
   },

@@ -114,17 +114,27 @@ export class DdpSession implements Subscriber {
   #inbox: Promise<void> = Promise.resolve()
   #pending = 0
   #tokens: number
-  #refilledAt = Date.now()
-  #lastHeard = Date.now()
+  readonly #now: () => number
+  #refilledAt: number
+  #lastHeard: number
   #pingSentAt: number | undefined
   #heartbeat: NodeJS.Timeout | undefined
   #deadline: NodeJS.Timeout | undefined
 
-  constructor(socket: DdpSocket, services: DdpServices, limits: DdpLimits) {
+  /** `now` is the clock the rate limit and the heartbeat read. */
+  constructor(
+    socket: DdpSocket,
+    services: DdpServices,
+    limits: DdpLimits,
+    now: () => number = Date.now,
+  ) {
     this.#socket = socket
     this.#services = services
     this.#limits = limits
     this.#tokens = limits.messageBurst
+    this.#now = now
+    this.#refilledAt = now()
+    this.#lastHeard = now()
     this.#deadline = setTimeout(() => this.close(CLOSE.connectTimeout), limits.connectTimeoutMs)
     this.#scheduleHeartbeat(limits.pingAfterMs)
   }
@@ -153,7 +163,7 @@ export class DdpSession implements Subscriber {
   /** A text frame from the client. */
   receive(text: string): void {
     if (this.#closed) return
-    this.#lastHeard = Date.now()
+    this.#lastHeard = this.#now()
     this.#pingSentAt = undefined
     if (!this.#takeToken()) {
       this.#refuseOverLimit(text)
@@ -236,7 +246,7 @@ export class DdpSession implements Subscriber {
 
   #checkHeartbeat() {
     if (this.#closed) return
-    const now = Date.now()
+    const now = this.#now()
     if (this.#pingSentAt !== undefined) {
       const waited = now - this.#pingSentAt
       if (waited >= this.#limits.pongTimeoutMs) return this.close(CLOSE.heartbeat)
@@ -252,7 +262,7 @@ export class DdpSession implements Subscriber {
   }
 
   #takeToken(): boolean {
-    const now = Date.now()
+    const now = this.#now()
     const refill = ((now - this.#refilledAt) / 1000) * this.#limits.messagesPerSecond
     this.#tokens = Math.min(this.#limits.messageBurst, this.#tokens + refill)
     this.#refilledAt = now

@@ -7,11 +7,15 @@ import { hashLoginToken } from '../../domain/ids.js'
 import {
   api,
   createTestUser,
+  databaseNow,
   fixture,
   groupName,
   refused,
+  stampedBetween,
   type TestUser,
   testDatabase,
+  until,
+  within,
 } from '../helper.js'
 import { type Block, EventStreamClient, fetchEvents, WAIT_MS } from './event-stream-client.js'
 import {
@@ -35,16 +39,19 @@ async function ticketFor(base: string, user: TestUser): Promise<string> {
   return ((await response.json()) as { ticket: string }).ticket
 }
 
-/** A stream's arguments with each EJSON date of this test checked and replaced by DATE. */
-function dated(value: unknown, since: number): unknown {
-  if (Array.isArray(value)) return value.map((item) => dated(item, since))
+/**
+ * A stream's arguments with each EJSON date stamped between two readings of the database's
+ * clock replaced by DATE; any other date is left in, to fail the comparison.
+ */
+function dated(value: unknown, from: number, to: number): unknown {
+  if (Array.isArray(value)) return value.map((item) => dated(item, from, to))
   if (value === null || typeof value !== 'object') return value
   const entries = Object.entries(value)
   const [only] = entries
   if (entries.length === 1 && only?.[0] === '$date' && typeof only[1] === 'number') {
-    return only[1] >= since - 1000 && only[1] <= Date.now() + 1000 ? DATE : value
+    return stampedBetween(only[1], from, to) ? DATE : value
   }
-  return Object.fromEntries(entries.map(([key, field]) => [key, dated(field, since)]))
+  return Object.fromEntries(entries.map(([key, field]) => [key, dated(field, from, to)]))
 }
 
 const isEvent = (name: string) => (block: Block) => block.event === name
@@ -82,16 +89,14 @@ async function barrier(app: typeof shared.app, client: EventStreamClient, user: 
 async function waitFor(
   client: EventStreamClient,
   match: (block: Block) => boolean,
-  waitMs = WAIT_MS,
+  timeoutMs = WAIT_MS,
 ) {
-  const deadline = Date.now() + waitMs
-  while (!client.blocks.some(match)) {
-    if (Date.now() > deadline) {
-      const heard = client.blocks.map((block) => `${block.id} ${block.event}`)
-      throw new Error(`not received; received ${heard.join(', ')}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  const heard = () => client.blocks.map((block) => `${block.id} ${block.event}`).join(', ')
+  await until(
+    () => `not received; received ${heard()}`,
+    () => client.blocks.some(match),
+    { timeoutMs },
+  )
 }
 
 /** The event blocks a client received after the one with this id. */
@@ -244,7 +249,7 @@ t.test('a quiet stream gets a keep-alive comment every REALTIME_SSE_KEEPALIVE_MS
 
 t.test('a change by another member arrives with its id, stream and arguments', async (t) => {
   const { app, base } = shared
-  const since = Date.now()
+  const since = await databaseNow(db)
   const { owner, member, group: created } = await fixture.groupWith(app, db, { member: {} })
   const group: GroupState = { ...created, creator: owner, usersCount: 2, msgs: 0 }
   const stream = await EventStreamClient.open(t, base, { user: member })
@@ -254,10 +259,11 @@ t.test('a change by another member arrives with its id, stream and arguments', a
   Object.assign(group, { topic: 'news', msgs: 1 })
   const room = await stream.next(isEvent(roomsChanged(member)))
   const message = await stream.next(isEvent(`stream-room-messages/${group._id}`))
+  const heardBy = await databaseNow(db)
   t.match(room, { id: /^\d+\.\d+\.\d+$/, event: roomsChanged(member) })
   t.same(Object.keys(room), ['id', 'event', 'data'])
-  t.same(dated(JSON.parse(room.data ?? ''), since), ['updated', roomDocument(group)])
-  t.same(dated(JSON.parse(message.data ?? ''), since), [
+  t.same(dated(JSON.parse(room.data ?? ''), since, heardBy), ['updated', roomDocument(group)])
+  t.same(dated(JSON.parse(message.data ?? ''), since, heardBy), [
     await systemMessage(db, group, owner, { t: 'room_changed_topic', msg: 'news' }),
   ])
   t.not(room.id, message.id, 'each event its own id')
@@ -371,11 +377,9 @@ t.test('logging out ends the stream within a second, by headers or by ticket', a
   const start = Date.now()
   const logout = await api(app, user).post('logout')
   t.equal(logout.statusCode, 200)
-  await Promise.race([
-    Promise.all([byHeaders.ended, byTicket.ended]),
-    new Promise((resolve) => setTimeout(resolve, 1000)),
-  ])
-  t.ok(byHeaders.done && byTicket.done, `ended after ${Date.now() - start} ms`)
+  await within('the streams end', Promise.all([byHeaders.ended, byTicket.ended]))
+  const took = Date.now() - start
+  t.ok(byHeaders.done && byTicket.done && took < 1000, `ended after ${took} ms`)
 })
 
 /** The body of a chunked HTTP/1.1 answer, as far as it came. */
@@ -391,14 +395,6 @@ function unchunk(raw: string): string {
 }
 
 const eventIds = (text: string) => [...text.matchAll(/^id: (.*)$/gm)].map((match) => match[1])
-
-async function until(condition: () => boolean, waitMs = 60_000) {
-  const deadline = Date.now() + waitMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('waited in vain')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 t.test('a client that stops reading is cut off; one that reads is kept', async (t) => {
   // Room for the few changes the relay may deliver at once, which a client that reads takes.
@@ -420,7 +416,7 @@ t.test('a client that stops reading is cut off; one that reads is kept', async (
   slow.write(
     `GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-User-Id: ${member.id}\r\nX-Auth-Token: ${member.headers['x-auth-token']}\r\n\r\n`,
   )
-  await until(() => raw().includes('retry: 3000'), WAIT_MS)
+  await until('the stream opened', () => raw().includes('retry: 3000'))
   const ended = () => raw().endsWith('\r\n0\r\n\r\n')
 
   // Rounds of big changes while it does not read, twice as many each time, until the kernel's
@@ -436,7 +432,9 @@ t.test('a client that stops reading is cut off; one that reads is kept', async (
     await waitFor(witness, topicIs(member, last), 60_000)
     witness.blocks.length = 0
     slow.resume()
-    await until(() => ended() || raw().includes(last))
+    await until('cut off, or read up to the last change', () => ended() || raw().includes(last), {
+      timeoutMs: 60_000,
+    })
   }
   t.ok(ended(), `the answer ended after ${changes} changes`)
   t.match(raw(), /^HTTP\/1\.1 200 OK\r\n/)

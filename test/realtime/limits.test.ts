@@ -362,7 +362,12 @@ t.test('deadlines', async (t) => {
 
   t.test('a login in time stops the clock', async (t) => {
     const client = await loggedIn(t, url, user)
-    await new Promise((resolve) => setTimeout(resolve, 2 * LOGIN_MS))
+    // Two clients in turn, each connected after it and never logging in: once the second is
+    // closed for that, twice the login deadline has passed since this one connected.
+    for (let round = 0; round < 2; round++) {
+      const silent = await openConnected(t, url)
+      t.same(await silent.closed, { code: 4002, reason: 'login expected' }, 'one not logged in')
+    }
     client.send({ msg: 'ping', id: 'later' })
     t.same(await client.next(), { msg: 'pong', id: 'later' })
     t.same(client.received, [])
@@ -408,9 +413,13 @@ t.test('beyond REALTIME_MAX_SUBSCRIPTIONS a sub is refused until one ends', asyn
 
 t.test('floods', async (t) => {
   const BURST = 10
+  // The server pings a client silent for REALTIME_PING_AFTER_MS, by the clock that refills its
+  // tokens: the ping tells a client that so much time has passed.
+  const PING_AFTER_MS = 1600
   const { url } = await listeningApp(t, db, {
     REALTIME_MESSAGE_BURST: String(BURST),
     REALTIME_MESSAGES_PER_SECOND: '2',
+    REALTIME_PING_AFTER_MS: String(PING_AFTER_MS),
   })
   const notFound = meteorError(404, "Method 'x' not found")
 
@@ -439,8 +448,8 @@ t.test('floods', async (t) => {
       'the calls served are answered in order',
     )
 
-    // Two tokens below zero at two a second: one is back after 1.5 s.
-    await new Promise((resolve) => setTimeout(resolve, 1600))
+    // Two tokens below zero at two a second: one is back after 1.5 s, so by the server's ping.
+    t.same(await client.next(), { msg: 'ping' }, `pinged after ${PING_AFTER_MS} ms of silence`)
     client.send({ msg: 'method', method: 'x', params: [], id: 'later' })
     t.same(await take(client, 2), answered('later', { error: notFound }))
     t.same(client.received, [])
@@ -474,7 +483,7 @@ t.test('floods', async (t) => {
 })
 
 /** A session on a socket that only records, with services whose `resume` waits for `release`. */
-function sessionOnRecorder(limits: Partial<DdpLimits>) {
+function sessionOnRecorder(limits: Partial<DdpLimits>, now: () => number = Date.now) {
   const sent: string[] = []
   let closedWith: { code: number; reason: string } | undefined
   let release = () => {}
@@ -508,17 +517,22 @@ function sessionOnRecorder(limits: Partial<DdpLimits>) {
     async disconnected() {},
     log: { warn() {} },
   }
-  const session = new DdpSession(socket, services, {
-    connectTimeoutMs: 60_000,
-    loginTimeoutMs: 60_000,
-    pingAfterMs: 60_000,
-    pongTimeoutMs: 60_000,
-    maxSubscriptions: 10,
-    messagesPerSecond: 1,
-    messageBurst: 10,
-    sendBufferBytes: 1_048_576,
-    ...limits,
-  })
+  const session = new DdpSession(
+    socket,
+    services,
+    {
+      connectTimeoutMs: 60_000,
+      loginTimeoutMs: 60_000,
+      pingAfterMs: 60_000,
+      pongTimeoutMs: 60_000,
+      maxSubscriptions: 10,
+      messagesPerSecond: 1,
+      messageBurst: 10,
+      sendBufferBytes: 1_048_576,
+      ...limits,
+    },
+    now,
+  )
   return {
     session,
     socket,
@@ -534,10 +548,11 @@ const turn = () => new Promise((resolve) => setImmediate(resolve))
 t.test('a session holds at most the burst of a flood; it refuses the rest', async (t) => {
   // Within the rate, but faster than the server answers: the queue stops at the burst.
   const BURST = 5
-  const { session, calls, release, sent, closedWith } = sessionOnRecorder({
-    messageBurst: BURST,
-    messagesPerSecond: 1000,
-  })
+  let now = 0
+  const { session, calls, release, sent, closedWith } = sessionOnRecorder(
+    { messageBurst: BURST, messagesPerSecond: 1000 },
+    () => now,
+  )
   t.teardown(() => {
     release()
     return session.ended()
@@ -549,7 +564,9 @@ t.test('a session holds at most the burst of a flood; it refuses the rest', asyn
     session.receive(
       JSON.stringify({ msg: 'method', method: 'login', params: [{ resume: 'slow' }], id }),
     )
-    await new Promise((resolve) => setTimeout(resolve, 2))
+    // The next frame two milliseconds later by the session's clock: two tokens' time.
+    now += 2
+    await turn()
   }
   t.equal(calls.resume, 1, 'one login is being resumed')
   const [connected, ...refusals] = sent()

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import t from 'tap'
 import app from '../../app.js'
 import { serverOptions } from '../../server-options.js'
-import { api, fixture, testConfig, testDatabase } from '../helper.js'
+import { api, fixture, testConfig, testDatabase, waitFor } from '../helper.js'
 import { EventStreamClient, fetchEvents } from './event-stream-client.js'
 import { type DdpFrame, loggedInSocket } from './support.js'
 
@@ -112,16 +112,15 @@ t.test('connections, resumptions, buffers, the relay lag and the log size', asyn
   live.close()
   resumed.close()
   await Promise.all([live.closed, resumed.closed])
-  const deadline = Date.now() + 5000
-  let after = await scrape()
-  while (
-    Date.now() < deadline &&
-    (series(after, 'realtime_connections{transport="ddp"}') !== 0 ||
-      series(after, 'realtime_connections{transport="sse"}') !== 0)
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
+  // The server hears of a close after the client does: wait until it has counted both.
+  let after = ''
+  await waitFor(async () => {
     after = await scrape()
-  }
+    return (
+      series(after, 'realtime_connections{transport="ddp"}') === 0 &&
+      series(after, 'realtime_connections{transport="sse"}') === 0
+    )
+  })
   t.equal(series(after, 'realtime_connections{transport="ddp"}'), 0, 'closed sockets are gone')
   t.equal(series(after, 'realtime_connections{transport="sse"}'), 0, 'ended streams are gone')
   t.equal((await fetchEvents(base, {})).status, 401, 'a stream without a login is refused')

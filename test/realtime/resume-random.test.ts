@@ -1,5 +1,13 @@
 import t from 'tap'
-import { api, createTestUser, groupName, type TestUser, testDatabase } from '../helper.js'
+import {
+  api,
+  createTestUser,
+  groupName,
+  type TestUser,
+  testDatabase,
+  until,
+  waitFor,
+} from '../helper.js'
 import { type Block, EventStreamClient } from './event-stream-client.js'
 import { type DdpFrame, listeningApp, RawDdp } from './support.js'
 
@@ -166,33 +174,30 @@ async function openStream(user: TestUser, log: StreamLog, resume: boolean) {
 }
 
 /**
- * Whether a client has the message of a change of the group's topic: the last event such a
- * change makes for each member, on either transport.
+ * Whether a client has the message of a change of the group's topic (to `topic`, if given): the
+ * last event such a change makes for each member, on either transport.
  */
-function hasHeardTopicOf(log: ClientLog, roomId: string) {
+function hasHeardTopicOf(log: ClientLog, roomId: string, topic?: string) {
   return log.heard().some((event) => {
-    const message = event.args[0] as { rid?: string; t?: string } | undefined
+    const message = event.args[0] as { rid?: string; t?: string; msg?: string } | undefined
     return (
       event.event.startsWith('stream-room-messages/') &&
       message?.rid === roomId &&
-      message.t === 'room_changed_topic'
+      message.t === 'room_changed_topic' &&
+      (topic === undefined || message.msg === topic)
     )
   })
 }
 
 /** Waits until every client has heard of a change of the group's topic. */
 async function waitUntilAllHeard(logs: ClientLog[], roomId: string) {
-  const deadline = Date.now() + 10_000
-  while (!logs.every((log) => hasHeardTopicOf(log, roomId))) {
-    if (Date.now() > deadline) {
-      const state = logs.map((log) => ({
-        heard: hasHeardTopicOf(log, roomId),
-        refusals: log.refusals,
-      }))
-      throw new Error(`not every client heard of ${roomId}: ${JSON.stringify(state)}`)
-    }
-    await sleep(20)
-  }
+  const state = () =>
+    logs.map((log) => ({ heard: hasHeardTopicOf(log, roomId), refusals: log.refusals }))
+  await until(
+    () => `not every client heard of ${roomId}: ${JSON.stringify(state())}`,
+    () => logs.every((log) => hasHeardTopicOf(log, roomId)),
+    { timeoutMs: 10_000 },
+  )
 }
 
 /**
@@ -209,6 +214,7 @@ function groupOf({ event, args }: Heard): string | null | undefined {
   return typeof roomId === 'string' || roomId === null ? roomId : undefined
 }
 
+/** A flaky client's pause at random: where its cuts fall is what the test varies. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)] as T
@@ -272,16 +278,18 @@ t.test(
 
     // An event stream is live only once the hub has it, which its client cannot tell (DDP's
     // `ready` says so): changes to a probe group until every stream has heard one, so each
-    // hears all that follows. The probe's events are left out of the comparisons below, since
-    // a stream may have started in the middle of them.
+    // hears all that follows. Each change is delivered before the next is made: every DDP
+    // client, live since its `ready`, has heard it. The probe's events are left out of the
+    // comparisons below, since a stream may have started in the middle of them.
     const probe = await create(users)
-    const probeDeadline = Date.now() + 10_000
+    const ddpLogs = [...witnesses, ...flaky]
     for (let n = 0; !logs.every(([, log]) => log.heard().length > 0); n++) {
-      if (Date.now() > probeDeadline) throw new Error('some event stream never started')
-      await sleep(50)
-      await api(app, owner)
-        .on({ _id: probe })
-        .post('groups.setTopic', { topic: `probe-${n}` })
+      if (n === 50) throw new Error('some event stream never started')
+      const topic = `probe-${n}`
+      await api(app, owner).on({ _id: probe }).post('groups.setTopic', { topic })
+      await until(`${topic} delivered`, () =>
+        ddpLogs.every((log) => hasHeardTopicOf(log, probe, topic)),
+      )
     }
 
     // Changes everyone hears of on every stream, so every client holds an id for each of its
@@ -291,11 +299,11 @@ t.test(
     for (const user of users) {
       await api(app, owner).on({ _id: start }).post('groups.addModerator', { userId: user.id })
     }
-    const deadline = Date.now() + 10_000
-    while (!logs.every(([, log]) => log.started)) {
-      if (Date.now() > deadline) throw new Error('some stream heard nothing of the first changes')
-      await sleep(20)
-    }
+    await until(
+      'every stream heard of the first changes',
+      () => logs.every(([, log]) => log.started),
+      { timeoutMs: 10_000 },
+    )
 
     let writing = true
     const cutOffs = { ddp: 0, sse: 0 }
@@ -383,7 +391,7 @@ t.test(
           flakyStreams[i]?.last() === streamWitnesses[i]?.last(),
       )
     const waitedFrom = Date.now()
-    while (!caughtUp() && Date.now() - waitedFrom < 30_000) await sleep(20)
+    await waitFor(caughtUp, { timeoutMs: 30_000 })
     t.ok(
       caughtUp(),
       `the flaky clients caught up ${Date.now() - waitedFrom} ms after the witnesses`,

@@ -1,5 +1,13 @@
 import t from 'tap'
-import { api, createTestUser, fixture, groupName, type TestUser, testDatabase } from '../helper.js'
+import {
+  api,
+  createTestUser,
+  fixture,
+  groupName,
+  type TestUser,
+  testDatabase,
+  until,
+} from '../helper.js'
 import { type DdpFrame, listeningApp, loggedInSocket, type RawDdp } from './support.js'
 
 const db = await testDatabase(t)
@@ -55,12 +63,11 @@ function heard(client: RawDdp, [, name, eventName]: Stream): Heard[] {
 }
 
 /** Waits until a client has received a frame matching, without taking it. */
-async function waitFor(client: RawDdp, match: (frame: DdpFrame) => boolean, waitMs = 5000) {
-  const deadline = Date.now() + waitMs
-  while (!client.received.some(match)) {
-    if (Date.now() > deadline) throw new Error(`not received: ${JSON.stringify(client.received)}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+async function waitFor(client: RawDdp, match: (frame: DdpFrame) => boolean) {
+  await until(
+    () => `not received; received ${JSON.stringify(client.received)}`,
+    () => client.received.some(match),
+  )
 }
 
 const topicIs = (user: TestUser, topic: string) => (frame: DdpFrame) =>
@@ -160,11 +167,16 @@ t.test(
     const startMessage = heard(witness, messages).at(-1)?.id as string
 
     for (let round = 0; round < 5; round++) {
+      let written = 0
       const writes = (async () => {
-        for (let i = 0; i < 8; i++) await owned.post('groups.setTopic', { topic: `r${round}-${i}` })
+        for (let i = 0; i < 8; i++) {
+          await owned.post('groups.setTopic', { topic: `r${round}-${i}` })
+          written++
+        }
       })()
       const client = await loggedInSocket(t, url, member)
-      await new Promise((resolve) => setTimeout(resolve, round * 7))
+      // Each round resumes later into the writes: after at least `round` of them.
+      await until('the writes under way', () => written >= round)
       await subscribeAll(
         client,
         [rooms, messages],

@@ -4,10 +4,12 @@
 import { DDPSDK } from '@rocket.chat/ddp-client'
 import t, { type Test } from 'tap'
 import WebSocket from 'ws'
+import { hashLoginToken } from '../../domain/ids.js'
 import {
   api,
   createTestGroup,
   createTestUser,
+  databaseNow,
   fixture,
   type TestUser,
   testDatabase,
@@ -29,14 +31,14 @@ import {
 // Node 20 has no WebSocket global; the client looks it up when it connects.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
-/** Every date the clients hear is from this file's run. */
-const startedAt = Date.now()
 const db = await testDatabase(t)
+/** Every date the clients hear is from this file's run, by the database's clock. */
+const startedAt = await databaseNow(db)
 const { app, base } = await listeningApp(t, db)
 
 /** The official client, logged in with the user's REST token and following the user's streams. */
 async function officialClient(t: Test, user: TestUser) {
-  return followingClient(t, await DDPSDK.createAndConnect(base), user, startedAt)
+  return followingClient(t, await DDPSDK.createAndConnect(base), user, db, startedAt)
 }
 
 type ClientName = 'owner' | 'member' | 'other' | 'outsider' | 'newcomer'
@@ -146,7 +148,16 @@ t.test('the client resumes with the REST token', async (t) => {
   // Typed as a Date, it is the EJSON the server sent: the client does not revive dates.
   t.match(tokenExpires, { $date: Number }, 'the expiry is an EJSON date')
   const expires = (tokenExpires as unknown as { $date: number }).$date
-  t.ok(expires > Date.now() + 89 * 24 * 3600 * 1000, 'the token is said to last 90 days')
+  const { created_at: loggedInAt } = await db
+    .selectFrom('login_tokens')
+    .select('created_at')
+    .where('hashed_token', '=', hashLoginToken(user.headers['x-auth-token']))
+    .executeTakeFirstOrThrow()
+  t.equal(
+    expires,
+    loggedInAt.getTime() + 90 * 24 * 3600 * 1000,
+    'the token is said to last 90 days',
+  )
   t.equal(sdk.account.uid, user.id, 'the client knows who it is')
 })
 

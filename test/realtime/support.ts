@@ -2,7 +2,7 @@ import type { DDPSDK, StreamKeys, StreamNames } from '@rocket.chat/ddp-client'
 import type { Test } from 'tap'
 import WebSocket from 'ws'
 import type { Db } from '../../db/database.js'
-import { buildApp, type TestUser, testConfig } from '../helper.js'
+import { buildApp, databaseNow, stampedBetween, type TestUser, testConfig } from '../helper.js'
 
 export type DdpFrame = Record<string, unknown> & { msg?: string }
 
@@ -255,13 +255,18 @@ export const DATE = '<date>'
 /**
  * The events a client heard, in arrival order: `recorder` makes a `stream` callback,
  * `takeUntil` waits for an event and hands over those before it, dates checked and replaced by
- * DATE (a date from before `since` or from the future is left in, to fail the comparison).
+ * DATE. Dates are stamped by the database's clock, so they are checked against it: `since` is a
+ * reading of it taken before the test made anything, and `clock` reads it when events are
+ * handed over; a date outside is left in, to fail the comparison.
  */
 export class HeardEvents {
   readonly events: HeardEvent[] = []
   #wake: Array<() => void> = []
 
-  constructor(readonly since = Date.now()) {}
+  constructor(
+    readonly since: number,
+    readonly clock: () => Promise<number>,
+  ) {}
 
   recorder(stream: string, key: string) {
     return (...args: unknown[]) => {
@@ -274,11 +279,11 @@ export class HeardEvents {
     const deadline = Date.now() + waitMs
     for (;;) {
       const index = this.events.findIndex(match)
-      if (index >= 0)
-        return this.events
-          .splice(0, index + 1)
-          .slice(0, index)
-          .map((e) => this.#dated(e))
+      if (index >= 0) {
+        const taken = this.events.splice(0, index + 1).slice(0, index)
+        const now = await this.clock()
+        return taken.map((e) => this.#dated(e, now))
+      }
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`not heard; heard ${JSON.stringify(this.events)}`)
       await new Promise<void>((resolve) => {
@@ -291,26 +296,27 @@ export class HeardEvents {
     }
   }
 
-  #dated(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((item) => this.#dated(item))
+  #dated(value: unknown, now: number): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.#dated(item, now))
     if (value === null || typeof value !== 'object') return value
     const entries = Object.entries(value)
     const [only] = entries
     if (entries.length === 1 && only?.[0] === '$date' && typeof only[1] === 'number') {
-      return only[1] >= this.since - 1000 && only[1] <= Date.now() + 1000 ? DATE : value
+      return stampedBetween(only[1], this.since, now) ? DATE : value
     }
-    return Object.fromEntries(entries.map(([key, field]) => [key, this.#dated(field)]))
+    return Object.fromEntries(entries.map(([key, field]) => [key, this.#dated(field, now)]))
   }
 }
 
 /**
  * The official client, connected: closed at the end of the test, logged in with the user's REST
- * token and following the user's streams, what it hears kept from `since` on.
+ * token and following the user's streams, what it hears kept, its dates checked to lie between
+ * `since` (a reading of the database's clock) and when they are taken.
  */
-export async function followingClient(t: Test, sdk: DDPSDK, user: TestUser, since: number) {
+export async function followingClient(t: Test, sdk: DDPSDK, user: TestUser, db: Db, since: number) {
   closeAtEnd(t, sdk)
   await sdk.account.loginWithToken(user.headers['x-auth-token'])
-  const heard = new HeardEvents(since)
+  const heard = new HeardEvents(since, () => databaseNow(db))
   /** Subscribes through the client's `stream`; resolves once the server said `ready`. */
   const listen = async <N extends StreamNames>(stream: N, key: StreamKeys<N>) => {
     const subscription = sdk.stream(stream, key, heard.recorder(stream, key))

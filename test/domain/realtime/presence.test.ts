@@ -1,11 +1,10 @@
 // Presence across processes: each `Presence` below stands for one server process on the database.
-import { setTimeout as sleep } from 'node:timers/promises'
 import { PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
 import t, { type Test } from 'tap'
 import { Db } from '../../../db/database.js'
 import { Presence, type PresenceOptions } from '../../../domain/realtime/presence.js'
-import { fixture } from '../../helper.js'
+import { eventually, fixture, until } from '../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -37,14 +36,14 @@ async function backdateAll() {
     .execute()
 }
 
-/** Waits until `check` holds (a timer's work), failing after a few seconds. */
-async function eventually(t: Test, what: string, check: () => Promise<boolean>) {
-  const deadline = Date.now() + 5000
-  while (!(await check())) {
-    if (Date.now() > deadline) return t.fail(what)
-    await sleep(20)
-  }
-  t.pass(what)
+/** When a connection's row was last bumped, by the database's clock (as every row is). */
+async function seenAt(connectionId: string) {
+  const row = await db
+    .selectFrom('presence_connections')
+    .select('seen_at')
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirstOrThrow()
+  return row.seen_at.getTime()
 }
 
 const online = (...users: fixture.TestUser[]) =>
@@ -118,7 +117,14 @@ t.test('the heartbeat keeps connections alive past the expiry', async (t) => {
   await eventually(t, 'a heartbeat bumped the connection', async () => {
     return (await presence.onlineMembers(group._id)).length === 1
   })
-  await sleep(1000)
+  // Heartbeats until one has bumped the row 2.5 expiries after the first did, online throughout.
+  const firstBeat = await seenAt('c1')
+  let offline = 0
+  await until('heartbeats for 2.5 expiries', async () => {
+    if ((await presence.onlineMembers(group._id)).length === 0) offline++
+    return (await seenAt('c1')) - firstBeat >= 1000
+  })
+  t.equal(offline, 0, 'never offline meanwhile')
   t.same(await presence.onlineMembers(group._id), online(member), 'online after 2.5 expiries')
   t.same(await rows(), [{ connection_id: 'c1', user_id: member.id, process_id: 'p1' }])
 })

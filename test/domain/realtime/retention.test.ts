@@ -6,7 +6,7 @@ import type pg from 'pg'
 import t, { type Test } from 'tap'
 import { createDatabase, type Db } from '../../../db/database.js'
 import { prunedBefore, pruneEvents } from '../../../db/queries/events.js'
-import { api, assertReply, fixture, refusal } from '../../helper.js'
+import { api, assertReply, fixture, refusal, waitFor } from '../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -193,10 +193,7 @@ t.test(
       pruneEvents(db, new Date('2020-02-01T00:00:00Z')),
       pruneEvents(other, new Date('2020-03-01T00:00:00Z')),
     ]
-    const deadline = Date.now() + 5000
-    while ((await prunesWaiting()) < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    await waitFor(async () => (await prunesWaiting()) >= 2)
     t.equal(await prunesWaiting(), 2, 'both prunes wait for the bookkeeping row')
     await holder.query('rollback')
 

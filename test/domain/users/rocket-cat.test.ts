@@ -8,7 +8,7 @@ import app from '../../../app.js'
 import type { Db } from '../../../db/database.js'
 import { ensureRocketCat } from '../../../domain/users/rocket-cat.js'
 import { serverOptions } from '../../../server-options.js'
-import { api, assertReply, fixture, refused } from '../../helper.js'
+import { api, assertReply, fixture, refused, until } from '../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -237,16 +237,19 @@ async function allPastTheCheck<T>(db: Db, count: number, run: () => Promise<T>) 
   await db.transaction().execute(async (trx) => {
     await sql`lock table users in share mode`.execute(trx)
     all = Promise.all(Array.from({ length: count }, run))
-    for (;;) {
+    const waiting = async () => {
       const { rows } = await sql<{ waiting: number }>`
         select count(*)::int as waiting from pg_locks
         where relation = 'users'::regclass and not granted
           and database = (select oid from pg_database where datname = current_database())`.execute(
         trx,
       )
-      if ((rows[0]?.waiting ?? 0) >= count) break
-      await new Promise((resolve) => setTimeout(resolve, 10))
+      return rows[0]?.waiting ?? 0
     }
+    // Generous: an app that starts has a while to go before it reaches the check.
+    await until('every call waits at users', async () => (await waiting()) >= count, {
+      timeoutMs: 30_000,
+    })
   })
   return all ?? []
 }

@@ -2,7 +2,15 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import t from 'tap'
-import { AFTER_A_WHILE_AGO, api, assertReply, fixture, refused } from '../../../helper.js'
+import {
+  AFTER_A_WHILE_AGO,
+  api,
+  assertReply,
+  databaseNow,
+  fixture,
+  refused,
+  stampedBetween,
+} from '../../../helper.js'
 import {
   assertBadDatesRefused,
   assertFarDatesAnswered,
@@ -88,11 +96,12 @@ t.test('rooms.get: a change to the group makes it updated', async (t) => {
 
 t.test('rooms.get: a group deleted while the caller was in it is removed', async (t) => {
   const { app, owner, member, group } = await fixture.groupFixture(t, db)
-  const start = Date.now()
+  // The database's clock, which stamps the removal.
+  const start = await databaseNow(db)
 
   await api(app, owner).post('groups.delete', { roomId: group._id })
 
-  const end = Date.now()
+  const end = await databaseNow(db)
   for (const caller of [owner, member]) {
     const response = await api(app, caller).get('rooms.get', { updatedSince: AFTER_A_WHILE_AGO })
     t.equal(response.statusCode, 200)
@@ -105,7 +114,7 @@ t.test('rooms.get: a group deleted while the caller was in it is removed', async
     t.same(Object.keys(body.remove[0]), ['_id', '_deletedAt'])
     t.match(body.remove[0]._deletedAt, fixture.ISO_TIMESTAMP)
     const at = Date.parse(body.remove[0]._deletedAt)
-    t.ok(at >= start - 1000 && at <= end + 1000, 'when it was deleted')
+    t.ok(stampedBetween(at, start, end), 'when it was deleted')
 
     const afterIt = await api(app, caller).get('rooms.get', {
       updatedSince: body.remove[0]._deletedAt,

@@ -3,7 +3,15 @@
 import { RestClient } from '@rocket.chat/api-client'
 import { sql } from 'kysely'
 import t from 'tap'
-import { AFTER_A_WHILE_AGO, api, assertReply, fixture, refused } from '../../../helper.js'
+import {
+  AFTER_A_WHILE_AGO,
+  api,
+  assertReply,
+  databaseNow,
+  fixture,
+  refused,
+  stampedBetween,
+} from '../../../helper.js'
 import {
   assertBadDatesRefused,
   assertFarDatesAnswered,
@@ -153,13 +161,14 @@ t.test('subscriptions.get: kicked, left and deleted subscriptions are removed', 
       .update.map((sub: { rid: string; _id: string }) => [sub.rid, sub._id]),
   )
   await setUpdatedAt(kept._id, user.id, '2020-01-01T00:00Z', '2020-01-01T00:00Z')
-  const start = Date.now()
+  // The database's clock, which stamps the removals.
+  const start = await databaseNow(db)
 
   await api(app, owner).post('groups.kick', { roomId: kickedFrom._id, userId: user.id })
   await api(app, user).post('groups.leave', { roomId: left._id })
   await api(app, owner).post('groups.delete', { roomId: deleted._id })
 
-  const end = Date.now()
+  const end = await databaseNow(db)
   const response = await api(app, user).get('subscriptions.get', {
     updatedSince: AFTER_A_WHILE_AGO,
   })
@@ -175,7 +184,7 @@ t.test('subscriptions.get: kicked, left and deleted subscriptions are removed', 
     t.same(Object.keys(removed), ['_id', '_deletedAt'])
     t.match(removed._deletedAt, fixture.ISO_TIMESTAMP)
     const at = Date.parse(removed._deletedAt)
-    t.ok(at >= start - 1000 && at <= end + 1000, `${removed._deletedAt} is when it went`)
+    t.ok(stampedBetween(at, start, end), `${removed._deletedAt} is when it went`)
   }
 
   const without = await api(app, user).get('subscriptions.get')
