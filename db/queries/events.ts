@@ -42,11 +42,22 @@ function toEvent(row: EventRow): LoggedEvent {
 }
 
 /**
- * Every transaction below this id has ended: the log is complete up to it. (Queries below that
- * select `xid::text as xid` order by `events.xid`: a bare `xid` would name the text column and
- * put transaction 1000 before 999.)
+ * Every transaction of this database below this id has ended: the log is complete up to it.
+ * It is the statement snapshot's oldest running transaction, as `pg_snapshot_xmin` gives it, but
+ * leaving out the transactions the server shows to belong to another database: those cannot
+ * write to this log, and a long one (a migration, a report, another tenant's batch on a shared
+ * server) would otherwise hold every delivery back until it ends. A transaction whose database
+ * cannot be seen (it has just ended, or another role's backend hides it) still counts, so
+ * nothing is passed that could yet commit here. (Queries below that select `xid::text as xid`
+ * order by `events.xid`: a bare `xid` would name the text column and put 1000 before 999.)
  */
-const horizon = sql`pg_snapshot_xmin(pg_current_snapshot())`
+const horizon = sql`(
+  select coalesce(min(running.xid), pg_snapshot_xmax(pg_current_snapshot()))
+  from pg_snapshot_xip(pg_current_snapshot()) as running (xid)
+  where not exists (
+    select from pg_stat_get_activity(null) as elsewhere
+    where elsewhere.datid <> (select oid from pg_database where datname = current_database())
+      and elsewhere.backend_xid::text::bigint = running.xid::text::bigint % 4294967296))`
 
 /**
  * The events after a position, in log order, of transactions that have all ended. With

@@ -2,7 +2,7 @@
 // the way a browser's EventSource reads them: logins and tickets, what the stream carries and
 // to whom, resuming from an id, and how a stream ends.
 import { connect } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { hashLoginToken } from '../../domain/ids.js'
 import {
   api,
@@ -83,6 +83,18 @@ async function barrier(app: typeof shared.app, client: EventStreamClient, user: 
   for (let i = client.blocks.length - 1; i >= 0; i--) {
     if (client.blocks[i]?.data?.includes(roomId)) client.blocks.splice(i, 1)
   }
+}
+
+/**
+ * Waits until the shared app's relay has handed out everything logged so far, so that a stream
+ * opened next starts after it: a stream of its own hears a group made after all of it.
+ */
+async function relayCaughtUp(t: Test) {
+  const user = await createTestUser(db)
+  const stream = await EventStreamClient.open(t, shared.base, { user })
+  await stream.next()
+  await barrier(shared.app, stream, user)
+  stream.close()
 }
 
 /** Waits until a client has received a block matching, without taking it. */
@@ -252,6 +264,7 @@ t.test('a change by another member arrives with its id, stream and arguments', a
   const since = await databaseNow(db)
   const { owner, member, group: created } = await fixture.groupWith(app, db, { member: {} })
   const group: GroupState = { ...created, creator: owner, usersCount: 2, msgs: 0 }
+  await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: member })
   await stream.next()
 
@@ -274,6 +287,7 @@ t.test("a non-member never receives a group's events", async (t) => {
   const { app, base } = shared
   const { owner, group } = await fixture.groupWith(app, db, { member: {} })
   const outsider = await createTestUser(db)
+  await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: outsider })
   const g = api(app, owner).on(group)
   await g.post('groups.rename', { name: groupName('renamed') })
@@ -289,6 +303,7 @@ t.test("a non-member never receives a group's events", async (t) => {
 t.test('a kicked member gets the removal of their subscription, then nothing', async (t) => {
   const { app, base } = shared
   const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
+  await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: member })
   const removed = await removedSubscription(
     db,

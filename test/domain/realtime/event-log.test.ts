@@ -1,7 +1,9 @@
 import { sql } from 'kysely'
-import t from 'tap'
+import pg from 'pg'
+import t, { type Test } from 'tap'
 import { logHead, readEventsAfter, readEventsBetween } from '../../../db/queries/events.js'
-import { testDatabase } from '../../helper.js'
+import { onlyOnPostgres, postgresUrl, testDatabase } from '../../helper.js'
+import { databaseUrlOf } from '../../support/cluster.js'
 
 const db = await testDatabase(t)
 
@@ -47,10 +49,72 @@ t.test('the log is read in transaction order, whatever the number of digits', as
 
 t.test('the head of the log is its last transaction, not the last as text', async (t) => {
   await logAcrossADigit()
+  // No transaction of this database is open here: every logged one has ended.
   const { rows } = await sql<{ xid: string }>`
-    select max(xid::text::bigint)::text as xid from events
-    where xid < pg_snapshot_xmin(pg_current_snapshot())`.execute(db)
+    select max(xid::text::bigint)::text as xid from events`.execute(db)
   const head = await logHead(db)
   t.equal(head.xid, rows[0]?.xid, 'the highest finished transaction')
   t.not(head.xid, '99')
 })
+
+/** A connection of its own to `url`, inside a transaction that has taken an id, ended with the test. */
+async function openTransaction(t: Test, url: string) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  t.teardown(() => client.end())
+  await client.query('begin')
+  await client.query('select pg_current_xact_id()')
+  return client
+}
+
+/** One finished transaction's event, logged after everything before it. */
+async function logOne(kind: string) {
+  await sql`insert into events (xid, kind, data) values (pg_current_xact_id(), ${kind}, '{}'::jsonb)`.execute(
+    db,
+  )
+  t.teardown(() => sql`delete from events where kind like 'test.%'`.execute(db))
+}
+
+t.test(
+  'a transaction open in another database of the server does not hold the log back',
+  // Skipped on the embedded database: it has one database and one session.
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const before = await logHead(db)
+    // The server's maintenance database: the one TEST_DATABASE_URL names, not this file's.
+    const elsewhere = await openTransaction(t, postgresUrl)
+
+    await logOne('test.past-another-database')
+
+    const read = await readEventsAfter(db, before, 100)
+    t.same(
+      read.map((event) => event.kind),
+      ['test.past-another-database'],
+      'read while the other database still has its transaction open',
+    )
+    t.same(await logHead(db), { xid: read[0]?.xid, id: read[0]?.id }, 'and the head is past it')
+    await elsewhere.query('rollback')
+  },
+)
+
+t.test(
+  'a transaction open in this database holds back what was logged after it began',
+  // Skipped on the embedded database: no transaction can stay open beside another there.
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const before = await logHead(db)
+    const here = await openTransaction(t, await databaseUrlOf(db, postgresUrl))
+
+    await logOne('test.behind-this-database')
+
+    t.same(await readEventsAfter(db, before, 100), [], 'nothing read while it may still commit')
+    t.same(await logHead(db), before, 'the head stays')
+    await here.query('rollback')
+    const read = await readEventsAfter(db, before, 100)
+    t.same(
+      read.map((event) => event.kind),
+      ['test.behind-this-database'],
+      'read once it has ended',
+    )
+  },
+)
