@@ -75,10 +75,13 @@ function strictQueryNumbers(schema: Schema, validate: ValidateFunction) {
  * Query strings only carry text, so their numbers and booleans are coerced; JSON bodies are
  * checked as sent: `{"name": 123}` is refused, not turned into "123".
  */
+// One pair per process: Ajv keeps what it compiled by schema, so a second app in the process
+// (a test's, a script's) reuses the first one's validators instead of compiling them again.
+const bodies = newAjv(false)
+const strings = newAjv('array')
+
 export default fp(
   async (app) => {
-    const bodies = newAjv(false)
-    const strings = newAjv('array')
     app.setValidatorCompiler(({ schema, httpPart }) => {
       if (httpPart === 'body') return bodies.compile(schema)
       const validate = strings.compile(schema)
