@@ -138,8 +138,20 @@ const all = only.length ? only : testFiles()
 const free = all.filter(isDatabaseFree)
 const withDatabase = all.filter((file) => !free.includes(file))
 
+/** Compiled test files whose source is gone (the compile is incremental and removes nothing). */
+function pruneCompiledTests(dir = 'dist/test') {
+  if (!existsSync(join(root, dir))) return
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`
+    if (entry.isDirectory()) pruneCompiledTests(path)
+    else if (!existsSync(join(root, path.replace(/^dist\//, '').replace(/\.js(\.map)?$/, '.ts')))) {
+      rmSync(join(root, path))
+    }
+  }
+}
+
 const lint = await phase('lint', () => run(bin('biome'), ['check', '.']))
-rmSync(join(root, 'dist', 'test'), { recursive: true, force: true })
+pruneCompiledTests()
 const build = await phase('type-check and compile (dist/, tests included)', () =>
   run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--with-tests']),
 )
