@@ -329,8 +329,11 @@ for (const [key, row] of Object.entries(MATRIX)) {
     const endpoint = url.split('/').at(-1) ?? ''
     const streams = routes.some((route) => route.key === key && fixture.isEventStream(route))
     const cells: string[] = []
+    // A GET changes nothing the next caller's answer depends on: one world serves the whole row.
+    // A POST may (a leave, a kick, a delete): each caller gets a world of its own.
+    const shared = method === 'GET' ? await buildWorld(app) : undefined
     for (const role of ROLES) {
-      const world = await buildWorld(app)
+      const world = shared ?? (await buildWorld(app))
       const actor = role === 'anonymous' ? undefined : world.actors[role]
       await PREPARE[endpoint]?.(app, world, actor)
       const params = validParams(endpoint, world, actor)
