@@ -194,9 +194,15 @@ t.test(
     const { sdk } = await officialClient(t, b, user)
     const socket = (sdk.connection as unknown as { ws: WebSocket }).ws
     const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => {
-      socket.once('close', (code, reason) => {
-        resolve({ code, reason: reason.toString(), at: Date.now() })
-      })
+      // The client's socket is Node's own WebSocket on Node 22 and later, the `ws` package's
+      // before: both take addEventListener and give a close event with its code and reason.
+      socket.addEventListener(
+        'close',
+        (event) => {
+          resolve({ code: event.code, reason: String(event.reason), at: Date.now() })
+        },
+        { once: true },
+      )
     })
 
     const logout = await post(a, user, 'logout')
