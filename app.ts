@@ -15,6 +15,7 @@ import metrics from './plugins/app/metrics.js'
 import presence from './plugins/app/presence.js'
 import apiRateLimit, { rateLimitPolicy } from './plugins/app/rate-limit.js'
 import realtime from './plugins/app/realtime.js'
+import realtimeMetrics from './plugins/app/realtime-metrics.js'
 import requestId from './plugins/app/request-id.js'
 import validation from './plugins/app/validation.js'
 import database from './plugins/external/database.js'
@@ -71,6 +72,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
   await fastify.register(draining)
   await fastify.register(auth)
   await fastify.register(presence)
+  await fastify.register(realtimeMetrics)
   await fastify.register(realtime)
   await fastify.register(eventPrune)
 

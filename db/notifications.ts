@@ -27,62 +27,139 @@ const RETRY_FIRST_MS = 250
 const RETRY_MAX_MS = 10_000
 
 /**
- * On PostgreSQL, a dedicated connection (the pool's settings, outside the pool) that LISTENs and
- * reconnects after a loss, with a growing pause between attempts.
+ * On PostgreSQL, one dedicated connection per pool (the pool's settings, outside the pool) that
+ * LISTENs on every channel asked for, and reconnects after a loss, with a growing pause between
+ * attempts. It is opened with the first channel and closed with the last.
  */
-function listenOnPostgres(pool: pg.Pool, channel: string, handlers: ChannelHandlers) {
-  let client: pg.Client | undefined
-  let closed = false
-  let retryMs = RETRY_FIRST_MS
-  let retry: NodeJS.Timeout | undefined
+class SharedListener {
+  readonly #pool: pg.Pool
+  readonly #channels = new Map<string, Set<ChannelHandlers>>()
+  #client: pg.Client | undefined
+  #connecting: Promise<void> | undefined
+  #listening = false
+  /** The channels the current connection listens on. */
+  readonly #listened = new Set<string>()
+  #retryMs = RETRY_FIRST_MS
+  #retry: NodeJS.Timeout | undefined
 
-  const connect = async (): Promise<void> => {
-    const current = new pg.Client({ ...pool.options, keepAlive: true })
-    client = current
-    const lost = (error: Error) => {
-      if (client !== current) return
-      client = undefined
-      current.end().catch(() => {})
-      if (closed) return
-      handlers.onLost(error)
-      retry = setTimeout(() => void connect(), retryMs)
-      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS)
+  constructor(pool: pg.Pool) {
+    this.#pool = pool
+  }
+
+  /** Resolves once the first attempt to listen has succeeded or failed (then retried). */
+  async add(channel: string, handlers: ChannelHandlers): Promise<ChannelListener> {
+    let set = this.#channels.get(channel)
+    if (!set) {
+      set = new Set()
+      this.#channels.set(channel, set)
     }
-    current.on('error', lost)
-    current.on('end', () => lost(new Error('the notification connection ended')))
+    set.add(handlers)
+    if (!this.#client) {
+      this.#connecting ??= this.#connect().finally(() => {
+        this.#connecting = undefined
+      })
+    }
+    if (this.#connecting) await this.#connecting
+    else if (this.#listening) {
+      const client = this.#client as pg.Client
+      if (!this.#listened.has(channel)) {
+        try {
+          await client.query(`listen ${pg.escapeIdentifier(channel)}`)
+          this.#listened.add(channel)
+        } catch (error) {
+          this.#lost(client, asError(error))
+          return this.#remover(channel, handlers)
+        }
+      }
+      handlers.onListening()
+    }
+    return this.#remover(channel, handlers)
+  }
+
+  #remover(channel: string, handlers: ChannelHandlers): ChannelListener {
+    return {
+      close: async () => {
+        const set = this.#channels.get(channel)
+        if (!set?.delete(handlers) || set.size > 0) return
+        this.#channels.delete(channel)
+        this.#listened.delete(channel)
+        const client = this.#client
+        if (this.#channels.size === 0) {
+          clearTimeout(this.#retry)
+          this.#client = undefined
+          this.#listening = false
+          this.#listened.clear()
+          await client?.end().catch(() => {})
+        } else if (client && this.#listening) {
+          await client.query(`unlisten ${pg.escapeIdentifier(channel)}`).catch(() => {})
+        }
+      },
+    }
+  }
+
+  #unlistened(): string | undefined {
+    for (const channel of this.#channels.keys()) if (!this.#listened.has(channel)) return channel
+    return undefined
+  }
+
+  #each(call: (handlers: ChannelHandlers) => void) {
+    for (const set of this.#channels.values()) for (const handlers of set) call(handlers)
+  }
+
+  #lost(current: pg.Client, error: Error) {
+    if (this.#client !== current) return
+    this.#client = undefined
+    this.#listening = false
+    this.#listened.clear()
+    current.end().catch(() => {})
+    if (this.#channels.size === 0) return
+    this.#each((handlers) => handlers.onLost(error))
+    this.#retry = setTimeout(() => void this.#connect(), this.#retryMs)
+    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS)
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#channels.size === 0) return
+    const current = new pg.Client({ ...this.#pool.options, keepAlive: true })
+    this.#client = current
+    current.on('error', (error) => this.#lost(current, error))
+    current.on('end', () => this.#lost(current, new Error('the notification connection ended')))
     current.on('notification', (message) => {
-      if (client === current && message.channel === channel) {
+      if (this.#client !== current) return
+      for (const handlers of this.#channels.get(message.channel) ?? []) {
         handlers.onNotification(message.payload ?? '')
       }
     })
     try {
       await current.connect()
-      await current.query(`listen ${pg.escapeIdentifier(channel)}`)
+      // Channels asked for meanwhile are listened on too, before anyone is told.
+      for (let next = this.#unlistened(); next; next = this.#unlistened()) {
+        await current.query(`listen ${pg.escapeIdentifier(next)}`)
+        this.#listened.add(next)
+      }
     } catch (error) {
-      lost(error instanceof Error ? error : new Error(String(error)))
+      this.#lost(current, asError(error))
       return
     }
-    if (client !== current || closed) return
-    retryMs = RETRY_FIRST_MS
-    handlers.onListening()
+    if (this.#client !== current) return
+    this.#retryMs = RETRY_FIRST_MS
+    this.#listening = true
+    this.#each((handlers) => handlers.onListening())
   }
-
-  const listener: ChannelListener = {
-    async close() {
-      closed = true
-      clearTimeout(retry)
-      const current = client
-      client = undefined
-      await current?.end().catch(() => {})
-    },
-  }
-  return { listener, started: connect() }
 }
 
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+const listeners = new WeakMap<pg.Pool, SharedListener>()
+
 /**
- * Listens on a notification channel of the database. Resolves once the first attempt to listen
- * has succeeded or failed (on PostgreSQL, a failed attempt is retried in the background).
- * The embedded database delivers a notification before the COMMIT that sends it returns.
+ * Listens on a notification channel of the database. Every channel of one database shares one
+ * listening connection (on PostgreSQL), whoever listens. Resolves once the first attempt to
+ * listen has succeeded or failed (on PostgreSQL, a failed attempt is retried in the
+ * background). The embedded database delivers a notification before the COMMIT that sends it
+ * returns.
  */
 export async function listenToChannel(
   db: DatabaseOnBackend,
@@ -92,9 +169,12 @@ export async function listenToChannel(
   const { backend } = db
   if (!backend) throw new Error('unknown database')
   if ('pool' in backend) {
-    const { listener, started } = listenOnPostgres(backend.pool, channel, handlers)
-    await started
-    return listener
+    let shared = listeners.get(backend.pool)
+    if (!shared) {
+      shared = new SharedListener(backend.pool)
+      listeners.set(backend.pool, shared)
+    }
+    return shared.add(channel, handlers)
   }
   const stop = backend.embedded.onNotification((name, payload) => {
     if (name === channel) handlers.onNotification(payload)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { checkReadiness } from '../domain/readiness.js'
 import { LivenessSchema, ReadinessSchema, UnreadinessSchema } from '../schemas/health.js'
+import { RELAY_NOT_STARTED } from './api/v1/events.js'
 
 const READINESS_TIMEOUT_MS = 1000
 
@@ -30,9 +31,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Server'],
         summary: 'Readiness probe',
         description:
-          `Answers 200 when the database answers \`select 1\` within ${READINESS_TIMEOUT_MS} ms ` +
-          'and every migration of this version is applied; otherwise 503 with `error-not-ready`, ' +
-          'naming whether the database is down or its migrations are pending. No login needed, ' +
+          `Answers 200 when the database answers \`select 1\` within ${READINESS_TIMEOUT_MS} ms, ` +
+          'every migration of this version is applied and the event relay runs; otherwise 503 ' +
+          'with `error-not-ready`, naming whether the database is down, its migrations are ' +
+          'pending or the relay has not started. No login needed, ' +
           'never rate-limited. ' +
           'Send no traffic to the process while this answers 503.',
         response: { 200: ReadinessSchema, 503: UnreadinessSchema },
@@ -40,6 +42,16 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const readiness = await checkReadiness(app.db, READINESS_TIMEOUT_MS)
+      if (readiness.ready && !app.realtime.relay.started) {
+        return reply.code(503).send({
+          success: false,
+          status: 'unready',
+          database: 'up',
+          migrations: 'current',
+          error: `${RELAY_NOT_STARTED} [error-not-ready]`,
+          errorType: 'error-not-ready',
+        })
+      }
       if (readiness.ready) {
         return { status: 'ready', database: 'up', migrations: 'current', success: true } as const
       }

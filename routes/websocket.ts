@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { errors } from '../domain/errors.js'
-import { DdpSession } from '../domain/realtime/ddp.js'
+import { DdpSession } from '../transports/ddp/session.js'
 
 /**
  * `GET /websocket`: Rocket.Chat's realtime API (DDP). A plain HTTP request gets a 400 saying

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
 import type { Room, RoomMember } from '../types.js'
 
@@ -130,49 +129,4 @@ export async function listGroupsOfMemberChangedAfter(
     query = query.where('rooms.updated_at', '>=', fromNextMillisecond(changedAfter))
   }
   return query.orderBy('rooms.name').execute()
-}
-
-export interface Removal {
-  id: string
-  deletedAt: Date
-}
-
-function removalsOf(db: Executor, userId: string, after: Date) {
-  return (
-    db
-      .selectFrom('events')
-      .where('events.user_id', '=', userId)
-      // A literal, so that the planner matches the partial index on this kind.
-      .where('events.kind', '=', sql.lit('member.removed'))
-      .where('events.created_at', '>=', fromNextMillisecond(after))
-      .orderBy('events.created_at')
-      .orderBy('events.id')
-  )
-}
-
-/** The user's memberships removed after a moment (kicked, left, group deleted): their ids. */
-export async function listSubscriptionsRemovedAfter(
-  db: Executor,
-  userId: string,
-  after: Date,
-): Promise<Removal[]> {
-  const rows = await removalsOf(db, userId, after)
-    .select([sql<string>`events.data->'member'->>'id'`.as('id'), 'events.created_at'])
-    .execute()
-  return rows.map((row) => ({ id: row.id, deletedAt: row.created_at }))
-}
-
-/** The groups deleted after a moment while the user was in them: the groups' ids. */
-export async function listGroupsDeletedAfter(
-  db: Executor,
-  userId: string,
-  after: Date,
-): Promise<Removal[]> {
-  const rows = await removalsOf(db, userId, after)
-    .where(sql<boolean>`events.data->'roomDeleted' = 'true'::jsonb`)
-    .select(['events.room_id', 'events.created_at'])
-    .execute()
-  return rows.flatMap((row) =>
-    row.room_id ? [{ id: row.room_id, deletedAt: row.created_at }] : [],
-  )
 }

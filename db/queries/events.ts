@@ -11,34 +11,15 @@ export interface LogPosition {
 
 export const LOG_START: LogPosition = { xid: '0', id: 0 }
 
-export interface LoggedEvent extends LogPosition {
-  kind: string
-  roomId: string | null
-  userId: string | null
-  data: Record<string, unknown>
-  createdAt: Date
-}
-
-interface EventRow {
+/** A log row as it is stored; domain/realtime/log/ parses it into a typed event. */
+export interface EventRow {
   id: number | string
   xid: string
   kind: string
   room_id: string | null
   user_id: string | null
-  data: Record<string, unknown>
+  data: unknown
   created_at: Date
-}
-
-function toEvent(row: EventRow): LoggedEvent {
-  return {
-    xid: row.xid,
-    id: Number(row.id),
-    kind: row.kind,
-    roomId: row.room_id,
-    userId: row.user_id,
-    data: row.data,
-    createdAt: row.created_at,
-  }
 }
 
 /**
@@ -64,34 +45,34 @@ const horizon = sql`(
  * `limit`, the last transaction read is completed by a second statement, so a reader never
  * stops inside one transaction's events.
  */
-export async function readEventsAfter(
+export async function readRowsAfter(
   db: Executor,
   after: LogPosition,
   limit: number,
-): Promise<LoggedEvent[]> {
+): Promise<EventRow[]> {
   const { rows } = await sql<EventRow>`
     select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
     where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint) and xid < ${horizon}
     order by events.xid, events.id limit ${limit}`.execute(db)
-  return completeLastTransaction(db, rows.map(toEvent), limit)
+  return completeLastTransaction(db, rows, limit)
 }
 
 /**
  * The events after one position up to another, in log order. `upTo` must be a place the relay
  * has read to (the end of a transaction below the horizon), so no transaction is cut.
  */
-export async function readEventsBetween(
+export async function readRowsBetween(
   db: Executor,
   after: LogPosition,
   upTo: LogPosition,
   limit: number,
-): Promise<LoggedEvent[]> {
+): Promise<EventRow[]> {
   const { rows } = await sql<EventRow>`
     select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
     where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint)
       and (xid, id) <= (${upTo.xid}::xid8, ${upTo.id}::bigint)
     order by events.xid, events.id limit ${limit}`.execute(db)
-  return completeLastTransaction(db, rows.map(toEvent), limit)
+  return completeLastTransaction(db, rows, limit)
 }
 
 /**
@@ -100,16 +81,16 @@ export async function readEventsBetween(
  */
 async function completeLastTransaction(
   db: Executor,
-  events: LoggedEvent[],
+  events: EventRow[],
   limit: number,
-): Promise<LoggedEvent[]> {
+): Promise<EventRow[]> {
   const last = events.at(-1)
   if (events.length < limit || !last) return events
   const { rows } = await sql<EventRow>`
     select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
     where xid = ${last.xid}::xid8 and id > ${last.id}::bigint
     order by id`.execute(db)
-  return events.concat(rows.map(toEvent))
+  return events.concat(rows)
 }
 
 /** Whether the log still holds the event at a position (not pruned, not made up). */
@@ -117,13 +98,6 @@ export async function eventExists(db: Executor, at: LogPosition): Promise<boolea
   const { rows } = await sql`
     select 1 from events where xid = ${at.xid}::xid8 and id = ${at.id}::bigint`.execute(db)
   return rows.length > 0
-}
-
-/** Whether `a` comes before `b` in the log. */
-export function isBefore(a: LogPosition, b: LogPosition): boolean {
-  const ax = BigInt(a.xid)
-  const bx = BigInt(b.xid)
-  return ax < bx || (ax === bx && a.id < b.id)
 }
 
 /** How many finished transactions' events come after a position, counted up to `cap`. */
@@ -222,19 +196,28 @@ export async function isMember(db: Executor, roomId: string, userId: string) {
   return row !== undefined
 }
 
-export async function findRoom(db: Executor, roomId: string) {
-  return db.selectFrom('rooms').selectAll().where('id', '=', roomId).executeTakeFirst()
+/** The groups of these ids as they are now, for events that name a group they do not carry. */
+export async function findRooms(db: Executor, roomIds: string[]) {
+  if (roomIds.length === 0) return []
+  return db.selectFrom('rooms').selectAll().where('id', 'in', roomIds).execute()
 }
 
-/** A batch of events, one transaction at a time. */
-export function* byTransaction(events: LoggedEvent[]): Generator<LoggedEvent[]> {
-  let start = 0
-  for (let i = 1; i <= events.length; i++) {
-    if (i === events.length || events[i]?.xid !== events[start]?.xid) {
-      yield events.slice(start, i)
-      start = i
-    }
-  }
+/**
+ * A user's removals from groups logged after a moment (kicked, left, the group deleted), oldest
+ * first: what REST catch-up reports as removed. Clients send moments to the millisecond, so
+ * "after" starts at the next one. `kind` is a literal, which the partial index on it matches.
+ */
+export async function readRemovalRowsOfUser(
+  db: Executor,
+  userId: string,
+  after: Date,
+): Promise<EventRow[]> {
+  const { rows } = await sql<EventRow>`
+    select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
+    where user_id = ${userId} and kind = 'member.removed'
+      and created_at >= ${new Date(after.getTime() + 1)}::timestamptz
+    order by created_at, id`.execute(db)
+  return rows
 }
 
 /**

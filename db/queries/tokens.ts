@@ -16,28 +16,6 @@ export async function deleteLoginToken(db: Executor, userId: string, hashedToken
     .execute()
 }
 
-/** The active user a token belongs to, with their global roles, in one round trip. */
-export async function findActorByToken(db: Executor, userId: string, hashedToken: string) {
-  return db
-    .selectFrom('login_tokens')
-    .innerJoin('users', 'users.id', 'login_tokens.user_id')
-    .select(['users.id', 'users.username', 'users.name'])
-    .select(userRoles.as('roles'))
-    .where('login_tokens.hashed_token', '=', hashedToken)
-    .where('login_tokens.user_id', '=', userId)
-    .where('users.active', '=', true)
-    .executeTakeFirst()
-}
-
-export async function findTokenOwner(db: Executor, hashedToken: string) {
-  const row = await db
-    .selectFrom('login_tokens')
-    .select('user_id')
-    .where('hashed_token', '=', hashedToken)
-    .executeTakeFirst()
-  return row?.user_id
-}
-
 /** The active user a token alone belongs to, with their roles and when the token was made. */
 export async function findLoginByToken(db: Executor, hashedToken: string) {
   return db

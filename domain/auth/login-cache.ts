@@ -22,10 +22,10 @@ interface Entry<T> {
  * everything. A lookup that races a change cannot store what it read before the change:
  * every change bumps `generation`, and a value is stored only if none happened during its load.
  */
-export class LoginCache {
+export class LoginCache<V extends Actor = Actor> {
   readonly #limits: LoginCacheLimits
   readonly #now: () => number
-  readonly #tokens = new Map<string, Entry<Actor>>()
+  readonly #tokens = new Map<string, Entry<V>>()
   #grants: Entry<PermissionGrants> | undefined
   #generation = 0
   #live = false
@@ -52,10 +52,7 @@ export class LoginCache {
   }
 
   /** The actor a hashed token resolves to, from the cache or else from `load`. */
-  async actor(
-    hashedToken: string,
-    load: () => Promise<Actor | undefined>,
-  ): Promise<Actor | undefined> {
+  async actor(hashedToken: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     if (!this.#live) return load()
     const entry = this.#tokens.get(hashedToken)
     if (entry && entry.expires > this.#now()) {

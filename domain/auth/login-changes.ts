@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { DatabaseOnBackend } from '../../db/backend.js'
 import { type ChannelListener, listenToChannel, notify } from '../../db/notifications.js'
+import type { Login } from './login.js'
 import { LoginCache, type LoginCacheLimits } from './login-cache.js'
 
 /** The channel migration 2026112501's triggers notify; a wire name, older than "login cache". */
@@ -16,7 +17,7 @@ export interface LoginChangesLog {
 
 /** The login cache while at least one app uses it, and what keeps it in step. */
 interface Running {
-  cache: LoginCache
+  cache: LoginCache<Login>
   listener: ChannelListener | undefined
   /** Apps using the cache; the last one out stops listening. */
   users: number
@@ -63,7 +64,7 @@ export class LoginChanges {
   }
 
   /** The login cache, while an app keeps one for this database. */
-  get cache(): LoginCache | undefined {
+  get cache(): LoginCache<Login> | undefined {
     return this.#running?.cache
   }
 
@@ -84,7 +85,7 @@ export class LoginChanges {
       running.users++
     } else {
       const created: Running = {
-        cache: new LoginCache(limits),
+        cache: new LoginCache<Login>(limits),
         listener: undefined,
         users: 1,
         synchronous: !('pool' in db.backend),

@@ -1,10 +1,5 @@
 import type { Db } from '../../db/database.js'
-import {
-  deleteLoginToken,
-  findActorByToken,
-  findTokenOwner,
-  insertLoginToken,
-} from '../../db/queries/tokens.js'
+import { deleteLoginToken, findLoginByToken, insertLoginToken } from '../../db/queries/tokens.js'
 import { findCredentials, findUserById } from '../../db/queries/users.js'
 import type { UserView } from '../../schemas/users.js'
 import type { Actor } from '../actor.js'
@@ -60,9 +55,7 @@ export async function login(
   context: LoginContext,
 ): Promise<LoginResult> {
   if (input.resume !== undefined) {
-    const hashedToken = hashLoginToken(input.resume)
-    const ownerId = await findTokenOwner(db, hashedToken)
-    const actor = ownerId ? await findActorByToken(db, ownerId, hashedToken) : undefined
+    const actor = await loginByToken(db, hashLoginToken(input.resume))
     if (!actor) throw errors.loginFailed()
     return { userId: actor.id, authToken: input.resume, me: await profile(db, actor.id) }
   }
@@ -100,12 +93,36 @@ export async function authenticate(
   authToken: string | undefined,
 ): Promise<Actor> {
   if (!userId || !authToken) throw errors.notLoggedIn()
-  const hashedToken = hashLoginToken(authToken)
-  const load = () => findActorByToken(db, userId, hashedToken)
+  const login = await loginByToken(db, hashLoginToken(authToken))
+  if (!login || login.id !== userId) throw errors.notLoggedIn()
+  const { id, username, name, roles } = login
+  return { id, username, name, roles }
+}
+
+/** Who a login token logs in, and since when. */
+export interface Login extends Actor {
+  tokenCreatedAt: Date
+}
+
+/**
+ * The one way from a login token's hash to who it logs in: an active user and their global
+ * roles (REST headers, tickets, realtime logins all come here). Served from the login cache,
+ * keyed by the hash, when the database has one; `fresh` reads the database whatever the cache
+ * holds (a realtime connection checking its login after a change).
+ */
+export async function loginByToken(
+  db: Db,
+  hashedToken: string,
+  { fresh = false } = {},
+): Promise<Login | undefined> {
+  const load = async () => {
+    const row = await findLoginByToken(db, hashedToken)
+    if (!row) return undefined
+    const { created_at: tokenCreatedAt, ...actor } = row
+    return { ...actor, tokenCreatedAt }
+  }
   const { cache } = db.logins
-  const actor = await (cache ? cache.actor(hashedToken, load) : load())
-  if (!actor || actor.id !== userId) throw errors.notLoggedIn()
-  return actor
+  return cache && !fresh ? cache.actor(hashedToken, load) : load()
 }
 
 export async function me(db: Db, actor: Actor): Promise<UserView> {

@@ -3,17 +3,15 @@ import type { Executor } from '../../db/executor.js'
 import {
   findMembership,
   type GroupMembership,
-  listGroupsDeletedAfter,
   listGroupsOfMemberChangedAfter,
   listMembershipsChangedAfter,
-  listSubscriptionsRemovedAfter,
-  type Removal,
 } from '../../db/queries/catch-up.js'
 import { prunedBefore } from '../../db/queries/events.js'
 import type { Actor } from '../actor.js'
 import { isStorableTime } from '../dates.js'
 import { type ApiError, errors } from '../errors.js'
 import { roomDocument, type SubscriptionDocument, subscriptionDocument } from './documents.js'
+import type { EventLog, Removal } from './log/event-log.js'
 
 /**
  * `updatedSince` as a moment, or none when absent or empty (Rocket.Chat skips an empty one too).
@@ -54,7 +52,12 @@ function inOneSnapshot<T>(db: Db, since: Date, read: (trx: Executor) => Promise<
  * The caller's subscriptions. With `updatedSince`, those changed after it, and the caller's
  * subscriptions removed after it (kicked, left, or the group deleted).
  */
-export async function subscriptionsSince(db: Db, actor: Actor, updatedSince?: string) {
+export async function subscriptionsSince(
+  db: Db,
+  log: EventLog,
+  actor: Actor,
+  updatedSince?: string,
+) {
   const since = sinceParam(updatedSince, errors.invalidLastUpdate)
   if (!since) {
     return {
@@ -64,7 +67,7 @@ export async function subscriptionsSince(db: Db, actor: Actor, updatedSince?: st
   }
   return inOneSnapshot(db, since, async (trx) => ({
     update: (await listMembershipsChangedAfter(trx, actor.id, since)).map(toSubscription),
-    remove: (await listSubscriptionsRemovedAfter(trx, actor.id, since)).map(toRemoved),
+    remove: (await log.removalsSince(actor.id, since, trx)).subscriptions.map(toRemoved),
   }))
 }
 
@@ -82,7 +85,7 @@ export async function subscriptionOf(db: Db, actor: Actor, roomId: string) {
  * The caller's groups. With `updatedSince`, those changed after it, and the groups deleted after
  * it that the caller was in then (Rocket.Chat lists every deleted room, to anyone).
  */
-export async function roomsSince(db: Db, actor: Actor, updatedSince?: string) {
+export async function roomsSince(db: Db, log: EventLog, actor: Actor, updatedSince?: string) {
   const since = sinceParam(updatedSince, errors.updatedSinceParamInvalid)
   if (!since) {
     return {
@@ -92,6 +95,6 @@ export async function roomsSince(db: Db, actor: Actor, updatedSince?: string) {
   }
   return inOneSnapshot(db, since, async (trx) => ({
     update: (await listGroupsOfMemberChangedAfter(trx, actor.id, since)).map(roomDocument),
-    remove: (await listGroupsDeletedAfter(trx, actor.id, since)).map(toRemoved),
+    remove: (await log.removalsSince(actor.id, since, trx)).rooms.map(toRemoved),
   }))
 }

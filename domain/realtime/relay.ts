@@ -1,20 +1,22 @@
-import type { Db } from '../../db/database.js'
-import { type ChannelListener, listenToChannel } from '../../db/notifications.js'
-import {
-  byTransaction,
-  type LoggedEvent,
-  type LogPosition,
-  logHead,
-  readEventsAfter,
-} from '../../db/queries/events.js'
+import { readFacts } from './facts.js'
+import type { EventLog, LogPosition } from './log/event-log.js'
+import type { Registry } from './registry.js'
+import { translate } from './translate.js'
 
 /** The channel the event log's trigger notifies; the payload only wakes readers. */
 export const EVENTS_CHANNEL = 'events'
 
 export interface RelayLog {
-  info(details: object, message: string): void
   warn(details: object, message: string): void
   error(details: object, message: string): void
+}
+
+/** What wakes the relay: a notification channel of the database (db/notifications.ts). */
+export interface Wakeups {
+  listen(
+    channel: string,
+    handlers: { onListening(): void; onLost(error: Error): void; onNotification(): void },
+  ): Promise<{ close(): Promise<void> }>
 }
 
 export interface RelayOptions {
@@ -24,32 +26,33 @@ export interface RelayOptions {
   batchSize: number
 }
 
-/** Called with each transaction's events, in log order, one transaction at a time. */
-export type TransactionHandler = (events: LoggedEvent[]) => Promise<void>
-
 /**
- * One process's reader of the event log. It reads in `(xid, id)` order up to the point where
- * every transaction has ended (db/queries/events.ts), hands each transaction's events to its
- * handler, and runs other work (`run`) between two transactions, so that work sees the log
- * exactly at `position`. A notification wakes it; a timer reads anyway every `pollMs`.
+ * One process's reader of the event log. It reads whole committed transactions in log order,
+ * has each translated, and the registry carry out the steps; other work (`run`) goes between
+ * two transactions, so it sees the registry exactly at `position`. A notification wakes it; a
+ * timer reads anyway every `pollMs`. It starts with the process, before any connection.
  */
 export class EventRelay {
-  readonly #db: Db
-  readonly #handle: TransactionHandler
+  readonly #log: EventLog
+  readonly #registry: Registry
   readonly #options: RelayOptions
-  readonly #log: RelayLog
+  readonly #logger: RelayLog
   #position: LogPosition | undefined
   #queue: Promise<unknown> = Promise.resolve()
   #readQueued = false
-  #listener: ChannelListener | undefined
+  #listener: { close(): Promise<void> } | undefined
   #timer: NodeJS.Timeout | undefined
   #stopped = false
 
-  constructor(db: Db, handle: TransactionHandler, options: RelayOptions, log: RelayLog) {
-    this.#db = db
-    this.#handle = handle
-    this.#options = options
+  constructor(log: EventLog, registry: Registry, options: RelayOptions, logger: RelayLog) {
     this.#log = log
+    this.#registry = registry
+    this.#options = options
+    this.#logger = logger
+  }
+
+  get started(): boolean {
+    return this.#position !== undefined && !this.#stopped
   }
 
   /** Where the relay has read to; events after it have not been handed out yet. */
@@ -58,16 +61,24 @@ export class EventRelay {
     return this.#position
   }
 
-  async start(): Promise<void> {
-    this.#position = await logHead(this.#db)
-    this.#listener = await listenToChannel(this.#db, EVENTS_CHANNEL, {
-      onListening: () => this.wake(),
+  /** Takes the head of the log as its position, then listens; a stop meanwhile wins. */
+  async start(wakeups: Wakeups): Promise<void> {
+    const head = await this.#log.head()
+    const listener = await wakeups.listen(EVENTS_CHANNEL, {
+      onListening: () => void this.wake(),
       onLost: (err) =>
-        this.#log.warn({ err }, 'event notifications lost: reading the log on a timer'),
-      onNotification: () => this.wake(),
+        this.#logger.warn({ err }, 'event notifications lost: reading the log on a timer'),
+      onNotification: () => void this.wake(),
     })
-    this.#timer = setInterval(() => this.wake(), this.#options.pollMs)
+    if (this.#stopped) {
+      await listener.close()
+      return
+    }
+    this.#position ??= head
+    this.#listener = listener
+    this.#timer = setInterval(() => void this.wake(), this.#options.pollMs)
     this.#timer.unref()
+    void this.wake()
   }
 
   async stop(): Promise<void> {
@@ -77,8 +88,8 @@ export class EventRelay {
     await this.#queue.catch(() => {})
   }
 
-  /** Runs work between two transactions' deliveries, in turn with the reading. */
-  run<T>(work: () => Promise<T>): Promise<T> {
+  /** Runs work between two transactions' steps, in turn with the reading. */
+  run<T>(work: () => Promise<T> | T): Promise<T> {
     const result = this.#queue.then(work)
     this.#queue = result.catch(() => {})
     return result
@@ -86,7 +97,7 @@ export class EventRelay {
 
   /** Reads what the log holds past `position` (at most one read waits its turn). */
   wake(): Promise<void> {
-    if (this.#readQueued || this.#stopped) return this.#queue.then(() => {})
+    if (this.#readQueued || this.#stopped || !this.#position) return this.#queue.then(() => {})
     this.#readQueued = true
     return this.run(async () => {
       this.#readQueued = false
@@ -96,22 +107,22 @@ export class EventRelay {
 
   async #readAll() {
     while (!this.#stopped) {
-      let events: LoggedEvent[]
+      let transactions: Awaited<ReturnType<EventLog['after']>>
       try {
-        events = await readEventsAfter(this.#db, this.position, this.#options.batchSize)
+        transactions = await this.#log.after(this.position, this.#options.batchSize)
       } catch (err) {
-        this.#log.warn({ err }, 'reading the event log failed: retrying on the next wake')
+        this.#logger.warn({ err }, 'reading the event log failed: retrying on the next wake')
         return
       }
-      if (events.length === 0) return
-      for (const transaction of byTransaction(events)) {
+      if (transactions.length === 0) return
+      for (const transaction of transactions) {
         try {
-          await this.#handle(transaction)
+          const facts = await readFacts(this.#log, this.#registry, transaction)
+          this.#registry.apply(translate(transaction.events, facts))
         } catch (err) {
-          this.#log.error({ err }, 'delivering events failed')
+          this.#logger.error({ err }, 'delivering events failed')
         }
-        const last = transaction[transaction.length - 1] as LoggedEvent
-        this.#position = { xid: last.xid, id: last.id }
+        this.#position = transaction.end
       }
     }
   }

@@ -1,8 +1,7 @@
 import type { Db } from '../../db/database.js'
 import { insertTicket, takeTicket } from '../../db/queries/tickets.js'
-import { findLoginByToken } from '../../db/queries/tokens.js'
 import type { Actor } from '../actor.js'
-import { authenticate } from '../auth/login.js'
+import { authenticate, loginByToken } from '../auth/login.js'
 import { errors } from '../errors.js'
 import { hashLoginToken, newLoginToken } from '../ids.js'
 
@@ -64,7 +63,7 @@ export async function eventStreamLogin(
   }
   if (ticket) {
     const hashedToken = await takeTicket(db, hashLoginToken(ticket))
-    const login = hashedToken ? await findLoginByToken(db, hashedToken) : undefined
+    const login = hashedToken ? await loginByToken(db, hashedToken) : undefined
     if (hashedToken && login) {
       const { id, username, name, roles } = login
       return { actor: { id, username, name, roles }, hashedToken }

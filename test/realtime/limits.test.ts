@@ -2,13 +2,9 @@
 // serving everyone else, and how much a session holds for a client that floods or stops reading.
 import type { Socket } from 'node:net'
 import t, { type Test } from 'tap'
-import {
-  CLOSE,
-  type DdpLimits,
-  type DdpServices,
-  DdpSession,
-  type DdpSocket,
-} from '../../domain/realtime/ddp.js'
+import { CLOSE } from '../../transports/ddp/protocol.js'
+import type { DdpLimits, DdpServices, DdpSocket } from '../../transports/ddp/services.js'
+import { DdpSession } from '../../transports/ddp/session.js'
 import { api, createTestUser, fixture, testDatabase } from '../helper.js'
 import {
   answered,
@@ -501,20 +497,22 @@ function sessionOnRecorder(limits: Partial<DdpLimits>, now: () => number = Date.
     },
   }
   const services: DdpServices = {
-    async resume() {
+    async login() {
       calls.resume++
       await gate
       return undefined
     },
     async logout() {},
-    async replay() {
-      return 'reset' as const
+    outbox() {
+      throw new Error('no login succeeds here')
     },
     async isMember() {
       return false
     },
-    async connected() {},
-    async disconnected() {},
+    async online() {},
+    async offline() {},
+    replayed() {},
+    slowClosed() {},
     log: { warn() {} },
   }
   const session = new DdpSession(

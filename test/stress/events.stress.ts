@@ -1,10 +1,15 @@
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { logHead } from '../../db/queries/events.js'
-import { carriedFor } from '../../domain/realtime/event-stream.js'
-import { END_OF_TRANSACTION, type EventFrame, eventId } from '../../domain/realtime/frames.js'
-import { Hub } from '../../domain/realtime/hub.js'
-import { EventRelay } from '../../domain/realtime/relay.js'
+import { UserHistory } from '../../domain/realtime/history.js'
+import { EventLog } from '../../domain/realtime/log/event-log.js'
+import {
+  END_OF_TRANSACTION,
+  type Payload as EventFrame,
+  eventId,
+  inUserFeed,
+  parseEventId,
+} from '../../domain/realtime/payload.js'
 import {
   createTestUser,
   groupName,
@@ -146,7 +151,7 @@ class SseClient extends Client {
     return ['events']
   }
   carries(_key: string, frame: EventFrame) {
-    return carriedFor(this.user.id, frame)
+    return inUserFeed(this.user.id, frame)
   }
   async connect(server: ServerProcess): Promise<Connection> {
     const lastEventId = this.last('events')
@@ -415,34 +420,26 @@ t.test(
     await sleep(3000)
     await reportLeaks(clients)
 
-    // What each user was entitled to: the log replayed from before the start by a hub here.
-    const relay = new EventRelay(
-      db,
-      async () => {},
-      { pollMs: 100, batchSize: 1000 },
-      { info() {}, warn() {}, error() {} },
-    )
-    const hub = new Hub(db)
-    hub.attach(relay)
-    await relay.start()
-    t.teardown(() => relay.stop())
-    await relay.wake()
-    // One replay per user, for both of its clients, all users at once.
+    // What each user was entitled to: the log told again from before the start, per user, by
+    // the same translation the relays use.
+    const log = new EventLog(db, (error) => t.fail(error.message))
+    const head = await logHead(db)
+    const originKey = parseEventId(origin)
+    if (!originKey) throw new Error(`not an event id: ${origin}`)
     const dueByUser = await Promise.all(
       users.map(async (user) => {
         const mine = clients.filter((client) => client.user === user)
         const due: EventFrame[] = []
-        const outcome = await hub.replay(user.id, {
-          after: origin,
-          wants: (frame: EventFrame) =>
-            mine.some((client) => client.streams().some((key) => client.carries(key, frame))),
-          send: async (frame: EventFrame) => {
-            due.push(frame)
-          },
-          gone: false,
-          live: () => {},
-        })
-        t.equal(outcome, 'live', `the log replays for user ${user.id}`)
+        const history = await UserHistory.from(log, user.id, originKey, origin)
+        for await (const payloads of history.readTo(head)) {
+          if (payloads === 'unknown') break
+          for (const frame of payloads) {
+            if (mine.some((client) => client.streams().some((key) => client.carries(key, frame)))) {
+              due.push(frame)
+            }
+          }
+        }
+        t.ok(history.found, `the log replays for user ${user.id}`)
         return due
       }),
     )

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../../domain/errors.js'
-import { EventStream } from '../../../domain/realtime/event-stream.js'
 import { eventStreamLogin, issueEventTicket } from '../../../domain/realtime/tickets.js'
 import {
   EventStreamResponseSchema,
@@ -8,6 +7,7 @@ import {
   EventsQuerySchema,
   EventsTicketResponseSchema,
 } from '../../../schemas/events.js'
+import { EventStream } from '../../../transports/sse/stream.js'
 import { describeRoute, notJsonBody, withExample } from '../../describe.js'
 import { authenticated } from './security.js'
 
@@ -27,13 +27,7 @@ const ticketRoute = describeRoute('events.ticket', [errors.notLoggedIn, notJsonB
 /** What the client is told to wait before reconnecting. */
 const RETRY_MS = 3000
 
-const STREAM_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  connection: 'keep-alive',
-  // nginx buffers answers by default, which would hold events back.
-  'x-accel-buffering': 'no',
-}
+export const RELAY_NOT_STARTED = 'The event relay has not started yet'
 
 function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined
@@ -82,22 +76,34 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       })
       const lastEventId = header(request.headers['last-event-id']) ?? request.query.lastEventId
 
+      // A process whose relay is not running (starting, or its database away) cannot promise
+      // a stream its events: it is not ready, and says so as /readyz does.
+      if (!realtime.relay.started) throw errors.notReady(RELAY_NOT_STARTED)
+
       reply.hijack()
-      // With the headers the hooks set (request id, CORS for a cross-origin EventSource).
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined) reply.raw.setHeader(name, value)
-      }
-      reply.raw.writeHead(200, STREAM_HEADERS)
       const stream = new EventStream(actor, hashedToken, reply.raw, {
         sendBufferBytes: realtime.limits.sendBufferBytes,
         keepAliveMs: app.config.REALTIME_SSE_KEEPALIVE_MS,
         retryMs: RETRY_MS,
       })
+      realtime.streams.add(stream)
+      const outbox = realtime.outbox(stream)
+      stream.onEnd = () => {
+        if (stream.cutOff) app.realtimeMetrics.slowClosed('sse')
+        realtime.streams.delete(stream)
+        void outbox.close()
+      }
       // The response's 'close' means the client went away (the request's fires once it is read).
       reply.raw.on('close', () => stream.ended())
       if (reply.raw.destroyed) stream.ended()
       try {
-        await realtime.openEventStream(stream, lastEventId)
+        // With the headers the hooks set (request id, CORS for a cross-origin EventSource).
+        const outcome = await stream.start(
+          outbox,
+          reply.getHeaders() as Record<string, string>,
+          lastEventId,
+        )
+        if (outcome) app.realtimeMetrics.replayed('sse', outcome)
       } catch (err) {
         request.log.error({ err }, 'could not start an event stream')
         stream.close()

@@ -24,7 +24,7 @@ const rooms: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({
-      ...(await roomsSince(app.db, request.actor, request.query.updatedSince)),
+      ...(await roomsSince(app.db, app.realtime.log, request.actor, request.query.updatedSince)),
       success: true as const,
     }),
   )

@@ -34,7 +34,12 @@ const subscriptions: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({
-      ...(await subscriptionsSince(app.db, request.actor, request.query.updatedSince)),
+      ...(await subscriptionsSince(
+        app.db,
+        app.realtime.log,
+        request.actor,
+        request.query.updatedSince,
+      )),
       success: true as const,
     }),
   )

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import pg from 'pg'
 import t, { type Test } from 'tap'
-import { logHead, readEventsAfter, readEventsBetween } from '../../../db/queries/events.js'
+import { logHead, readRowsAfter, readRowsBetween } from '../../../db/queries/events.js'
 import { onlyOnPostgres, postgresUrl, testDatabase } from '../../helper.js'
 import { databaseUrlOf } from '../../support/cluster.js'
 
@@ -21,20 +21,20 @@ async function logAcrossADigit() {
 
 t.test('the log is read in transaction order, whatever the number of digits', async (t) => {
   await logAcrossADigit()
-  const read = await readEventsAfter(db, { xid: '98', id: 0 }, 1)
+  const read = await readRowsAfter(db, { xid: '98', id: 0 }, 1)
   t.same(
     read.map((event) => [event.xid, event.kind]),
     [['99', 'test.earlier']],
     'a batch of one takes transaction 99 first',
   )
-  const after = await readEventsAfter(db, { xid: '99', id: read[0]?.id ?? 0 }, 1)
+  const after = await readRowsAfter(db, { xid: '99', id: Number(read[0]?.id ?? 0) }, 1)
   t.same(
     after.map((event) => [event.xid, event.kind]),
     [['100', 'test.later']],
   )
 
   const head = await logHead(db)
-  const between = await readEventsBetween(db, { xid: '98', id: 0 }, head, 1000)
+  const between = await readRowsBetween(db, { xid: '98', id: 0 }, head, 1000)
   t.same(
     between.slice(0, 2).map((event) => event.kind),
     ['test.earlier', 'test.later'],
@@ -86,7 +86,7 @@ t.test(
 
     await logOne('test.past-another-database')
 
-    const read = await readEventsAfter(db, before, 100)
+    const read = await readRowsAfter(db, before, 100)
     t.same(
       read.map((event) => event.kind),
       ['test.past-another-database'],
@@ -107,10 +107,10 @@ t.test(
 
     await logOne('test.behind-this-database')
 
-    t.same(await readEventsAfter(db, before, 100), [], 'nothing read while it may still commit')
+    t.same(await readRowsAfter(db, before, 100), [], 'nothing read while it may still commit')
     t.same(await logHead(db), before, 'the head stays')
     await here.query('rollback')
-    const read = await readEventsAfter(db, before, 100)
+    const read = await readRowsAfter(db, before, 100)
     t.same(
       read.map((event) => event.kind),
       ['test.behind-this-database'],
