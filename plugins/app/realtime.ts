@@ -36,6 +36,18 @@ const RELAY_BATCH = 1000
 /** The login changes' channel (domain/auth/login-changes.ts). */
 const LOGIN_CHANGES_CHANNEL = 'auth_changes'
 const START_RETRY_MS = 1000
+const START_WAIT_MS = 5000
+const CLOSE_WAIT_MS = 1000
+
+/** Resolves when `work` does or `ms` have passed, whichever is first. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  await Promise.race([work, timeout])
+  clearTimeout(timer)
+}
 
 /**
  * The realtime side of one process, wired: the typed event log, the registry of connections,
@@ -141,18 +153,17 @@ export default fp(
           return false
         },
       )
-    let starting: Promise<unknown> = Promise.resolve()
-    // The first attempt is part of starting up; if it fails (the database is away), the
-    // process starts unready and keeps trying: /readyz answers 503 until the relay runs.
-    app.addHook('onReady', async () => {
-      if (await attempt()) return
-      starting = (async () => {
-        while (!closing) {
-          await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS))
-          if (closing || (await attempt())) return
-        }
-      })()
-    })
+    /**
+     * Tries until the relay runs or the app closes, a pause between attempts. Booting waits for
+     * it, but a database that does not answer must not hold the boot: past START_WAIT_MS the
+     * process listens unready (/readyz answers 503) and keeps trying.
+     */
+    const starting = (async () => {
+      while (!closing && !(await attempt())) {
+        await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS))
+      }
+    })()
+    app.addHook('onReady', () => within(starting, START_WAIT_MS))
     app.addHook('preClose', async () => {
       for (const session of sessions) session.close(CLOSE.shutdown)
       for (const stream of streams) stream.close()
@@ -160,7 +171,8 @@ export default fp(
     app.addHook('onClose', async () => {
       closing = true
       await Promise.all([...sessions].map((session) => session.ended()))
-      await starting
+      // An attempt hung on a database that does not answer is left behind, not awaited.
+      await within(starting, CLOSE_WAIT_MS)
       await loginListener?.close()
       await relay.stop()
     })

@@ -146,6 +146,7 @@ export class UnreadableEvent extends Error {
     reason: string,
   ) {
     super(`event ${position.xid}.${position.id} (${kind}) is unreadable: ${reason}`)
+    this.name = 'UnreadableEvent'
   }
 }
 
