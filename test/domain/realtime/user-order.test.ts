@@ -4,7 +4,9 @@
 // client replaying the log would see the user removed before they joined (and then never
 // removed), or see a deactivated user join a group.
 import { sql } from 'kysely'
+import pg from 'pg'
 import t from 'tap'
+import { USER_TURN } from '../../../db/queries/turns.js'
 import {
   api,
   buildApp,
@@ -12,9 +14,12 @@ import {
   createTestUser,
   groupName,
   onlyOnPostgres,
+  postgresUrl,
   type TestUser,
   testDatabase,
+  until,
 } from '../../helper.js'
+import { databaseUrlOf } from '../../support/cluster.js'
 
 const db = await testDatabase(t)
 const PAIRS = Number(process.env.USER_ORDER_PAIRS) || 96
@@ -152,5 +157,146 @@ t.test(
     const inversions = await joinsAfterDeactivation()
     t.comment(`joins logged after their user's deactivation: ${inversions.length}`)
     t.same(inversions, [], 'no user joins a group after their deactivation')
+  },
+)
+
+t.test(
+  "every change of a user's memberships or existence waits for the user's turn before it takes a transaction id",
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const app = await buildApp(t, db)
+    const owner = await createTestUser(db, { roles: ['user', 'admin'] })
+    const holder = new pg.Client({ connectionString: await databaseUrlOf(db, postgresUrl) })
+    await holder.connect()
+    t.teardown(() => holder.end())
+
+    type Change = (user: TestUser, group: { _id: string }) => Promise<{ statusCode: number }>
+    const changes: Array<[string, { member: boolean }, Change]> = [
+      [
+        'groups.invite by id',
+        { member: false },
+        (user, group) => api(app, owner).on(group).post('groups.invite', { userId: user.id }),
+      ],
+      [
+        'groups.invite by username',
+        { member: false },
+        (user, group) =>
+          api(app, owner)
+            .on(group)
+            .post('groups.invite', { usernames: [user.username] }),
+      ],
+      [
+        'groups.kick by username',
+        { member: true },
+        (user, group) => api(app, owner).on(group).post('groups.kick', { username: user.username }),
+      ],
+      [
+        'groups.leave',
+        { member: true },
+        (user, group) => api(app, user).on(group).post('groups.leave'),
+      ],
+      [
+        'groups.create',
+        { member: false },
+        (user) =>
+          api(app, owner).post('groups.create', { name: groupName(), members: [user.username] }),
+      ],
+      [
+        'groups.create by the user',
+        { member: false },
+        (user) => api(app, user).post('groups.create', { name: groupName() }),
+      ],
+      [
+        'groups.delete',
+        { member: true },
+        (_, group) => api(app, owner).on(group).post('groups.delete'),
+      ],
+      [
+        'users.delete',
+        { member: true },
+        (user) => api(app, owner).post('users.delete', { userId: user.id }),
+      ],
+      [
+        'users.update deactivating',
+        { member: true },
+        (user) =>
+          api(app, owner).post('users.update', { userId: user.id, data: { active: false } }),
+      ],
+    ]
+    for (const [name, { member }, change] of changes) {
+      const user = await createTestUser(db)
+      const group = await createTestGroup(app, owner, member ? [user] : [])
+      await holder.query('begin')
+      await holder.query('select pg_advisory_xact_lock($1, hashtext($2))', [USER_TURN, user.id])
+      const reply = change(user, group)
+      // The change's connection, once it waits for the turn, and its transaction id (none yet).
+      let waiting: Array<{ xid: string | null }> = []
+      await until(`${name} waiting for the turn`, async () => {
+        const { rows } = await sql<{ xid: string | null }>`
+          select a.backend_xid::text as xid
+          from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and not l.granted and l.database = (
+              select oid from pg_database where datname = current_database())
+            and l.classid = ${USER_TURN}::oid and l.objid = hashtext(${user.id})::oid
+            and l.objsubid = 2`.execute(db)
+        waiting = rows
+        return rows.length > 0
+      })
+      await holder.query('commit')
+      t.same(waiting, [{ xid: null }], `${name} waits for the turn before it has a transaction id`)
+      t.equal((await reply).statusCode, 200, `${name} then goes through`)
+    }
+  },
+)
+
+t.test(
+  'groups.create leaves out a listed user deactivated while it waited for their turn',
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const app = await buildApp(t, db)
+    const owner = await createTestUser(db)
+    const [kept, deactivated] = [await createTestUser(db), await createTestUser(db)]
+    const holder = new pg.Client({ connectionString: await databaseUrlOf(db, postgresUrl) })
+    await holder.connect()
+    t.teardown(() => holder.end())
+    await holder.query('begin')
+    await holder.query('select pg_advisory_xact_lock($1, hashtext($2))', [
+      USER_TURN,
+      deactivated.id,
+    ])
+    await holder.query('update users set active = false where id = $1', [deactivated.id])
+    const name = groupName()
+    const reply = api(app, owner).post('groups.create', {
+      name,
+      members: [kept.username, deactivated.username],
+    })
+    await until('groups.create waiting for the turn', async () => {
+      const { rows } = await sql`select 1 from pg_locks l
+        where l.locktype = 'advisory' and not l.granted
+          and l.classid = ${USER_TURN}::oid and l.objid = hashtext(${deactivated.id})::oid`.execute(
+        db,
+      )
+      return rows.length > 0
+    })
+    await holder.query('commit')
+    const answer = await reply
+    t.equal(answer.statusCode, 200)
+    t.same(
+      answer.json().group.usernames,
+      [owner.username, kept.username],
+      'the group is made without the deactivated user',
+    )
+    const { rows } = await sql<{ kind: string; user_id: string }>`
+      select kind, user_id from events where kind like 'member.%'
+        and user_id = any(${[owner.id, kept.id, deactivated.id]}::text[])
+      order by xid, id`.execute(db)
+    t.same(
+      rows,
+      [
+        { kind: 'member.added', user_id: owner.id },
+        { kind: 'member.added', user_id: kept.id },
+      ],
+      'and only its members are logged as joining',
+    )
   },
 )
