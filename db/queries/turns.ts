@@ -21,10 +21,11 @@ import type { Executor } from '../executor.js'
  * first of a transaction travels in the same message as its BEGIN (db/pg-client.ts).
  */
 
-/** The advisory locks' first key for users: "user" in ASCII (see take_turns). */
+/**
+ * The advisory locks' first key for users' turns: "user" in ASCII, as take_turns writes it
+ * (groups' turns: "room", 0x726f6f6d); the second is `hashtext` of the id.
+ */
 export const USER_TURN = 0x75736572
-/** The advisory locks' first key for groups: "room" in ASCII (see take_turns). */
-export const GROUP_TURN = 0x726f6f6d
 
 /** A value as an escaped SQL literal. No stored id or name holds NUL: callers leave those out. */
 export function literal(value: string): RawBuilder<string> {
