@@ -92,7 +92,7 @@ async function newUser(base: string, username: string) {
   return {
     id: data.userId as string,
     username,
-    headers: { 'x-user-id': data.userId, 'x-auth-token': data.authToken } as Record<string, string>,
+    headers: { 'x-user-id': data.userId as string, 'x-auth-token': data.authToken as string },
   }
 }
 
@@ -123,6 +123,7 @@ t.test('the page’s own EventSource resumes across a server restart', async (t)
     route.fulfill({ status: 200, contentType: 'text/html', body: PAGE }),
   )
   await page.goto(`${base}/live-events.html`)
+  await page.fill('#server', base)
   await page.fill('#username', user.username)
   await page.fill('#password', PASSWORD)
   await page.click('button[type=submit]')
@@ -139,8 +140,10 @@ t.test('the page’s own EventSource resumes across a server restart', async (t)
   const before = await shown(page)
   t.ok(before.length > 0, 'events before the restart')
 
-  // Restart: the stream drops with the process; the next one serves the same port and data.
-  server.child.kill(process.env.RESTART_SIGNAL === 'TERM' ? 'SIGTERM' : 'SIGKILL')
+  // Restart: the process dies (as in a crash or a kill -9), its stream with it; the next one
+  // serves the same port and data. Not SIGTERM: while a process shuts down it answers requests on
+  // sockets still open with 503, and a 503 ends an EventSource for good (see the README).
+  server.child.kill('SIGKILL')
   await within('the server stops', server.exited, 15_000)
   await until(
     'the page to see the drop',
@@ -155,7 +158,13 @@ t.test('the page’s own EventSource resumes across a server restart', async (t)
   const afterRestart = page.locator('#events li', { hasText: 'after the restart' })
   await afterRestart.first().waitFor({ timeout: RECONNECT_MS })
   await page.locator('#status[data-state="open"]').waitFor()
-  t.equal(await page.evaluate(() => (window as any).eventSource.readyState), 1, 'open')
+  t.equal(
+    await page.evaluate(
+      () => (window as unknown as { eventSource: EventSource }).eventSource.readyState,
+    ),
+    1,
+    'open',
+  )
 
   // A last change: once the page shows it, anything repeated would have come before it.
   await call(base, 'groups.setTopic', { roomId, topic: 'the last change' }, owner.headers)
