@@ -10,7 +10,7 @@ import * as presence from './2026120202_presence.js'
 import * as eventsUserTime from './2026120203_events_user_time.js'
 import * as eventRetention from './2026120204_event_retention.js'
 import * as eventResume from './2026120205_event_resume.js'
-import * as eventTicketResume from './2026120301_event_ticket_resume.js'
+import * as eventTicketResume from './2026120303_event_ticket_resume.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
@@ -25,5 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026120203_events_user_time': eventsUserTime,
   '2026120204_event_retention': eventRetention,
   '2026120205_event_resume': eventResume,
-  '2026120301_event_ticket_resume': eventTicketResume,
+  '2026120303_event_ticket_resume': eventTicketResume,
 }
