@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { eventStreamLogin, issueEventTicket } from '../../../domain/auth/event-tickets.js'
 import { errors } from '../../../domain/errors.js'
 import { EventStream } from '../../../domain/realtime/event-stream.js'
-import { eventStreamLogin, issueEventTicket } from '../../../domain/realtime/tickets.js'
 import {
   EventStreamResponseSchema,
   EventsHeadersSchema,
@@ -18,7 +18,7 @@ const eventsRoute = describeRoute('events', [
   ],
   [
     errors.notLoggedIn,
-    'no valid `X-User-Id` and `X-Auth-Token` and no `ticket`, or a `ticket` unknown, used already, expired, or whose login is gone',
+    'no valid `X-User-Id` and `X-Auth-Token` and no `ticket`; or a `ticket` unknown, expired, not of the login sent with it, or whose login is gone; or used already and sent without `Last-Event-ID` or past `EVENTS_TICKET_RESUME_MS` after its stream was last open',
   ],
 ])
 
@@ -75,12 +75,17 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { actor, hashedToken } = await eventStreamLogin(app.db, {
-        userId: header(request.headers['x-user-id']),
-        authToken: header(request.headers['x-auth-token']),
-        ticket: request.query.ticket,
-      })
       const lastEventId = header(request.headers['last-event-id']) ?? request.query.lastEventId
+      const { actor, hashedToken } = await eventStreamLogin(
+        app.db,
+        {
+          userId: header(request.headers['x-user-id']),
+          authToken: header(request.headers['x-auth-token']),
+          ticket: request.query.ticket,
+          lastEventId,
+        },
+        { resumeMs: app.config.EVENTS_TICKET_RESUME_MS, stream: reply.raw },
+      )
 
       reply.hijack()
       // With the headers the hooks set (request id, CORS for a cross-origin EventSource).
