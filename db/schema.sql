@@ -26,6 +26,7 @@ create table event_tickets (
   hashed_ticket text not null,
   hashed_token text not null,
   expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
   constraint event_tickets_hashed_token_fkey FOREIGN KEY (hashed_token) REFERENCES login_tokens(hashed_token) ON DELETE CASCADE,
   constraint event_tickets_pkey PRIMARY KEY (hashed_ticket)
 );
