@@ -51,6 +51,8 @@ export const ConfigSchema = Type.Object({
   /** How long the event log keeps a change: catching up from further back reloads everything. */
   EVENTS_RETENTION_MS: Type.Integer({ minimum: 60000, maximum: 31536000000, default: 604800000 }),
   EVENTS_PRUNE_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 86400000, default: 60000 }),
+  /** How long a used event-stream ticket still admits its stream's reconnects once it closed. */
+  EVENTS_TICKET_RESUME_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 300000 }),
   /** For development: a refusal missing from its route's documentation answers 500. */
   STRICT_REFUSALS: Type.Boolean({ default: false }),
 })

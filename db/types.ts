@@ -45,6 +45,8 @@ export interface EventTicketsTable {
   hashed_ticket: string
   hashed_token: string
   expires_at: Date
+  /** When the ticket first opened its stream; null while unused. */
+  used_at: Date | null
 }
 
 export interface RoomsTable {

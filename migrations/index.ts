@@ -10,6 +10,9 @@ import * as presence from './2026120202_presence.js'
 import * as eventsUserTime from './2026120203_events_user_time.js'
 import * as eventRetention from './2026120204_event_retention.js'
 import * as eventResume from './2026120205_event_resume.js'
+import * as turns from './2026120301_turns.js'
+import * as watchedMemberColumns from './2026120302_watched_member_columns.js'
+import * as eventTicketResume from './2026120303_event_ticket_resume.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +27,7 @@ export const migrations: Record<string, Migration> = {
   '2026120203_events_user_time': eventsUserTime,
   '2026120204_event_retention': eventRetention,
   '2026120205_event_resume': eventResume,
+  '2026120301_turns': turns,
+  '2026120302_watched_member_columns': watchedMemberColumns,
+  '2026120303_event_ticket_resume': eventTicketResume,
 }

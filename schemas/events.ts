@@ -8,7 +8,8 @@ export const EventsTicketResponseSchema = withExamples(
   Success(
     {
       ticket: Type.String({
-        description: 'Send as `ticket` to `GET /api/v1/events`, once; it is then used up',
+        description:
+          'Send as `ticket` to `GET /api/v1/events`: it opens one stream, once. It then admits only that stream’s reconnects, which carry `Last-Event-ID` (as `EventSource` sends by itself), until `EVENTS_TICKET_RESUME_MS` (5 minutes by default) after the stream was last open, and never past its login',
       }),
       expires: Type.String({
         format: 'date-time',
@@ -25,7 +26,7 @@ export const EventsQuerySchema = Type.Object({
     Type.String({
       maxLength: 128,
       description:
-        'A ticket from `POST /api/v1/events.ticket`, for clients that cannot send the login headers (a browser’s `EventSource`); ignored when the headers are sent',
+        'A ticket from `POST /api/v1/events.ticket`, for clients that cannot send the login headers (a browser’s `EventSource`). Used already, it admits only a reconnect with `Last-Event-ID` or `lastEventId`, within `EVENTS_TICKET_RESUME_MS` of its stream; sent with the login headers, it must be that login’s',
       examples: [exampleTicket],
     }),
   ),

@@ -151,13 +151,13 @@ t.test(
 
 /**
  * Requests of the service waiting for the group: the first for its row, the others for its turn
- * (an advisory lock taken before the row).
+ * (an advisory lock, taken by take_turns before the row).
  */
 async function lockWaiters() {
   const { rows } = await sql<{ waiting: number }>`
     select count(*)::int as waiting from pg_stat_activity
     where datname = current_database() and wait_event_type = 'Lock'
-      and (query like ${'%for update%'} or query like ${'%pg_advisory_xact_lock%'})
+      and (query like ${'%for update%'} or query like ${'%take_turns%'})
       and pid <> pg_backend_pid()`.execute(db)
   return rows[0]?.waiting ?? 0
 }

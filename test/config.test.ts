@@ -46,6 +46,7 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     PRESENCE_EXPIRY_MS: 60000,
     EVENTS_RETENTION_MS: 604800000,
     EVENTS_PRUNE_INTERVAL_MS: 60000,
+    EVENTS_TICKET_RESUME_MS: 300000,
     STRICT_REFUSALS: false,
   })
 })
@@ -136,6 +137,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     PRESENCE_EXPIRY_MS: 15000,
     EVENTS_RETENTION_MS: 86400000,
     EVENTS_PRUNE_INTERVAL_MS: 30000,
+    EVENTS_TICKET_RESUME_MS: 300000,
     STRICT_REFUSALS: true,
   })
   t.equal(typeof config.PORT, 'number')

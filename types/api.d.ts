@@ -8516,7 +8516,7 @@ export interface paths {
                          *     }
                          */
                         "application/json": {
-                            /** @description Send as `ticket` to `GET /api/v1/events`, once; it is then used up */
+                            /** @description Send as `ticket` to `GET /api/v1/events`: it opens one stream, once. It then admits only that stream’s reconnects, which carry `Last-Event-ID` (as `EventSource` sends by itself), until `EVENTS_TICKET_RESUME_MS` (5 minutes by default) after the stream was last open, and never past its login */
                             ticket: string;
                             /**
                              * Format: date-time
@@ -8619,13 +8619,13 @@ export interface paths {
          *
          *     A ticket works once: a reconnecting `EventSource` needs a new one, so close it on error, fetch a ticket and open a new one with `lastEventId`.
          *
-         *     Refusals, in the order they are checked: a `ticket` over 128 characters or a `lastEventId` over 1024 (`invalid-params`); no valid `X-User-Id` and `X-Auth-Token` and no `ticket`, or a `ticket` unknown, used already, expired, or whose login is gone (`You must be logged in to do this.`).
+         *     Refusals, in the order they are checked: a `ticket` over 128 characters or a `lastEventId` over 1024 (`invalid-params`); no valid `X-User-Id` and `X-Auth-Token` and no `ticket`; or a `ticket` unknown, expired, not of the login sent with it, or whose login is gone; or used already and sent without `Last-Event-ID` or past `EVENTS_TICKET_RESUME_MS` after its stream was last open (`You must be logged in to do this.`).
          */
         get: {
             parameters: {
                 query?: {
                     /**
-                     * @description A ticket from `POST /api/v1/events.ticket`, for clients that cannot send the login headers (a browser’s `EventSource`); ignored when the headers are sent
+                     * @description A ticket from `POST /api/v1/events.ticket`, for clients that cannot send the login headers (a browser’s `EventSource`). Used already, it admits only a reconnect with `Last-Event-ID` or `lastEventId`, within `EVENTS_TICKET_RESUME_MS` of its stream; sent with the login headers, it must be that login’s
                      * @example q3Yd0b6mQ1R9yS2X7k5V8n4W1p0Z3c6F9h2J5m8N1s4
                      */
                     ticket?: string;

@@ -1,32 +1,33 @@
 import { type RawBuilder, sql } from 'kysely'
-import pg from 'pg'
 import type { Executor } from '../executor.js'
 import type { NewMessage, NewRoom, Room } from '../types.js'
 import type { NewAuditEntry } from './audit.js'
 import type { RoomSettings } from './room-settings.js'
-import { GROUP_TURN, type RoomLookup } from './rooms.js'
+import type { RoomLookup } from './rooms.js'
+import { literal, takeTurns, textArray, turnUsers, type UserTurns } from './turns.js'
 
 /*
- * A change of a group in four round trips: BEGIN with the group's turn (takeGroupTurn), the
- * group locked with everything its rules read (lockedGroup), the whole change in one statement
- * that also returns the answer (applyGroupChange), COMMIT.
+ * A change of a group in four round trips: BEGIN with the turns (takeGroupTurn), the group
+ * locked with everything its rules read (lockedGroup), the whole change in one statement that
+ * also returns the answer (applyGroupChange), COMMIT.
  */
 
 /**
- * Waits for the group's turn (see takeGroupTurns) and returns its id, or undefined when there
+ * Waits for the turns of the users the change names (see db/queries/turns.ts), then for the
+ * group's turn, and returns the group's id with the ids of those users, or undefined when there
  * is no such group. The statement has no parameters, so it travels in the same message as the
- * transaction's BEGIN (db/pg-client.ts); the value looked up is written as an escaped literal.
- * Everything the transaction reads afterwards is read after the previous holder committed.
+ * transaction's BEGIN (db/pg-client.ts); the values looked up are written as escaped literals.
+ * Everything the transaction reads afterwards is read after the previous holders committed.
  */
-export async function takeGroupTurn(db: Executor, lookup: RoomLookup) {
+export async function takeGroupTurn(db: Executor, lookup: RoomLookup, users?: UserTurns) {
   const value = lookup.roomId ?? lookup.roomName ?? ''
   // No stored id or name holds NUL, which a statement's text cannot carry.
   if (value.includes('\0')) return undefined
   const column = sql.ref(lookup.roomId !== undefined ? 'id' : 'name')
-  const { rows } = await sql<{ id: string }>`
-    select id, pg_advisory_xact_lock(${sql.raw(String(GROUP_TURN))}, hashtext(id))
-    from rooms where type = 'p' and ${column} = ${sql.raw(pg.escapeLiteral(value))}`.execute(db)
-  return rows[0]?.id
+  const { rows } = await sql<{ id: string; users: string[] }>`
+    select id, ${takeTurns(turnUsers(users), sql`array[id]`)} as users
+    from rooms where type = 'p' and ${column} = ${literal(value)}`.execute(db)
+  return rows[0]
 }
 
 /**
@@ -72,13 +73,19 @@ function userMatch(ref: UserRef) {
 
 /**
  * An active user named by id (preferred) or username (without case), with their roles in the
- * locked group (null when not a member), as one JSON value; null when there is no such user.
+ * locked group (null when not a member), as one JSON value; null when there is no such user,
+ * or (with `turns`) when the transaction does not hold their turn.
  */
-export function memberByRef(ref: UserRef) {
+export function memberByRef(ref: UserRef, turns?: string[]) {
   return sql<{ id: string; username: string; roles: string[] | null } | null>`(
     select json_build_object('id', u.id, 'username', u.username, 'roles', m.roles)
     from users u left join room_members m on m.room_id = rooms.id and m.user_id = u.id
-    where ${userMatch(ref)} and u.active limit 1)`
+    where ${userMatch(ref)} and u.active ${heldTurn(turns)} limit 1)`
+}
+
+/** Leaves out, when `turns` is given, the users `u` whose turns the transaction does not hold. */
+function heldTurn(turns: string[] | undefined) {
+  return turns ? sql`and u.id = any(${turns}::text[])` : sql``
 }
 
 /** Whether the user named by id or username holds a room role in the locked group. */
@@ -88,14 +95,18 @@ export function holdsRoomRole(ref: UserRef, role: string) {
     where ${userMatch(ref)} and u.active and ${role} = any(m.roles))`
 }
 
-/** The active users with these ids or (without case) usernames, each with whether they are in the group. */
-export function usersByRefs(ids: string[], usernames: string[]) {
+/**
+ * The active users with these ids or (without case) usernames, each with whether they are in
+ * the group; with `turns`, only those whose turns the transaction holds.
+ */
+export function usersByRefs(ids: string[], usernames: string[], turns?: string[]) {
   const lowered = usernames.map((name) => name.toLowerCase())
   return sql<Array<{ id: string; username: string; member: boolean }>>`coalesce((
     select json_agg(json_build_object('id', u.id, 'username', u.username, 'member',
       exists (select 1 from room_members m where m.room_id = rooms.id and m.user_id = u.id)))
     from users u
     where (u.id = any(${ids}::text[]) or lower(u.username) = any(${lowered}::text[])) and u.active
+      ${heldTurn(turns)}
   ), '[]'::json)`
 }
 
@@ -263,24 +274,44 @@ export async function applyMemberChange(
     where room_id = ${change.roomId} and user_id = ${change.userId}`.execute(db)
 }
 
-/** Whether a room and whether a user hold a name, and the active users listed, in one statement. */
-export async function findNameHoldersAndUsers(db: Executor, name: string, usernames: string[]) {
-  const holders = nameHolders(name)
-  const lowered = usernames.map((username) => username.toLowerCase())
-  return db
-    .selectNoFrom([
-      holders.nameHeldByRoom.as('room'),
-      holders.nameHeldByUser.as('user'),
-      sql<Array<{ id: string; username: string }>>`coalesce((
-        select json_agg(json_build_object('id', u.id, 'username', u.username)) from users u
-        where lower(u.username) = any(${lowered}::text[]) and u.active), '[]'::json)`.as('users'),
-    ])
-    .executeTakeFirstOrThrow()
+/**
+ * Whether a room and whether a user hold a name, and the active users listed, in one statement
+ * that also waits for the turns of those users and of the creator (db/queries/turns.ts). It has
+ * no parameters (the values are escaped literals), so it travels with the transaction's BEGIN.
+ * What it read may be older than the turns: the insert checks the members again (insertGroup).
+ */
+export async function findNameHoldersAndUsers(
+  db: Executor,
+  name: string,
+  usernames: string[],
+  creatorId: string,
+) {
+  const lowered = textArray(usernames.map((username) => username.toLowerCase()))
+  const { rows } = await sql<{
+    room: boolean
+    user: boolean
+    users: Array<{ id: string; username: string }>
+  }>`
+    with listed as (
+      select u.id, u.username from users u
+      where lower(u.username) = any(${lowered}) and u.active)
+    select exists (select 1 from rooms r where r.name = ${literal(name)}) as room,
+      exists (select 1 from users u where lower(u.username) = ${literal(name.toLowerCase())})
+        as user,
+      coalesce((select json_agg(json_build_object('id', id, 'username', username)) from listed),
+        '[]'::json) as users,
+      ${takeTurns(sql`array(select id from listed) || ${textArray([creatorId])}`, sql`'{}'::text[]`)} as turns`.execute(
+    db,
+  )
+  const found = rows[0]
+  if (!found) throw new Error('no answer from the name and user lookup')
+  return found
 }
 
 /**
- * Creates a group with its members and its audit entry in one statement (so one transaction);
- * returns the room with the members' usernames as JSON text.
+ * Creates a group with its members and its audit entry in one statement; returns the room with
+ * the members' usernames as JSON text and how many members were added. A member is added only
+ * while an active user: when fewer were added than asked, the caller rolls back.
  */
 export async function insertGroup(
   db: Executor,
@@ -289,16 +320,18 @@ export async function insertGroup(
   audit: NewAuditEntry,
 ) {
   const rows = JSON.stringify(members.map((m) => ({ user_id: m.userId, roles: m.roles })))
-  const { rows: created } = await sql<Room & { usernames: string }>`
+  const { rows: created } = await sql<Room & { usernames: string; added: number }>`
     with new_room as (${db.insertInto('rooms').values(room).returningAll()}),
     new_members as (
       insert into room_members (room_id, user_id, roles)
       select new_room.id, r.user_id, r.roles
       from new_room, jsonb_to_recordset(${rows}::jsonb) as r(user_id text, roles text[])
+      join users u on u.id = r.user_id and u.active
       returning username, created_at),
     audit as (${auditInsert([audit])})
     select new_room.*, (select coalesce(json_agg(s.username), '[]')::text from (
-      select username from new_members order by created_at, username) s) as usernames
+      select username from new_members order by created_at, username) s) as usernames,
+      (select count(*)::int from new_members) as added
     from new_room`.execute(db)
   const inserted = created[0]
   if (!inserted) throw new Error('the new group was not returned')

@@ -3,6 +3,7 @@ import type { Executor } from '../executor.js'
 import type { NewMessage } from '../types.js'
 import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
 import { memberUsernamesJson } from './member-usernames.js'
+import { takeGroupTurns } from './turns.js'
 
 export interface RoomLookup {
   roomId?: string | undefined
@@ -38,6 +39,7 @@ export async function findGroupWithMember(
  * advisory lock does not. So transactions that change one group get their ids in the order
  * they get the group, and the event log, ordered by xid, has them in the order they happened.
  * A group is looked up by name without a lock first, then locked by id and checked again.
+ * (See db/queries/turns.ts: a change of memberships takes the users' turns before this.)
  */
 export async function lockGroup(db: Executor, lookup: RoomLookup): Promise<string | undefined> {
   const roomId =
@@ -56,21 +58,6 @@ export async function lockGroup(db: Executor, lookup: RoomLookup): Promise<strin
   if (!lookup.roomId) lock = lock.where('name', '=', lookup.roomName ?? '')
   const locked = await lock.forUpdate().executeTakeFirst()
   return locked?.id
-}
-
-/** The advisory locks' first key for groups: "room" in ASCII. */
-export const GROUP_TURN = 0x726f6f6d
-
-/**
- * Waits for the turn of each group, in id order (the order of every multi-group lock, so two
- * cannot deadlock), until the transaction ends. Taking a turn gives the transaction no id.
- */
-export async function takeGroupTurns(db: Executor, roomIds: string[]) {
-  if (roomIds.length === 0) return
-  const ordered = [...roomIds].sort()
-  await sql`
-    select pg_advisory_xact_lock(${GROUP_TURN}, hashtext(id))
-    from unnest(${ordered}::text[]) as turn(id)`.execute(db)
 }
 
 function groupOfMember(db: Executor, lookup: RoomLookup, userId: string) {

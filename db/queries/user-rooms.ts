@@ -1,11 +1,11 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.js'
-import { takeGroupTurns } from './rooms.js'
+import { takeGroupTurns } from './turns.js'
 
 /**
- * Locks every room the user is a member of, in id order (the order every multi-room lock
- * takes, so two of them cannot deadlock), their turns first (see lockGroup); membership changes
- * of those rooms then wait.
+ * Locks every room the user is a member of, in id order, their turns first (see lockGroup);
+ * membership changes of those rooms then wait. The caller holds the user's turn
+ * (db/queries/turns.ts), so the user joins no other room until the transaction ends.
  */
 export async function lockRoomsOfMember(db: Executor, userId: string) {
   const memberships = await db

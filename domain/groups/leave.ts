@@ -43,5 +43,6 @@ export async function leaveGroup(db: Db, actor: Actor, ref: RoomLookup): Promise
       })
       return toGroupAnswer(left, left.usernames)
     },
+    { ids: [actor.id] },
   )
 }

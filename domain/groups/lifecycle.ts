@@ -84,6 +84,9 @@ export async function deleteGroup(db: Db, actor: Actor, ref: RoomLookup): Promis
         }),
       )
     },
+    // Its members' turns, as their memberships go with the group (one who joins while this
+    // waits for the group's turn joined under that turn, so is logged before the removal).
+    { members: true },
   )
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../../db/queries/group-change.js'
 import { listMemberUsernamesJson } from '../../db/queries/members.js'
 import type { RoomLookup } from '../../db/queries/rooms.js'
+import type { UserTurns } from '../../db/queries/turns.js'
 import type { Actor } from '../actor.js'
 import { auditEntry } from '../audit.js'
 import { errors } from '../errors.js'
@@ -88,7 +89,7 @@ export async function inviteToGroup(
     db,
     input,
     actor,
-    (query) => query.select(usersByRefs(named.ids, named.usernames).as('invitees')),
+    (query, turns) => query.select(usersByRefs(named.ids, named.usernames, turns).as('invitees')),
     async (trx, group) => {
       const room = requireManager(grants, actor, group, INVITE)
       if (named.ids.length === 0 && named.usernames.length === 0) {
@@ -119,6 +120,7 @@ export async function inviteToGroup(
       })
       return toGroupAnswer(invited, invited.usernames)
     },
+    named,
   )
 }
 
@@ -144,9 +146,9 @@ export async function kickFromGroup(
     db,
     input,
     actor,
-    (query) =>
+    (query, turns) =>
       query.select([
-        memberByRef(input).as('target'),
+        memberByRef(input, turns).as('target'),
         ownerCount(holdsRoomRole(input, 'owner')).as('owners'),
       ]),
     async (trx, group) => {
@@ -172,5 +174,12 @@ export async function kickFromGroup(
         messages: systemMessageRows(room.id, actor, [{ type: 'ru', msg: user.username }]),
       })
     },
+    kickedUser(input),
   )
+}
+
+/** Whose turn a kick takes: the user named by id, else by username. */
+function kickedUser(input: UserLookup): UserTurns {
+  if (input.userId) return { ids: [input.userId] }
+  return { ids: [], usernames: input.username ? [input.username] : [] }
 }

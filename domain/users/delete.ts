@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js'
+import { takeUserTurns } from '../../db/queries/turns.js'
 import {
   decrementMemberCounts,
   listMembershipsOfUser,
@@ -23,11 +24,12 @@ export async function deleteUser(db: Db, actor: Actor, ref: UserLookup): Promise
   const { id } = await findAnyUserByRef(db, ref)
 
   await db.transaction().execute(async (trx) => {
-    // Rooms before the user row, the order a group invite takes them in; then again for any
-    // room the user joined while this waited for their row.
+    // The user's turn before anything else (db/queries/turns.ts): no one adds them to a group
+    // until this ends, and their removals are logged after every join that committed first.
+    // Then their rooms before their row, the order a group invite takes them in.
+    await takeUserTurns(trx, [id])
     await lockRoomsOfMember(trx, id)
     if (!(await lockUser(trx, id, { forDelete: true }))) throw errors.invalidUser()
-    await lockRoomsOfMember(trx, id)
     const user = await findAnyUser(trx, { id })
     if (!user) throw errors.invalidUser()
 

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js'
+import { takeUserTurns } from '../../db/queries/turns.js'
 import { lockRoomsOfMember } from '../../db/queries/user-rooms.js'
 import {
   deleteLoginTokensOfUser,
@@ -76,10 +77,14 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserBody): P
 
   try {
     await db.transaction().execute(async (trx) => {
-      // Rooms before the user row, the order a group invite takes them in.
-      if (deactivates) await lockRoomsOfMember(trx, userId)
+      // A deactivation takes the user's turn before anything else (db/queries/turns.ts): no
+      // one adds them to a group until it ends, and every join that committed first is logged
+      // before it. Then their rooms before their row, the order a group invite takes them in.
+      if (deactivates) {
+        await takeUserTurns(trx, [userId])
+        await lockRoomsOfMember(trx, userId)
+      }
       if (!(await lockUser(trx, userId))) throw errors.invalidUser()
-      if (deactivates) await lockRoomsOfMember(trx, userId)
       const user = await findAnyUser(trx, { id: userId })
       if (!user) throw errors.invalidUser()
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { eventStreamLogin, issueEventTicket } from '../../../domain/auth/event-tickets.js'
 import { errors } from '../../../domain/errors.js'
-import { eventStreamLogin, issueEventTicket } from '../../../domain/realtime/tickets.js'
 import {
   EventStreamResponseSchema,
   EventsHeadersSchema,
@@ -18,7 +18,7 @@ const eventsRoute = describeRoute('events', [
   ],
   [
     errors.notLoggedIn,
-    'no valid `X-User-Id` and `X-Auth-Token` and no `ticket`, or a `ticket` unknown, used already, expired, or whose login is gone',
+    'no valid `X-User-Id` and `X-Auth-Token` and no `ticket`; or a `ticket` unknown, expired, not of the login sent with it, or whose login is gone; or used already and sent without `Last-Event-ID` or past `EVENTS_TICKET_RESUME_MS` after its stream was last open',
   ],
 ])
 
@@ -69,12 +69,17 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { actor, hashedToken } = await eventStreamLogin(app.db, {
-        userId: header(request.headers['x-user-id']),
-        authToken: header(request.headers['x-auth-token']),
-        ticket: request.query.ticket,
-      })
       const lastEventId = header(request.headers['last-event-id']) ?? request.query.lastEventId
+      const { actor, hashedToken } = await eventStreamLogin(
+        app.db,
+        {
+          userId: header(request.headers['x-user-id']),
+          authToken: header(request.headers['x-auth-token']),
+          ticket: request.query.ticket,
+          lastEventId,
+        },
+        { resumeMs: app.config.EVENTS_TICKET_RESUME_MS, stream: reply.raw },
+      )
 
       // A process whose relay is not running (starting, or its database away) cannot promise
       // a stream its events: it is not ready, and says so as /readyz does.
