@@ -9,6 +9,7 @@ import { listeningApp, loggedIn } from './support.js'
 const db = await testDatabase(t)
 /** Changes asked for after the client saw its start, per stream: enough to cross any window. */
 const AFTER_START = 15
+const WRITERS = 4
 
 /**
  * Creates groups with `member` in them one after another, through REST, until stopped; each
@@ -18,21 +19,21 @@ function changeFlow(base: string, owner: TestUser, member: TestUser) {
   const asked: Array<{ name: string; afterStart: boolean }> = []
   let stop = false
   let started = false
-  const done = (async () => {
+  /** Several writers at once, so that a change commits every few milliseconds. */
+  const write = async () => {
     while (!stop) {
       const name = groupName('window')
-      const entry = { name, afterStart: false }
+      const entry = { name, afterStart: started }
       asked.push(entry)
-      entry.afterStart = started
       const response = await fetch(`${base}/api/v1/groups.create`, {
         method: 'POST',
         headers: { ...owner.headers, 'content-type': 'application/json' },
         body: JSON.stringify({ name, members: [member.username] }),
       })
       if (response.status !== 200) throw new Error(`${response.status} ${await response.text()}`)
-      await new Promise((resolve) => setTimeout(resolve, 2))
     }
-  })()
+  }
+  const done = Promise.all(Array.from({ length: WRITERS }, write))
   const flow = {
     asked,
     /** The client has seen the stream's start: changes asked for from now on are due. */
