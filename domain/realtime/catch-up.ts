@@ -48,27 +48,39 @@ function inOneSnapshot<T>(db: Db, since: Date, read: (trx: Executor) => Promise<
     })
 }
 
+/** One catch-up list: what changed, and with a moment, what was removed since it. */
+interface CatchUp<T> {
+  refusal: () => ApiError
+  changed(db: Executor, userId: string, since?: Date): Promise<T[]>
+  removed(removals: { subscriptions: Removal[]; rooms: Removal[] }): Removal[]
+}
+
+async function catchUp<T>(
+  db: Db,
+  log: EventLog,
+  actor: Actor,
+  updatedSince: string | undefined,
+  list: CatchUp<T>,
+) {
+  const since = sinceParam(updatedSince, list.refusal)
+  if (!since) return { update: await list.changed(db, actor.id), remove: [] }
+  return inOneSnapshot(db, since, async (trx) => ({
+    update: await list.changed(trx, actor.id, since),
+    remove: list.removed(await log.removalsSince(actor.id, since, trx)).map(toRemoved),
+  }))
+}
+
 /**
  * The caller's subscriptions. With `updatedSince`, those changed after it, and the caller's
  * subscriptions removed after it (kicked, left, or the group deleted).
  */
-export async function subscriptionsSince(
-  db: Db,
-  log: EventLog,
-  actor: Actor,
-  updatedSince?: string,
-) {
-  const since = sinceParam(updatedSince, errors.invalidLastUpdate)
-  if (!since) {
-    return {
-      update: (await listMembershipsChangedAfter(db, actor.id)).map(toSubscription),
-      remove: [],
-    }
-  }
-  return inOneSnapshot(db, since, async (trx) => ({
-    update: (await listMembershipsChangedAfter(trx, actor.id, since)).map(toSubscription),
-    remove: (await log.removalsSince(actor.id, since, trx)).subscriptions.map(toRemoved),
-  }))
+export function subscriptionsSince(db: Db, log: EventLog, actor: Actor, updatedSince?: string) {
+  return catchUp(db, log, actor, updatedSince, {
+    refusal: errors.invalidLastUpdate,
+    changed: async (trx, userId, since) =>
+      (await listMembershipsChangedAfter(trx, userId, since)).map(toSubscription),
+    removed: (removals) => removals.subscriptions,
+  })
 }
 
 /**
@@ -85,16 +97,11 @@ export async function subscriptionOf(db: Db, actor: Actor, roomId: string) {
  * The caller's groups. With `updatedSince`, those changed after it, and the groups deleted after
  * it that the caller was in then (Rocket.Chat lists every deleted room, to anyone).
  */
-export async function roomsSince(db: Db, log: EventLog, actor: Actor, updatedSince?: string) {
-  const since = sinceParam(updatedSince, errors.updatedSinceParamInvalid)
-  if (!since) {
-    return {
-      update: (await listGroupsOfMemberChangedAfter(db, actor.id)).map(roomDocument),
-      remove: [],
-    }
-  }
-  return inOneSnapshot(db, since, async (trx) => ({
-    update: (await listGroupsOfMemberChangedAfter(trx, actor.id, since)).map(roomDocument),
-    remove: (await log.removalsSince(actor.id, since, trx)).rooms.map(toRemoved),
-  }))
+export function roomsSince(db: Db, log: EventLog, actor: Actor, updatedSince?: string) {
+  return catchUp(db, log, actor, updatedSince, {
+    refusal: errors.updatedSinceParamInvalid,
+    changed: async (trx, userId, since) =>
+      (await listGroupsOfMemberChangedAfter(trx, userId, since)).map(roomDocument),
+    removed: (removals) => removals.rooms,
+  })
 }

@@ -54,6 +54,8 @@ function dated(value: unknown, from: number, to: number): unknown {
   return Object.fromEntries(entries.map(([key, field]) => [key, dated(field, from, to)]))
 }
 
+/** A fresh stream's first block: the reconnection delay, and where the stream starts. */
+const OPENING = { retry: '3000', id: /^\d+\.\d+\.999$/ }
 const isEvent = (name: string) => (block: Block) => block.event === name
 const roomsChanged = (user: TestUser) => `stream-notify-user/${user.id}/rooms-changed`
 const subscriptionsChanged = (user: TestUser) =>
@@ -192,7 +194,7 @@ t.test('a ticket opens one stream, once, and only its hash is stored', async (t)
   )
 
   const stream = await EventStreamClient.open(t, base, { ticket: body.ticket })
-  t.same(await stream.next(), { retry: '3000' })
+  t.match(await stream.next(), OPENING)
   const again = await fetchEvents(base, { ticket: body.ticket })
   t.equal(again.status, 401, 'used up, for a request without Last-Event-ID')
   t.same(await again.json(), refused.notLoggedIn)
@@ -235,7 +237,7 @@ t.test(
     t.equal(headers.get('x-accel-buffering'), 'no')
     t.match(headers.get('x-request-id'), /^[0-9a-f-]{36}$/, 'with the headers every answer has')
     await stream.next()
-    t.equal(stream.text, 'retry: 3000\n\n')
+    t.match(stream.text, /^retry: 3000\n(id: \d+\.\d+\.999\n)?\n$/, 'and where it starts')
   },
 )
 
@@ -247,7 +249,7 @@ t.test('a cross-origin EventSource is let read the stream', async (t) => {
     headers: { origin: 'https://chat.example.com' },
   })
   t.equal(stream.response.headers.get('access-control-allow-origin'), 'https://chat.example.com')
-  t.same(await stream.next(), { retry: '3000' })
+  t.match(await stream.next(), OPENING)
 })
 
 t.test('a quiet stream gets a keep-alive comment every REALTIME_SSE_KEEPALIVE_MS', async (t) => {
@@ -257,7 +259,7 @@ t.test('a quiet stream gets a keep-alive comment every REALTIME_SSE_KEEPALIVE_MS
   await stream.next()
   t.same(await stream.next(), { comment: 'keep-alive' })
   t.same(await stream.next(), { comment: 'keep-alive' })
-  t.equal(stream.text, 'retry: 3000\n\n: keep-alive\n\n: keep-alive\n\n')
+  t.match(stream.text, /^retry: 3000\n(id: \S+\n)?\n: keep-alive\n\n: keep-alive\n\n$/)
 })
 
 t.test('a change by another member arrives with its id, stream and arguments', async (t) => {
@@ -410,7 +412,9 @@ function unchunk(raw: string): string {
   return body
 }
 
-const eventIds = (text: string) => [...text.matchAll(/^id: (.*)$/gm)].map((match) => match[1])
+/** The ids of the events in a stream's text (not the opening's id, which names no event). */
+const eventIds = (text: string) =>
+  [...text.matchAll(/^id: (.*)\nevent: /gm)].map((match) => match[1])
 
 t.test('a client that stops reading is cut off; one that reads is kept', async (t) => {
   // Room for the few changes the relay may deliver at once, which a client that reads takes.
@@ -464,4 +468,22 @@ t.test('a client that stops reading is cut off; one that reads is kept', async (
   await g.post('groups.setTopic', { topic: 'still reading' })
   await waitFor(witness, topicIs(member, 'still reading'))
   t.notOk(witness.done, 'a client that reads is kept')
+})
+
+t.test('a stream that got no event resumes from the id it opened with', async (t) => {
+  const { app, base } = await listeningApp(t, db)
+  const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
+  const first = await EventStreamClient.open(t, base, { user: member })
+  const opening = await first.next()
+  t.match(opening, OPENING)
+  first.close()
+  await api(app, owner).on(group).post('groups.setTopic', { topic: 'while away' })
+  const back = await EventStreamClient.open(t, base, { user: member, lastEventId: opening.id })
+  const block = await back.next(topicIs(member, 'while away'))
+  t.match(block, { event: roomsChanged(member) }, 'the change made while away arrives')
+  t.strictSame(
+    back.events().filter((event) => event.event === 'reset'),
+    [],
+    'resumed, not reset',
+  )
 })

@@ -91,10 +91,14 @@ export class EventStream implements Connection {
     return this.#writer.buffered
   }
 
-  /** The status line and headers, then `retry:`: the first bytes the client sees. */
-  begin(headers: Record<string, string | number | string[]>) {
+  /**
+   * The status line and headers, then `retry:`: the first bytes the client sees. A stream that
+   * starts live says where, as `id:`: a browser that loses it before any event reconnects with
+   * that id as its `Last-Event-ID`, and resumes from there.
+   */
+  begin(headers: Record<string, string | number | string[]>, id?: string) {
     this.#target.writeHead(200, { ...(headers as Record<string, string>), ...HEADERS })
-    this.#writer.write(`retry: ${this.#limits.retryMs}\n\n`)
+    this.#writer.write(`retry: ${this.#limits.retryMs}\n${id ? `id: ${id}\n` : ''}\n`)
     this.#keepAlive = setInterval(
       () => this.#writer.write(': keep-alive\n\n'),
       this.#limits.keepAliveMs,
@@ -145,8 +149,11 @@ export class EventStream implements Connection {
     lastEventId?: string,
   ): Promise<ReplayOutcome | undefined> {
     if (!lastEventId) {
-      await outbox.open()
-      if (!this.#closed) this.begin(headers)
+      // In the relay's turn: nothing is sent to the stream before its first byte is written.
+      await outbox.open((position) => {
+        if (this.#closed) return
+        this.begin(headers, position.id > 0 ? eventId(position, END_OF_TRANSACTION) : undefined)
+      })
       return undefined
     }
     this.begin(headers)
