@@ -295,8 +295,10 @@ t.test(
     t.equal((await api(app, user).get('me')).statusCode, 200)
     t.ok(await cachedActor(db, user))
 
+    // The process's one listening connection, whose last statement was a LISTEN (of the login
+    // changes or of the event log: every channel shares it).
     await sql`select pg_terminate_backend(pid) from pg_stat_activity
-      where datname = current_database() and query = 'listen "auth_changes"'`.execute(db)
+      where datname = current_database() and query like 'listen %'`.execute(db)
     await eventually(t, 'the cache stops serving', () => !cache.live)
     await db.updateTable('users').set({ active: false }).where('id', '=', user.id).execute()
     t.same((await api(app, user).get('me')).json(), notLoggedIn, 'read from the database')
@@ -305,5 +307,27 @@ t.test(
     await eventually(t, 'listening again', () => cache.live)
     t.equal((await api(app, user).get('me')).statusCode, 200)
     t.ok(await cachedActor(db, user), 'cached again')
+  },
+)
+
+t.test(
+  'one listening connection per process, for the login changes and the event log alike',
+  // Skipped on the embedded database: it has no connections to count.
+  { skip: onlyOnPostgres },
+  async (t) => {
+    const app = await buildApp(t, db)
+    t.ok(app.realtime.relay.started, 'the relay runs once the app is ready')
+    const listening = async () => {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and query like 'listen %'`.execute(db)
+      return rows[0]?.n ?? 0
+    }
+    await eventually(
+      t,
+      'the earlier tests’ listeners are gone',
+      async () => (await listening()) <= 1,
+    )
+    t.equal(await listening(), 1)
   },
 )
