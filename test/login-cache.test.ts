@@ -315,8 +315,7 @@ t.test(
   // Skipped on the embedded database: it has no connections to count.
   { skip: onlyOnPostgres },
   async (t) => {
-    const app = await buildApp(t, db)
-    t.ok(app.realtime.relay.started, 'the relay runs once the app is ready')
+    await buildApp(t, db)
     const listening = async () => {
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from pg_stat_activity

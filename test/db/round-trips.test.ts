@@ -34,7 +34,8 @@ t.teardown(() => {
 async function statementsOf(send: () => Promise<{ statusCode: number; body: string }>) {
   sent = []
   const reply = await send()
-  const statements = sent
+  // The event relay reads the log after each commit, beside the request: not its round trips.
+  const statements = sent.filter((text) => !/\bfrom events\b/.test(text))
   sent = []
   if (reply.statusCode !== 200) throw new Error(`${reply.statusCode} ${reply.body}`)
   return statements
@@ -46,8 +47,6 @@ t.test(
   { skip: onlyOnPostgres },
   async (t) => {
     const app = await buildApp(t, db)
-    // The event relay reads the log after each commit, beside the request: not its round trips.
-    await app.realtime.relay.stop()
     // An admin as well: unarchiving needs `unarchive-room`, which owners lack by default.
     const owner = await createTestUser(db, { roles: ['user', 'admin'] })
     const users: TestUser[] = []
