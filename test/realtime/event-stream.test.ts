@@ -8,6 +8,7 @@ import {
   api,
   createTestUser,
   databaseNow,
+  ddp,
   fixture,
   groupName,
   refused,
@@ -18,17 +19,9 @@ import {
   within,
 } from '../helper.js'
 import { type Block, EventStreamClient, fetchEvents, WAIT_MS } from './event-stream-client.js'
-import {
-  DATE,
-  type GroupState,
-  listeningApp,
-  removedSubscription,
-  roomDocument,
-  systemMessage,
-} from './support.js'
 
 const db = await testDatabase(t)
-const shared = await listeningApp(t, db)
+const shared = await ddp.listeningApp(t, db)
 
 async function ticketFor(base: string, user: TestUser): Promise<string> {
   const response = await fetch(`${base}/api/v1/events.ticket`, {
@@ -49,7 +42,7 @@ function dated(value: unknown, from: number, to: number): unknown {
   const entries = Object.entries(value)
   const [only] = entries
   if (entries.length === 1 && only?.[0] === '$date' && typeof only[1] === 'number') {
-    return stampedBetween(only[1], from, to) ? DATE : value
+    return stampedBetween(only[1], from, to) ? ddp.DATE : value
   }
   return Object.fromEntries(entries.map(([key, field]) => [key, dated(field, from, to)]))
 }
@@ -239,7 +232,7 @@ t.test(
 )
 
 t.test('a cross-origin EventSource is let read the stream', async (t) => {
-  const { base } = await listeningApp(t, db, { CORS_ORIGIN: 'https://chat.example.com' })
+  const { base } = await ddp.listeningApp(t, db, { CORS_ORIGIN: 'https://chat.example.com' })
   const user = await createTestUser(db)
   const stream = await EventStreamClient.open(t, base, {
     ticket: await ticketFor(base, user),
@@ -250,7 +243,7 @@ t.test('a cross-origin EventSource is let read the stream', async (t) => {
 })
 
 t.test('a quiet stream gets a keep-alive comment every REALTIME_SSE_KEEPALIVE_MS', async (t) => {
-  const { base } = await listeningApp(t, db, { REALTIME_SSE_KEEPALIVE_MS: '100' })
+  const { base } = await ddp.listeningApp(t, db, { REALTIME_SSE_KEEPALIVE_MS: '100' })
   const user = await createTestUser(db)
   const stream = await EventStreamClient.open(t, base, { user })
   await stream.next()
@@ -263,7 +256,7 @@ t.test('a change by another member arrives with its id, stream and arguments', a
   const { app, base } = shared
   const since = await databaseNow(db)
   const { owner, member, group: created } = await fixture.groupWith(app, db, { member: {} })
-  const group: GroupState = { ...created, creator: owner, usersCount: 2, msgs: 0 }
+  const group: ddp.GroupState = { ...created, creator: owner, usersCount: 2, msgs: 0 }
   await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: member })
   await stream.next()
@@ -275,9 +268,9 @@ t.test('a change by another member arrives with its id, stream and arguments', a
   const heardBy = await databaseNow(db)
   t.match(room, { id: /^\d+\.\d+\.\d+$/, event: roomsChanged(member) })
   t.same(Object.keys(room), ['id', 'event', 'data'])
-  t.same(dated(JSON.parse(room.data ?? ''), since, heardBy), ['updated', roomDocument(group)])
+  t.same(dated(JSON.parse(room.data ?? ''), since, heardBy), ['updated', ddp.roomDocument(group)])
   t.same(dated(JSON.parse(message.data ?? ''), since, heardBy), [
-    await systemMessage(db, group, owner, { t: 'room_changed_topic', msg: 'news' }),
+    await ddp.systemMessage(db, group, owner, { t: 'room_changed_topic', msg: 'news' }),
   ])
   t.not(room.id, message.id, 'each event its own id')
   t.same(stream.events(), [], 'nothing else')
@@ -305,7 +298,7 @@ t.test('a kicked member gets the removal of their subscription, then nothing', a
   const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
   await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: member })
-  const removed = await removedSubscription(
+  const removed = await ddp.removedSubscription(
     db,
     { ...group, creator: owner, usersCount: 2, msgs: 0 },
     member,
@@ -413,7 +406,7 @@ const eventIds = (text: string) => [...text.matchAll(/^id: (.*)$/gm)].map((match
 
 t.test('a client that stops reading is cut off; one that reads is kept', async (t) => {
   // Room for the few changes the relay may deliver at once, which a client that reads takes.
-  const { app, base } = await listeningApp(t, db, {
+  const { app, base } = await ddp.listeningApp(t, db, {
     REALTIME_SEND_BUFFER_BYTES: '262144',
     METRICS: 'true',
   })

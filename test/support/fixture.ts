@@ -19,6 +19,8 @@ export {
   testConfig,
   testDatabase,
 } from './base.js'
+export * from './clock.js'
+export * from './documents.js'
 export * from './fixtures.js'
 export * from './routes.js'
 export * from './seed.js'

@@ -1,8 +1,11 @@
+// The door's `ddp` namespace: a raw DDP client for GET /websocket, the official client's
+// recorder, and the documents and errors the realtime tests expect to hear.
 import type { DDPSDK, StreamKeys, StreamNames } from '@rocket.chat/ddp-client'
 import type { Test } from 'tap'
 import WebSocket from 'ws'
 import type { Db } from '../../db/database.js'
-import { buildApp, databaseNow, stampedBetween, type TestUser, testConfig } from '../helper.js'
+import { buildApp, type TestUser, testConfig } from './base.js'
+import { databaseNow, stampedBetween } from './clock.js'
 
 export type DdpFrame = Record<string, unknown> & { msg?: string }
 
@@ -11,6 +14,22 @@ const WAIT_MS = 5000
 
 /** The `connect` a Meteor client opens with. */
 export const CONNECT = { msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] }
+
+/** A `sub` to a stream's event name, as Rocket.Chat's client sends it (resuming after an id). */
+function subFrame(
+  id: string,
+  name: string,
+  eventName: string,
+  args: unknown[],
+  lastEventId?: string,
+) {
+  return {
+    msg: 'sub',
+    id,
+    name,
+    params: [eventName, { useCollection: false, args, ...(lastEventId ? { lastEventId } : {}) }],
+  }
+}
 
 /**
  * A DDP client written out frame by frame, to check exactly what the server sends: every frame
@@ -92,16 +111,21 @@ export class RawDdp {
     }
   }
 
-  /** Frames of a stream's event name received so far and not taken, in order. */
+  /** The event frames of a stream's event name received so far and not taken, in order. */
+  eventFrames(collection: string, eventName: string): DdpFrame[] {
+    return this.received.filter(
+      (frame) =>
+        frame.msg === 'changed' &&
+        frame.collection === collection &&
+        (frame.fields as { eventName: string }).eventName === eventName,
+    )
+  }
+
+  /** The arguments of those frames. */
   events(collection: string, eventName: string): unknown[][] {
-    return this.received
-      .filter(
-        (frame) =>
-          frame.msg === 'changed' &&
-          frame.collection === collection &&
-          (frame.fields as { eventName: string }).eventName === eventName,
-      )
-      .map((frame) => (frame.fields as { args: unknown[] }).args)
+    return this.eventFrames(collection, eventName).map(
+      (frame) => (frame.fields as { args: unknown[] }).args,
+    )
   }
 
   async connect() {
@@ -121,15 +145,7 @@ export class RawDdp {
 
   /** Subscribes to a stream (after an event id: resuming); the `ready` or `nosub` answer. */
   async subscribe(id: string, name: string, eventName: string, lastEventId?: string) {
-    this.send({
-      msg: 'sub',
-      id,
-      name,
-      params: [
-        eventName,
-        { useCollection: false, args: [null], ...(lastEventId ? { lastEventId } : {}) },
-      ],
-    })
+    this.send(subFrame(id, name, eventName, [null], lastEventId))
     return this.next(
       (frame) =>
         (frame.msg === 'ready' && Boolean((frame.subs as string[] | undefined)?.includes(id))) ||
@@ -153,15 +169,7 @@ export class RawDdp {
       id: 'login',
     })
     for (const [id, name, eventName, lastEventId] of subscriptions) {
-      this.send({
-        msg: 'sub',
-        id,
-        name,
-        params: [
-          eventName,
-          { useCollection: false, args: [], ...(lastEventId ? { lastEventId } : {}) },
-        ],
-      })
+      this.send(subFrame(id, name, eventName, [], lastEventId))
     }
   }
 
@@ -479,9 +487,4 @@ export const heardEvent = {
 }
 
 /** The error of the `nosub` that ends a subscription to a group its user is no longer in. */
-export const notAllowed = {
-  isClientSafe: true,
-  error: 'not-allowed',
-  message: '[not-allowed]',
-  errorType: 'Meteor.Error',
-}
+export const notAllowed = meteorError('not-allowed')
