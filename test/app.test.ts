@@ -10,6 +10,7 @@ import {
   buildApp,
   createTestUser,
   projectFile,
+  refused,
   testConfig,
   testDatabase,
 } from './helper.js'
@@ -211,11 +212,7 @@ t.test('malformed JSON: 400 invalid-params envelope', async (t) => {
       payload: '{"user": "x", ',
     })
     t.equal(response.statusCode, 400, url)
-    t.same(response.json(), {
-      success: false,
-      error: 'Body is not valid JSON [invalid-params]',
-      errorType: 'invalid-params',
-    })
+    t.same(response.json(), refused.invalidParams('Body is not valid JSON'))
     assertNoInternals(t, response)
   }
 })
@@ -248,11 +245,10 @@ t.test('a body that is not JSON: 415 envelope', async (t) => {
       payload: 'user=admin&password=secret',
     })
     t.equal(response.statusCode, 415, contentType)
-    t.same(response.json(), {
-      success: false,
-      error: 'Unsupported content type; send application/json [error-unsupported-media-type]',
-      errorType: 'error-unsupported-media-type',
-    })
+    t.same(
+      response.json(),
+      refused.as('error-unsupported-media-type', 'Unsupported content type; send application/json'),
+    )
     assertNoInternals(t, response)
   }
 })

@@ -27,12 +27,7 @@ async function barrier(
   client: ddp.RawDdp,
   user: { id: string; username: string },
 ) {
-  const owner = await createTestUser(db)
-  const created = await api(app, owner).post('groups.create', {
-    name: groupName('barrier'),
-    members: [user.username],
-  })
-  const roomId = created.json().group._id as string
+  const roomId = await fixture.barrierGroup(app, db, user)
   await client.next(
     (frame) =>
       frame.msg === 'changed' &&

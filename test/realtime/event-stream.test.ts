@@ -62,12 +62,7 @@ const topicIs = (user: TestUser, topic: string) => (block: Block) =>
  * has been delivered. Its own blocks are taken out.
  */
 async function barrier(app: typeof shared.app, client: EventStreamClient, user: TestUser) {
-  const owner = await createTestUser(db)
-  const created = await api(app, owner).post('groups.create', {
-    name: groupName('barrier'),
-    members: [user.username],
-  })
-  const roomId = created.json().group._id as string
+  const roomId = await fixture.barrierGroup(app, db, user)
   await client.next(
     (block) =>
       block.event === roomsChanged(user) &&
