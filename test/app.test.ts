@@ -11,6 +11,7 @@ import {
   createTestUser,
   projectFile,
   refused,
+  storedUser,
   testConfig,
   testDatabase,
 } from './helper.js'
@@ -72,12 +73,7 @@ t.test('first start: ensureAdmin creates the configured admin once', async (t) =
   const { data } = login.json()
   t.equal(data.userId, created?._id)
   t.same(data.me.roles, ['admin', 'user'])
-  const stored = await db
-    .selectFrom('users')
-    .select('password_hash')
-    .where('id', '=', data.userId)
-    .executeTakeFirstOrThrow()
-  t.match(stored.password_hash, /^\$argon2id\$/)
+  t.match((await storedUser(db, data.userId))?.password_hash, /^\$argon2id\$/)
 
   const createsUsers = await app.inject({
     method: 'POST',

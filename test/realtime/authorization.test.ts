@@ -1,14 +1,6 @@
 import t from 'tap'
 import { resetPassword } from '../../domain/users/reset-password.js'
-import {
-  api,
-  createTestUser,
-  ddp,
-  fixture,
-  groupName,
-  TEST_PASSWORD,
-  testDatabase,
-} from '../helper.js'
+import { api, createTestUser, ddp, fixture, TEST_PASSWORD, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
 const NOT_ALLOWED = ddp.notAllowed
@@ -105,13 +97,7 @@ t.test(
       error: NOT_ALLOWED,
     })
 
-    const g = api(app, owner).on(group)
-    await g.post('groups.rename', { name: `${group.name}-r` })
-    await g.post('groups.setTopic', { topic: 'secret topic' })
-    const second = await createTestUser(db)
-    await g.post('groups.invite', { userId: second.id })
-    await g.post('groups.addModerator', { userId: second.id })
-    await g.post('groups.archive')
+    await fixture.changeEveryWay(app, db, owner, group, `${group.name}-r`)
     await barrier(app, client, outsider)
     t.same(eventNames(client), [], 'no event of the group, no room role change')
   },

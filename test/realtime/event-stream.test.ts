@@ -277,13 +277,7 @@ t.test("a non-member never receives a group's events", async (t) => {
   const outsider = await createTestUser(db)
   await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: outsider })
-  const g = api(app, owner).on(group)
-  await g.post('groups.rename', { name: groupName('renamed') })
-  await g.post('groups.setTopic', { topic: 'secret topic' })
-  const second = await createTestUser(db)
-  await g.post('groups.invite', { userId: second.id })
-  await g.post('groups.addModerator', { userId: second.id })
-  await g.post('groups.archive')
+  await fixture.changeEveryWay(app, db, owner, group, groupName('renamed'))
   await barrier(app, stream, outsider)
   t.same(stream.events(), [], 'no event of the group, no room role change')
 })
@@ -405,11 +399,9 @@ t.test('a client that stops reading is cut off; one that reads is kept', async (
     REALTIME_SEND_BUFFER_BYTES: '262144',
     METRICS: 'true',
   })
-  const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
+  // Each topic change of this group is about 20 kB to each stream.
+  const { owner, member, group } = await ddp.bigGroup(app, db)
   const g = api(app, owner).on(group)
-  // Big groups make big events: each topic change is about 20 kB to each stream.
-  await g.post('groups.setDescription', { description: 'd'.repeat(5000) })
-  await g.post('groups.setAnnouncement', { announcement: 'a'.repeat(5000) })
   const witness = await EventStreamClient.open(t, base, { user: member })
   const slow = connect(Number(new URL(base).port), '127.0.0.1')
   t.teardown(() => slow.destroy())

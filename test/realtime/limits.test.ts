@@ -9,7 +9,7 @@ import {
   DdpSession,
   type DdpSocket,
 } from '../../domain/realtime/ddp.js'
-import { api, createTestUser, ddp, fixture, testDatabase } from '../helper.js'
+import { api, createTestUser, ddp, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
 const user = await createTestUser(db)
@@ -658,11 +658,9 @@ t.test('a client that stops reading while events come is closed with 4004', asyn
     REALTIME_SEND_BUFFER_BYTES: '65536',
     METRICS: 'true',
   })
-  const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
+  // Each topic change of this group is about 25 kB to each subscriber.
+  const { owner, member, group } = await ddp.bigGroup(app, db)
   const g = api(app, owner).on(group)
-  // Big groups make big events: each topic change is about 25 kB to each subscriber.
-  await g.post('groups.setDescription', { description: 'd'.repeat(5000) })
-  await g.post('groups.setAnnouncement', { announcement: 'a'.repeat(5000) })
   const slow = await ddp.loggedIn(t, url, member)
   const witness = await ddp.loggedIn(t, url, member)
   const texts = new Map<ddp.RawDdp, string[]>()

@@ -42,6 +42,14 @@ async function loginResult(user: TestUser) {
   }
 }
 
+/** A `sub` to the user's rooms-changed stream, as Meteor clients send it. */
+const roomsChangedSub = (id: string, user: TestUser) => ({
+  msg: 'sub',
+  id,
+  name: 'stream-notify-user',
+  params: [`${user.id}/rooms-changed`, false],
+})
+
 /** One listening app for the tests that need no particular limits. */
 const shared = await ddp.listeningApp(t, db)
 
@@ -197,12 +205,7 @@ t.test('login with a REST auth token as resume token: result, then updated', asy
   const client = await ddp.openConnected(t, shared.url)
   client.send(resumeLogin('login-1', user.headers['x-auth-token']))
   t.same(await ddp.take(client, 2), ddp.answered('login-1', { result: await loginResult(user) }))
-  client.send({
-    msg: 'sub',
-    id: 'mine',
-    name: 'stream-notify-user',
-    params: [`${user.id}/rooms-changed`, false],
-  })
+  client.send(roomsChangedSub('mine', user))
   t.same(await client.next(), { msg: 'ready', subs: ['mine'] }, 'logged in as that user')
 })
 
@@ -219,12 +222,7 @@ t.test('a token that does not log in is refused with 403', async (t) => {
     client.send({ msg: 'method', method: 'login', params: [{ resume: token }], id: name })
     t.same(await ddp.take(client, 2), ddp.answered(name, { error: LOGGED_OUT }), name)
   }
-  client.send({
-    msg: 'sub',
-    id: 'mine',
-    name: 'stream-notify-user',
-    params: [`${user.id}/rooms-changed`, false],
-  })
+  client.send(roomsChangedSub('mine', user))
   t.same(
     await client.next(),
     { msg: 'nosub', id: 'mine', error: NOT_ALLOWED },
@@ -459,12 +457,7 @@ t.test('a subscription before login: nosub not-allowed, even to open streams', a
   }
   client.send(resumeLogin('login', user.headers['x-auth-token']))
   await ddp.take(client, 2)
-  client.send({
-    msg: 'sub',
-    id: 'after',
-    name: 'stream-notify-user',
-    params: [`${user.id}/rooms-changed`, false],
-  })
+  client.send(roomsChangedSub('after', user))
   t.same(await client.next(), { msg: 'ready', subs: ['after'] }, 'allowed once logged in')
 })
 
@@ -505,11 +498,6 @@ t.test('logging in again as another user ends the first user’s subscriptions',
     { msg: 'nosub', id: 'mine' },
     ...ddp.answered('switch', { result: await loginResult(second) }),
   ])
-  client.send({
-    msg: 'sub',
-    id: 'old',
-    name: 'stream-notify-user',
-    params: [`${first.id}/rooms-changed`, false],
-  })
+  client.send(roomsChangedSub('old', first))
   t.same(await client.next(), { msg: 'nosub', id: 'old', error: NOT_ALLOWED })
 })

@@ -1,11 +1,14 @@
 // The door's `ddp` namespace: a raw DDP client for GET /websocket, the official client's
 // recorder, and the documents and errors the realtime tests expect to hear.
 import type { DDPSDK, StreamKeys, StreamNames } from '@rocket.chat/ddp-client'
+import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import WebSocket from 'ws'
 import type { Db } from '../../db/database.js'
+import { api } from './api.js'
 import { buildApp, type TestUser, testConfig } from './base.js'
 import { databaseNow, stampedBetween } from './clock.js'
+import { groupWith } from './fixtures.js'
 
 export type DdpFrame = Record<string, unknown> & { msg?: string }
 
@@ -191,6 +194,18 @@ export async function listeningApp(t: Test, db: Db, overrides: Record<string, st
   const app = await buildApp(t, db, testConfig(overrides))
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, base, url: `${base.replace(/^http/, 'ws')}/websocket` }
+}
+
+/**
+ * A group of an owner and a member, with a long description and announcement: big groups make
+ * big events, for tests of clients that stop reading.
+ */
+export async function bigGroup(app: FastifyInstance, db: Db) {
+  const made = await groupWith(app, db, { member: {} })
+  const g = api(app, made.owner).on(made.group)
+  await g.post('groups.setDescription', { description: 'd'.repeat(5000) })
+  await g.post('groups.setAnnouncement', { announcement: 'a'.repeat(5000) })
+  return made
 }
 
 /** A connected raw client, closed at the end of the test. */

@@ -4,9 +4,13 @@
 import type { TSchema } from '@sinclair/typebox'
 import Ajv from 'ajv'
 import addFormats from 'ajv-formats'
+import type { LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
 import type { Db } from '../../db/database.js'
 import { GroupSchema, GroupSummarySchema, type GroupView } from '../../schemas/groups.js'
 import { SubscriptionSchema, type SubscriptionView } from '../../schemas/subscriptions.js'
+
+import { ISO_TIMESTAMP } from './api.js'
 
 const ajv = new Ajv.default({ strict: false, allErrors: true })
 addFormats.default(ajv)
@@ -115,4 +119,15 @@ export async function storedSubscription(
     },
     'subscription',
   )
+}
+
+/** Asserts a 200 answer `{ group, success: true }` whose group's dates are timestamps: its body. */
+export function assertGroupAnswer(t: Test, response: LightMyRequestResponse) {
+  t.equal(response.statusCode, 200)
+  const body = response.json()
+  t.same(Object.keys(body).sort(), ['group', 'success'])
+  t.equal(body.success, true)
+  t.match(body.group.ts, ISO_TIMESTAMP)
+  t.match(body.group._updatedAt, ISO_TIMESTAMP)
+  return body
 }

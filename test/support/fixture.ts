@@ -12,6 +12,7 @@ export {
   groupName,
   loginChangesHeard,
   onlyOnPostgres,
+  otherProcessDatabase,
   postgresUrl,
   storedGroup,
   TEST_PASSWORD,

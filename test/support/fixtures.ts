@@ -259,3 +259,30 @@ export async function barrierGroup(
   })
   return created.json().group._id as string
 }
+
+/**
+ * Changes a group in each way its members hear of, as its owner: renames it, sets its topic,
+ * invites a new member and makes them a moderator, then archives it.
+ */
+export async function changeEveryWay(
+  app: FastifyInstance,
+  db: Db,
+  owner: TestUser,
+  group: { _id: string },
+  name: string,
+) {
+  const g = api(app, owner).on(group)
+  await g.post('groups.rename', { name })
+  await g.post('groups.setTopic', { topic: 'secret topic' })
+  const second = await createTestUser(db)
+  await g.post('groups.invite', { userId: second.id })
+  await g.post('groups.addModerator', { userId: second.id })
+  await g.post('groups.archive')
+}
+
+/** The app, and a global admin (roles `admin` and `user`) to call it as. */
+export async function appWithAdmin(t: Test, db: Db) {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  return { app, admin }
+}
