@@ -14,6 +14,7 @@ import {
   storedUser,
   testConfig,
   testDatabase,
+  userIdsNamed,
 } from './helper.js'
 
 const db = await testDatabase(t)
@@ -47,12 +48,7 @@ t.test('first start: ensureAdmin creates the configured admin once', async (t) =
   t.same(await admins(), [], 'no admin yet')
 
   t.equal(await ensureAdmin(db, { ...admin, password: '' }), undefined)
-  const named = await db
-    .selectFrom('users')
-    .select('id')
-    .where('username', '=', admin.username)
-    .execute()
-  t.same(named, [], 'without a password no user is created')
+  t.same(await userIdsNamed(db, admin.username), [], 'without a password no user is created')
 
   const created = await ensureAdmin(db, admin)
 
