@@ -10,8 +10,11 @@ import {
   buildApp,
   createTestUser,
   projectFile,
+  refused,
+  storedUser,
   testConfig,
   testDatabase,
+  userIdsNamed,
 } from './helper.js'
 
 const db = await testDatabase(t)
@@ -45,12 +48,7 @@ t.test('first start: ensureAdmin creates the configured admin once', async (t) =
   t.same(await admins(), [], 'no admin yet')
 
   t.equal(await ensureAdmin(db, { ...admin, password: '' }), undefined)
-  const named = await db
-    .selectFrom('users')
-    .select('id')
-    .where('username', '=', admin.username)
-    .execute()
-  t.same(named, [], 'without a password no user is created')
+  t.same(await userIdsNamed(db, admin.username), [], 'without a password no user is created')
 
   const created = await ensureAdmin(db, admin)
 
@@ -71,12 +69,7 @@ t.test('first start: ensureAdmin creates the configured admin once', async (t) =
   const { data } = login.json()
   t.equal(data.userId, created?._id)
   t.same(data.me.roles, ['admin', 'user'])
-  const stored = await db
-    .selectFrom('users')
-    .select('password_hash')
-    .where('id', '=', data.userId)
-    .executeTakeFirstOrThrow()
-  t.match(stored.password_hash, /^\$argon2id\$/)
+  t.match((await storedUser(db, data.userId))?.password_hash, /^\$argon2id\$/)
 
   const createsUsers = await app.inject({
     method: 'POST',
@@ -211,11 +204,7 @@ t.test('malformed JSON: 400 invalid-params envelope', async (t) => {
       payload: '{"user": "x", ',
     })
     t.equal(response.statusCode, 400, url)
-    t.same(response.json(), {
-      success: false,
-      error: 'Body is not valid JSON [invalid-params]',
-      errorType: 'invalid-params',
-    })
+    t.same(response.json(), refused.invalidParams('Body is not valid JSON'))
     assertNoInternals(t, response)
   }
 })
@@ -248,11 +237,10 @@ t.test('a body that is not JSON: 415 envelope', async (t) => {
       payload: 'user=admin&password=secret',
     })
     t.equal(response.statusCode, 415, contentType)
-    t.same(response.json(), {
-      success: false,
-      error: 'Unsupported content type; send application/json [error-unsupported-media-type]',
-      errorType: 'error-unsupported-media-type',
-    })
+    t.same(
+      response.json(),
+      refused.as('error-unsupported-media-type', 'Unsupported content type; send application/json'),
+    )
     assertNoInternals(t, response)
   }
 })

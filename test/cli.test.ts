@@ -12,6 +12,7 @@ import {
   postgresUrl,
   TEST_PASSWORD,
   testDatabase,
+  tokensOf,
 } from './helper.js'
 
 const db = await testDatabase(t)
@@ -330,12 +331,7 @@ t.test('reset-password: the new password works, the old one and every token do n
     outcome.stdout,
     `password of ${user.username} (${user.id}) reset; logged out everywhere\n`,
   )
-  const tokens = await db
-    .selectFrom('login_tokens')
-    .select('hashed_token')
-    .where('user_id', '=', user.id)
-    .execute()
-  t.same(tokens, [], 'every login token deleted')
+  t.same(await tokensOf(db, user.id), [], 'every login token deleted')
   const me = await app.inject({ method: 'GET', url: '/api/v1/me', headers: user.headers })
   t.equal(me.statusCode, 401, 'an old token no longer works')
   t.equal((await logIn(app, user.username, TEST_PASSWORD)).statusCode, 401)

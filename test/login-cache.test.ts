@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import t, { type Test } from 'tap'
-import { createDatabase, type Db } from '../db/database.js'
+import t from 'tap'
+import type { Db } from '../db/database.js'
 import type { Actor } from '../domain/actor.js'
 import { LoginCache } from '../domain/auth/login-cache.js'
 import { hashLoginToken } from '../domain/ids.js'
@@ -14,6 +14,7 @@ import {
   eventually,
   groupName,
   onlyOnPostgres,
+  otherProcessDatabase,
   refused,
   type TestUser,
   testConfig,
@@ -33,22 +34,6 @@ async function cachedActor(database: Db, user: TestUser) {
   const { cache } = database.logins
   if (!cache) return undefined
   return cache.actor(hashLoginToken(user.headers['x-auth-token']), async () => undefined)
-}
-
-/**
- * A second connection pool on the same PostgreSQL database, for an app standing for another
- * process: its own login cache and its own listening connection.
- */
-async function otherProcessDatabase(t: Test): Promise<Db> {
-  const { backend } = db
-  if (!backend || !('pool' in backend)) throw new Error('needs PostgreSQL')
-  const other = createDatabase({
-    url: String(backend.pool.options.connectionString),
-    poolSize: 5,
-    dataDir: '',
-  })
-  t.teardown(() => other.destroy())
-  return other
 }
 
 t.test('the cache keeps the most recently used logins, up to its size', async (t) => {
@@ -222,7 +207,8 @@ t.test(
   // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
   { skip: onlyOnPostgres },
   async (t) => {
-    const other = await otherProcessDatabase(t)
+    // For an app standing for another process: its own login cache and listening connection.
+    const other = otherProcessDatabase(t, db, 5)
     const changer = await buildApp(t, db)
     const server = await buildApp(t, other)
     const admin = await createTestUser(db, { roles: ['admin', 'user'] })

@@ -206,6 +206,19 @@ function examples(media: MediaType | undefined): unknown[] {
 }
 
 /** Examples are checked as the API's own validator reads schemas, OpenAPI's `nullable` included. */
+/**
+ * A route documenting 200, 400 and 401 whose 200 has two examples, this service's own and then
+ * Rocket.Chat's seed: the operation and the two examples.
+ */
+function ownThenSeed(t: Test, doc: OpenApiDocument, route: string) {
+  const documented = operation(doc, route)
+  t.same(Object.keys(documented.responses).sort(), ['200', '400', '401'])
+  const media = documented.responses['200']?.content?.['application/json']
+  t.same(Object.keys(media?.examples ?? {}), ['thisService', 'rocketChatReference'])
+  const [own, seed] = examples(media)
+  return { operation: documented, own, seed }
+}
+
 const ajv = new Ajv.default({ strict: false, allErrors: true })
 addFormats.default(ajv)
 
@@ -309,11 +322,7 @@ t.test(
   'groups.leave documents 200, 400 and 401, its own example first, then the seed',
   async (t) => {
     const { doc } = await openApi(t)
-    const leave = operation(doc, 'POST /api/v1/groups.leave')
-    t.same(Object.keys(leave.responses).sort(), ['200', '400', '401'])
-    const media = leave.responses['200']?.content?.['application/json']
-    t.same(Object.keys(media?.examples ?? {}), ['thisService', 'rocketChatReference'])
-    const [own, seed] = examples(media)
+    const { operation: leave, own, seed } = ownThenSeed(t, doc, 'POST /api/v1/groups.leave')
     t.match(
       own,
       { group: { fname: 'team-testing', usersCount: 1 } },
@@ -330,11 +339,7 @@ t.test(
   'groups.rename documents 200, 400 and 401, its own example first, then the seed',
   async (t) => {
     const { doc } = await openApi(t)
-    const rename = operation(doc, 'POST /api/v1/groups.rename')
-    t.same(Object.keys(rename.responses).sort(), ['200', '400', '401'])
-    const media = rename.responses['200']?.content?.['application/json']
-    t.same(Object.keys(media?.examples ?? {}), ['thisService', 'rocketChatReference'])
-    const [own, seed] = examples(media)
+    const { operation: rename, own, seed } = ownThenSeed(t, doc, 'POST /api/v1/groups.rename')
     t.match(own, { group: { name: 'new-name', fname: 'new-name', usersCount: 2 } })
     t.same(seed, seedRenameExample, "then Rocket.Chat's reference example")
     const body = rename.requestBody?.content['application/json']

@@ -4,6 +4,7 @@ import {
   buildApp,
   createTestGroup,
   createTestUser,
+  fixture,
   groupName,
   storedGroup,
   TEST_PASSWORD,
@@ -456,19 +457,14 @@ t.test('POST /api/v1/groups.leave over a socket with plain fetch', async (t) => 
   t.equal(response.status, 200)
   t.match(response.headers.get('content-type'), /^application\/json(;|$)/)
   t.same(await response.json(), {
-    group: {
-      _id: group._id,
-      name: group.name,
-      fname: group.name,
-      t: 'p',
+    group: fixture.groupBody({
+      ...group,
+      ...(await timestamps(group._id)),
+      creator: owner,
       usernames: [owner.username],
       msgs: 1,
       usersCount: 1,
-      u: { _id: owner.id, username: owner.username },
-      ro: false,
-      sysMes: true,
-      ...(await timestamps(group._id)),
-    },
+    }),
     success: true,
   })
   t.same((await storedGroup(db, group._id)).members, [

@@ -1,17 +1,11 @@
 import t from 'tap'
 import { resetPassword } from '../../domain/users/reset-password.js'
-import { api, createTestUser, fixture, groupName, TEST_PASSWORD, testDatabase } from '../helper.js'
-import { listeningApp, loggedInSocket, type RawDdp } from './support.js'
+import { api, createTestUser, ddp, fixture, TEST_PASSWORD, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
-const NOT_ALLOWED = {
-  isClientSafe: true,
-  error: 'not-allowed',
-  message: '[not-allowed]',
-  errorType: 'Meteor.Error',
-}
+const NOT_ALLOWED = ddp.notAllowed
 
-const eventNames = (client: RawDdp) =>
+const eventNames = (client: ddp.RawDdp) =>
   client.received
     .filter((frame) => frame.msg === 'changed')
     .map((frame) => `${frame.collection} ${(frame.fields as { eventName: string }).eventName}`)
@@ -21,16 +15,11 @@ const eventNames = (client: RawDdp) =>
  * logged before it has been delivered. Its own frames are taken out.
  */
 async function barrier(
-  app: Awaited<ReturnType<typeof listeningApp>>['app'],
-  client: RawDdp,
+  app: Awaited<ReturnType<typeof ddp.listeningApp>>['app'],
+  client: ddp.RawDdp,
   user: { id: string; username: string },
 ) {
-  const owner = await createTestUser(db)
-  const created = await api(app, owner).post('groups.create', {
-    name: groupName('barrier'),
-    members: [user.username],
-  })
-  const roomId = created.json().group._id as string
+  const roomId = await fixture.barrierGroup(app, db, user)
   await client.next(
     (frame) =>
       frame.msg === 'changed' &&
@@ -44,8 +33,8 @@ async function barrier(
 
 t.test('a kicked member gets the removal, a nosub, and then nothing about the group', async (t) => {
   const { owner, member, group } = await fixture.groupFixture(t, db)
-  const { app, url } = await listeningApp(t, db)
-  const client = await loggedInSocket(t, url, member)
+  const { app, url } = await ddp.listeningApp(t, db)
+  const client = await ddp.loggedInSocket(t, url, member)
   await client.followGroup(member, group._id)
 
   const kicked = await api(app, owner).on(group).post('groups.kick', { userId: member.id })
@@ -98,8 +87,8 @@ t.test(
   async (t) => {
     const { owner, group } = await fixture.groupFixture(t, db)
     const outsider = await createTestUser(db)
-    const { app, url } = await listeningApp(t, db)
-    const client = await loggedInSocket(t, url, outsider)
+    const { app, url } = await ddp.listeningApp(t, db)
+    const client = await ddp.loggedInSocket(t, url, outsider)
     await client.followGroup(outsider)
     await client.subscribe('mine', 'stream-room-messages', '__my_messages__')
     t.same(await client.subscribe('theirs', 'stream-room-messages', group._id), {
@@ -108,13 +97,7 @@ t.test(
       error: NOT_ALLOWED,
     })
 
-    const g = api(app, owner).on(group)
-    await g.post('groups.rename', { name: `${group.name}-r` })
-    await g.post('groups.setTopic', { topic: 'secret topic' })
-    const second = await createTestUser(db)
-    await g.post('groups.invite', { userId: second.id })
-    await g.post('groups.addModerator', { userId: second.id })
-    await g.post('groups.archive')
+    await fixture.changeEveryWay(app, db, owner, group, `${group.name}-r`)
     await barrier(app, client, outsider)
     t.same(eventNames(client), [], 'no event of the group, no room role change')
   },
@@ -126,9 +109,9 @@ t.test(
     const { owner, member, group } = await fixture.groupFixture(t, db)
     const outsider = await createTestUser(db)
     const admin = await createTestUser(db, { roles: ['admin'] })
-    const { app, url } = await listeningApp(t, db)
-    const inside = await loggedInSocket(t, url, member)
-    const outside = await loggedInSocket(t, url, outsider)
+    const { app, url } = await ddp.listeningApp(t, db)
+    const inside = await ddp.loggedInSocket(t, url, member)
+    const outside = await ddp.loggedInSocket(t, url, outsider)
     await inside.subscribe('roles', 'stream-notify-logged', 'roles-change')
     await outside.subscribe('roles', 'stream-notify-logged', 'roles-change')
 
@@ -173,14 +156,14 @@ t.test(
 
 const revocations = {
   'logging out over REST': async (
-    app: Awaited<ReturnType<typeof listeningApp>>['app'],
+    app: Awaited<ReturnType<typeof ddp.listeningApp>>['app'],
     user: Awaited<ReturnType<typeof createTestUser>>,
   ) => {
     const reply = await api(app, user).post('logout')
     if (reply.statusCode !== 200) throw new Error(reply.body)
   },
   'deletion of the user': async (
-    app: Awaited<ReturnType<typeof listeningApp>>['app'],
+    app: Awaited<ReturnType<typeof ddp.listeningApp>>['app'],
     user: Awaited<ReturnType<typeof createTestUser>>,
   ) => {
     const admin = await createTestUser(db, { roles: ['admin'] })
@@ -188,7 +171,7 @@ const revocations = {
     if (reply.statusCode !== 200) throw new Error(reply.body)
   },
   deactivation: async (
-    app: Awaited<ReturnType<typeof listeningApp>>['app'],
+    app: Awaited<ReturnType<typeof ddp.listeningApp>>['app'],
     user: Awaited<ReturnType<typeof createTestUser>>,
   ) => {
     const admin = await createTestUser(db, { roles: ['admin'] })
@@ -206,8 +189,8 @@ const revocations = {
 for (const [name, revoke] of Object.entries(revocations)) {
   t.test(`${name} closes the user's sockets within a second, with nothing more sent`, async (t) => {
     const { owner, member, group } = await fixture.groupFixture(t, db)
-    const { app, url } = await listeningApp(t, db)
-    const client = await loggedInSocket(t, url, member)
+    const { app, url } = await ddp.listeningApp(t, db)
+    const client = await ddp.loggedInSocket(t, url, member)
     await client.followGroup(member, group._id)
     await revoke(app, member)
     const revokedAt = Date.now()
@@ -216,7 +199,7 @@ for (const [name, revoke] of Object.entries(revocations)) {
     t.ok(Date.now() - revokedAt < 1000, `closed ${Date.now() - revokedAt} ms after the revocation`)
     t.same(eventNames(client), [])
 
-    const retry = await loggedInSocket(t, url, owner)
+    const retry = await ddp.loggedInSocket(t, url, owner)
     t.ok(retry, 'others are still served')
   })
 }

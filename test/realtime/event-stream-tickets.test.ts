@@ -15,8 +15,8 @@ import {
   until,
   within,
 } from '../helper.js'
+import { listeningApp } from '../support/ddp.js'
 import { type Block, EventStreamClient, fetchEvents } from './event-stream-client.js'
-import { listeningApp } from './support.js'
 
 const db = await testDatabase(t)
 const shared = await listeningApp(t, db)

@@ -8,6 +8,7 @@ import {
   api,
   createTestUser,
   databaseNow,
+  ddp,
   fixture,
   groupName,
   refused,
@@ -18,17 +19,9 @@ import {
   within,
 } from '../helper.js'
 import { type Block, EventStreamClient, fetchEvents, WAIT_MS } from './event-stream-client.js'
-import {
-  DATE,
-  type GroupState,
-  listeningApp,
-  removedSubscription,
-  roomDocument,
-  systemMessage,
-} from './support.js'
 
 const db = await testDatabase(t)
-const shared = await listeningApp(t, db)
+const shared = await ddp.listeningApp(t, db)
 
 async function ticketFor(base: string, user: TestUser): Promise<string> {
   const response = await fetch(`${base}/api/v1/events.ticket`, {
@@ -49,7 +42,7 @@ function dated(value: unknown, from: number, to: number): unknown {
   const entries = Object.entries(value)
   const [only] = entries
   if (entries.length === 1 && only?.[0] === '$date' && typeof only[1] === 'number') {
-    return stampedBetween(only[1], from, to) ? DATE : value
+    return stampedBetween(only[1], from, to) ? ddp.DATE : value
   }
   return Object.fromEntries(entries.map(([key, field]) => [key, dated(field, from, to)]))
 }
@@ -71,12 +64,7 @@ const topicIs = (user: TestUser, topic: string) => (block: Block) =>
  * has been delivered. Its own blocks are taken out.
  */
 async function barrier(app: typeof shared.app, client: EventStreamClient, user: TestUser) {
-  const owner = await createTestUser(db)
-  const created = await api(app, owner).post('groups.create', {
-    name: groupName('barrier'),
-    members: [user.username],
-  })
-  const roomId = created.json().group._id as string
+  const roomId = await fixture.barrierGroup(app, db, user)
   await client.next(
     (block) =>
       block.event === roomsChanged(user) &&
@@ -242,7 +230,7 @@ t.test(
 )
 
 t.test('a cross-origin EventSource is let read the stream', async (t) => {
-  const { base } = await listeningApp(t, db, { CORS_ORIGIN: 'https://chat.example.com' })
+  const { base } = await ddp.listeningApp(t, db, { CORS_ORIGIN: 'https://chat.example.com' })
   const user = await createTestUser(db)
   const stream = await EventStreamClient.open(t, base, {
     ticket: await ticketFor(base, user),
@@ -253,7 +241,7 @@ t.test('a cross-origin EventSource is let read the stream', async (t) => {
 })
 
 t.test('a quiet stream gets a keep-alive comment every REALTIME_SSE_KEEPALIVE_MS', async (t) => {
-  const { base } = await listeningApp(t, db, { REALTIME_SSE_KEEPALIVE_MS: '100' })
+  const { base } = await ddp.listeningApp(t, db, { REALTIME_SSE_KEEPALIVE_MS: '100' })
   const user = await createTestUser(db)
   const stream = await EventStreamClient.open(t, base, { user })
   await stream.next()
@@ -266,7 +254,7 @@ t.test('a change by another member arrives with its id, stream and arguments', a
   const { app, base } = shared
   const since = await databaseNow(db)
   const { owner, member, group: created } = await fixture.groupWith(app, db, { member: {} })
-  const group: GroupState = { ...created, creator: owner, usersCount: 2, msgs: 0 }
+  const group: ddp.GroupState = { ...created, creator: owner, usersCount: 2, msgs: 0 }
   await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: member })
   await stream.next()
@@ -278,9 +266,9 @@ t.test('a change by another member arrives with its id, stream and arguments', a
   const heardBy = await databaseNow(db)
   t.match(room, { id: /^\d+\.\d+\.\d+$/, event: roomsChanged(member) })
   t.same(Object.keys(room), ['id', 'event', 'data'])
-  t.same(dated(JSON.parse(room.data ?? ''), since, heardBy), ['updated', roomDocument(group)])
+  t.same(dated(JSON.parse(room.data ?? ''), since, heardBy), ['updated', ddp.roomDocument(group)])
   t.same(dated(JSON.parse(message.data ?? ''), since, heardBy), [
-    await systemMessage(db, group, owner, { t: 'room_changed_topic', msg: 'news' }),
+    await ddp.systemMessage(db, group, owner, { t: 'room_changed_topic', msg: 'news' }),
   ])
   t.not(room.id, message.id, 'each event its own id')
   t.same(stream.events(), [], 'nothing else')
@@ -292,13 +280,7 @@ t.test("a non-member never receives a group's events", async (t) => {
   const outsider = await createTestUser(db)
   await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: outsider })
-  const g = api(app, owner).on(group)
-  await g.post('groups.rename', { name: groupName('renamed') })
-  await g.post('groups.setTopic', { topic: 'secret topic' })
-  const second = await createTestUser(db)
-  await g.post('groups.invite', { userId: second.id })
-  await g.post('groups.addModerator', { userId: second.id })
-  await g.post('groups.archive')
+  await fixture.changeEveryWay(app, db, owner, group, groupName('renamed'))
   await barrier(app, stream, outsider)
   t.same(stream.events(), [], 'no event of the group, no room role change')
 })
@@ -308,7 +290,7 @@ t.test('a kicked member gets the removal of their subscription, then nothing', a
   const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
   await relayCaughtUp(t)
   const stream = await EventStreamClient.open(t, base, { user: member })
-  const removed = await removedSubscription(
+  const removed = await ddp.removedSubscription(
     db,
     { ...group, creator: owner, usersCount: 2, msgs: 0 },
     member,
@@ -418,15 +400,13 @@ const eventIds = (text: string) =>
 
 t.test('a client that stops reading is cut off; one that reads is kept', async (t) => {
   // Room for the few changes the relay may deliver at once, which a client that reads takes.
-  const { app, base } = await listeningApp(t, db, {
+  const { app, base } = await ddp.listeningApp(t, db, {
     REALTIME_SEND_BUFFER_BYTES: '262144',
     METRICS: 'true',
   })
-  const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
+  // Each topic change of this group is about 20 kB to each stream.
+  const { owner, member, group } = await ddp.bigGroup(app, db)
   const g = api(app, owner).on(group)
-  // Big groups make big events: each topic change is about 20 kB to each stream.
-  await g.post('groups.setDescription', { description: 'd'.repeat(5000) })
-  await g.post('groups.setAnnouncement', { announcement: 'a'.repeat(5000) })
   const witness = await EventStreamClient.open(t, base, { user: member })
   const slow = connect(Number(new URL(base).port), '127.0.0.1')
   t.teardown(() => slow.destroy())
@@ -471,7 +451,7 @@ t.test('a client that stops reading is cut off; one that reads is kept', async (
 })
 
 t.test('a stream that got no event resumes from the id it opened with', async (t) => {
-  const { app, base } = await listeningApp(t, db)
+  const { app, base } = await ddp.listeningApp(t, db)
   const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
   const first = await EventStreamClient.open(t, base, { user: member })
   const opening = await first.next()

@@ -5,24 +5,13 @@ import t, { type Test } from 'tap'
 import { CLOSE } from '../../transports/ddp/protocol.js'
 import type { DdpLimits, DdpServices, DdpSocket } from '../../transports/ddp/services.js'
 import { DdpSession } from '../../transports/ddp/session.js'
-import { api, createTestUser, fixture, testDatabase } from '../helper.js'
-import {
-  answered,
-  CONNECT,
-  type DdpFrame,
-  listeningApp,
-  loggedIn,
-  meteorError,
-  openConnected,
-  RawDdp,
-  take,
-} from './support.js'
+import { api, createTestUser, ddp, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
 const user = await createTestUser(db)
 
-const NOT_ALLOWED = meteorError('not-allowed')
-const TOO_MANY = meteorError(
+const NOT_ALLOWED = ddp.notAllowed
+const TOO_MANY = ddp.meteorError(
   'too-many-requests',
   'Error, too many requests. Please slow down. You must wait 1 seconds before trying again.',
 )
@@ -37,7 +26,7 @@ const sorted = (frames: unknown[]) => frames.map((frame) => JSON.stringify(frame
 
 /** Another client gets the whole conversation: the server was not hurt by what came before. */
 async function stillServes(t: Test, url: string) {
-  const client = await loggedIn(t, url, user)
+  const client = await ddp.loggedIn(t, url, user)
   client.send({ msg: 'ping', id: 'alive' })
   t.same(await client.next(), { msg: 'pong', id: 'alive' }, 'another client is served')
   client.send({
@@ -51,12 +40,12 @@ async function stillServes(t: Test, url: string) {
 }
 
 t.test('hostile frames are answered one by one, and the connection goes on', async (t) => {
-  const { url } = await listeningApp(t, db, { REALTIME_MESSAGE_BURST: '1000' })
-  const client = await loggedIn(t, url, user)
+  const { url } = await ddp.listeningApp(t, db, { REALTIME_MESSAGE_BURST: '1000' })
+  const client = await ddp.loggedIn(t, url, user)
   const token = user.headers['x-auth-token']
-  const notFound = (method: string) => meteorError(404, `Method '${method}' not found`)
+  const notFound = (method: string) => ddp.meteorError(404, `Method '${method}' not found`)
   const long = (prefix: string) => `${prefix}${'y'.repeat(400)}`
-  const cases: Array<[string, DdpFrame | string, unknown[]]> = [
+  const cases: Array<[string, ddp.DdpFrame | string, unknown[]]> = [
     ['no JSON', 'hello', badRequest('hello')],
     ['truncated JSON', '{"msg":"ping"', badRequest('{"msg":"ping"')],
     ['a JSON array', '[{"msg":"ping"}]', badRequest('[{"msg":"ping"}]')],
@@ -88,7 +77,7 @@ t.test('hostile frames are answered one by one, and the connection goes on', asy
       '{"msg":"__proto__","__proto__":{"msg":"ping"}}',
       badRequest('{"msg":"__proto__","__proto__":{"msg":"ping"}}'),
     ],
-    ['a second connect', JSON.stringify(CONNECT), badRequest(JSON.stringify(CONNECT))],
+    ['a second connect', JSON.stringify(ddp.CONNECT), badRequest(JSON.stringify(ddp.CONNECT))],
     [
       'a method without id',
       '{"msg":"method","method":"x"}',
@@ -127,20 +116,20 @@ t.test('hostile frames are answered one by one, and the connection goes on', asy
     [
       'a method with a long id',
       { msg: 'method', method: 'x', params: [], id: LONG },
-      answered(LONG, { error: notFound('x') }),
+      ddp.answered(LONG, { error: notFound('x') }),
     ],
     [
       'a method with a long name',
       { msg: 'method', method: LONG, params: [], id: 'm' },
-      answered('m', { error: notFound('x'.repeat(100)) }),
+      ddp.answered('m', { error: notFound('x'.repeat(100)) }),
     ],
     [
       'a method with params an object',
       { msg: 'method', method: 'x', params: { a: 1 }, id: 'm' },
-      answered('m', { error: notFound('x') }),
+      ddp.answered('m', { error: notFound('x') }),
     ],
   ]
-  const passwordOnly = meteorError(
+  const passwordOnly = ddp.meteorError(
     400,
     'Only resuming is offered: log in with POST /api/v1/login and resume with its authToken',
   )
@@ -160,14 +149,14 @@ t.test('hostile frames are answered one by one, and the connection goes on', asy
     cases.push([
       `login with ${name}`,
       { msg: 'method', method: 'login', params, id: name },
-      answered(name, { error: passwordOnly }),
+      ddp.answered(name, { error: passwordOnly }),
     ])
   }
   const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`
   cases.push([
     'login with deeply nested params',
     `{"msg":"method","method":"login","params":[${deep}],"id":"deep"}`,
-    answered('deep', { error: passwordOnly }),
+    ddp.answered('deep', { error: passwordOnly }),
   ])
   const sub = (fields: Record<string, unknown>) => JSON.stringify({ msg: 'sub', ...fields })
   const subs: Array<[string, string, unknown[]]> = [
@@ -223,7 +212,7 @@ t.test('hostile frames are answered one by one, and the connection goes on', asy
         {
           msg: 'nosub',
           id: 's6',
-          error: meteorError(404, `Subscription '${'x'.repeat(100)}' not found`),
+          error: ddp.meteorError(404, `Subscription '${'x'.repeat(100)}' not found`),
         },
       ],
     ],
@@ -253,7 +242,7 @@ t.test('hostile frames are answered one by one, and the connection goes on', asy
   for (const [name, frame, expected] of cases) {
     client.send(frame)
     client.send({ msg: 'ping', id: 'after' })
-    const replies = await take(client, expected.length + 1)
+    const replies = await ddp.take(client, expected.length + 1)
     t.same(replies, [...expected, { msg: 'pong', id: 'after' }], name)
   }
 
@@ -272,10 +261,10 @@ t.test('hostile frames are answered one by one, and the connection goes on', asy
 
 t.test('frames the WebSocket layer refuses close the connection', async (t) => {
   const MAX = 1024
-  const { url } = await listeningApp(t, db, { REALTIME_MAX_FRAME_BYTES: String(MAX) })
+  const { url } = await ddp.listeningApp(t, db, { REALTIME_MAX_FRAME_BYTES: String(MAX) })
 
   t.test('a frame of REALTIME_MAX_FRAME_BYTES is served', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     const frame = JSON.stringify({ msg: 'ping', id: '' })
     const id = 'i'.repeat(MAX - frame.length)
     client.send({ msg: 'ping', id })
@@ -283,7 +272,7 @@ t.test('frames the WebSocket layer refuses close the connection', async (t) => {
   })
 
   t.test('one byte more closes with 1009', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     const frame = JSON.stringify({ msg: 'ping', id: '' })
     client.send({ msg: 'ping', id: 'i'.repeat(MAX - frame.length + 1) })
     t.same(await client.closed, { code: 1009, reason: '' })
@@ -292,23 +281,23 @@ t.test('frames the WebSocket layer refuses close the connection', async (t) => {
   })
 
   t.test('a much larger frame closes with 1009', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     client.send('z'.repeat(1_000_000))
     t.same(await client.closed, { code: 1009, reason: '' })
     await stillServes(t, url)
   })
 
   t.test('a text frame that is not UTF-8 closes with 1007', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     client.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })
     t.same(await client.closed, { code: 1007, reason: '' })
     await stillServes(t, url)
   })
 
   t.test('a binary first frame closes with 1002', async (t) => {
-    const client = await RawDdp.open(url)
+    const client = await ddp.RawDdp.open(url)
     t.teardown(() => client.close())
-    client.socket.send(Buffer.from(JSON.stringify(CONNECT)), { binary: true })
+    client.socket.send(Buffer.from(JSON.stringify(ddp.CONNECT)), { binary: true })
     t.same(await client.closed, { code: 1002, reason: 'protocol error' })
     t.same(client.received, [])
     await stillServes(t, url)
@@ -318,14 +307,14 @@ t.test('frames the WebSocket layer refuses close the connection', async (t) => {
 t.test('deadlines', async (t) => {
   const CONNECT_MS = 200
   const LOGIN_MS = 300
-  const { url } = await listeningApp(t, db, {
+  const { url } = await ddp.listeningApp(t, db, {
     REALTIME_CONNECT_TIMEOUT_MS: String(CONNECT_MS),
     REALTIME_LOGIN_TIMEOUT_MS: String(LOGIN_MS),
   })
 
   t.test('no connect within REALTIME_CONNECT_TIMEOUT_MS: 4001', async (t) => {
     const opened = Date.now()
-    const client = await RawDdp.open(url)
+    const client = await ddp.RawDdp.open(url)
     t.teardown(() => client.close())
     t.same(await client.closed, { code: 4001, reason: 'connect expected' })
     t.ok(Date.now() - opened >= CONNECT_MS - 5, 'not before the deadline')
@@ -334,7 +323,7 @@ t.test('deadlines', async (t) => {
   })
 
   t.test('no login within REALTIME_LOGIN_TIMEOUT_MS of connecting: 4002', async (t) => {
-    const client = await RawDdp.open(url)
+    const client = await ddp.RawDdp.open(url)
     t.teardown(() => client.close())
     const connecting = Date.now()
     await client.connect()
@@ -345,23 +334,23 @@ t.test('deadlines', async (t) => {
   })
 
   t.test('a refused login does not stop the clock', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     client.send({ msg: 'method', method: 'login', params: [{ resume: 'nobody' }], id: 'l' })
     t.same(
-      await take(client, 2),
-      answered('l', {
-        error: meteorError(403, "You've been logged out by the server. Please log in again."),
+      await ddp.take(client, 2),
+      ddp.answered('l', {
+        error: ddp.meteorError(403, "You've been logged out by the server. Please log in again."),
       }),
     )
     t.same(await client.closed, { code: 4002, reason: 'login expected' })
   })
 
   t.test('a login in time stops the clock', async (t) => {
-    const client = await loggedIn(t, url, user)
+    const client = await ddp.loggedIn(t, url, user)
     // Two clients in turn, each connected after it and never logging in: once the second is
     // closed for that, twice the login deadline has passed since this one connected.
     for (let round = 0; round < 2; round++) {
-      const silent = await openConnected(t, url)
+      const silent = await ddp.openConnected(t, url)
       t.same(await silent.closed, { code: 4002, reason: 'login expected' }, 'one not logged in')
     }
     client.send({ msg: 'ping', id: 'later' })
@@ -371,8 +360,8 @@ t.test('deadlines', async (t) => {
 })
 
 t.test('beyond REALTIME_MAX_SUBSCRIPTIONS a sub is refused until one ends', async (t) => {
-  const { url } = await listeningApp(t, db, { REALTIME_MAX_SUBSCRIPTIONS: '3' })
-  const client = await loggedIn(t, url, user)
+  const { url } = await ddp.listeningApp(t, db, { REALTIME_MAX_SUBSCRIPTIONS: '3' })
+  const client = await ddp.loggedIn(t, url, user)
   const sub = (id: string, eventName: string, name = 'stream-notify-user') => {
     client.send({ msg: 'sub', id, name, params: [eventName, false] })
     return client.next()
@@ -392,7 +381,7 @@ t.test('beyond REALTIME_MAX_SUBSCRIPTIONS a sub is refused until one ends', asyn
   const full = {
     msg: 'nosub',
     id: 'd',
-    error: meteorError('too-many-subscriptions', 'At most 3 subscriptions per connection'),
+    error: ddp.meteorError('too-many-subscriptions', 'At most 3 subscriptions per connection'),
   }
   t.same(await sub('d', `${user.id}/notification`), full)
   t.same(
@@ -412,16 +401,16 @@ t.test('floods', async (t) => {
   // The server pings a client silent for REALTIME_PING_AFTER_MS, by the clock that refills its
   // tokens: the ping tells a client that so much time has passed.
   const PING_AFTER_MS = 1600
-  const { url } = await listeningApp(t, db, {
+  const { url } = await ddp.listeningApp(t, db, {
     REALTIME_MESSAGE_BURST: String(BURST),
     REALTIME_MESSAGES_PER_SECOND: '2',
     REALTIME_PING_AFTER_MS: String(PING_AFTER_MS),
   })
-  const notFound = meteorError(404, "Method 'x' not found")
+  const notFound = ddp.meteorError(404, "Method 'x' not found")
 
   t.test('beyond the burst, calls and subs are told to slow down, then served again', async (t) => {
     // `connect` took one token: nine calls are served, the next call and sub are refused.
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     const ids = Array.from({ length: BURST - 1 }, (_, i) => `m${i + 1}`)
     for (const id of [...ids, 'refused'])
       client.send({ msg: 'method', method: 'x', params: [], id })
@@ -432,11 +421,11 @@ t.test('floods', async (t) => {
       params: ['roles-change'],
     })
     const expected = [
-      ...ids.flatMap((id) => answered(id, { error: notFound })),
-      ...answered('refused', { error: TOO_MANY }),
+      ...ids.flatMap((id) => ddp.answered(id, { error: notFound })),
+      ...ddp.answered('refused', { error: TOO_MANY }),
       { msg: 'nosub', id: 'sub-refused', error: TOO_MANY },
     ]
-    const received = await take(client, expected.length)
+    const received = await ddp.take(client, expected.length)
     t.same(sorted(received), sorted(expected))
     t.same(
       received.filter((frame) => frame.id?.toString().startsWith('m')).map((frame) => frame.id),
@@ -447,20 +436,20 @@ t.test('floods', async (t) => {
     // Two tokens below zero at two a second: one is back after 1.5 s, so by the server's ping.
     t.same(await client.next(), { msg: 'ping' }, `pinged after ${PING_AFTER_MS} ms of silence`)
     client.send({ msg: 'method', method: 'x', params: [], id: 'later' })
-    t.same(await take(client, 2), answered('later', { error: notFound }))
+    t.same(await ddp.take(client, 2), ddp.answered('later', { error: notFound }))
     t.same(client.received, [])
     t.equal(client.socket.readyState, client.socket.OPEN)
   })
 
   t.test('a client that keeps on is closed with 4005', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     const ids = Array.from({ length: 300 }, (_, i) => `m${i + 1}`)
     for (const id of ids) client.send({ msg: 'method', method: 'x', params: [], id })
     t.same(await client.closed, { code: 4005, reason: 'too many messages' })
     // Nine served (if their turn came before the close), ten refused, then the close.
     const served = ids.slice(0, BURST - 1)
     const refused = ids.slice(BURST - 1, 2 * BURST - 1)
-    const answers = new Map<string, DdpFrame[]>()
+    const answers = new Map<string, ddp.DdpFrame[]>()
     for (const frame of client.received) {
       const id = String(frame.id ?? (frame.methods as string[])[0])
       answers.set(id, [...(answers.get(id) ?? []), frame])
@@ -470,9 +459,9 @@ t.test('floods', async (t) => {
       [...refused].sort(),
       'exactly the ten past the burst are refused; none after the close',
     )
-    for (const id of refused) t.same(answers.get(id), answered(id, { error: TOO_MANY }), id)
+    for (const id of refused) t.same(answers.get(id), ddp.answered(id, { error: TOO_MANY }), id)
     for (const id of served) {
-      if (answers.has(id)) t.same(answers.get(id), answered(id, { error: notFound }), id)
+      if (answers.has(id)) t.same(answers.get(id), ddp.answered(id, { error: notFound }), id)
     }
     await stillServes(t, url)
   })
@@ -536,32 +525,47 @@ function sessionOnRecorder(limits: Partial<DdpLimits>, now: () => number = Date.
     socket,
     calls,
     release,
-    sent: () => sent.map((text) => JSON.parse(text) as DdpFrame),
+    sent: () => sent.map((text) => JSON.parse(text) as ddp.DdpFrame),
     closedWith: () => closedWith,
   }
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve))
 
+/**
+ * A session on the recorder that has said `connect`; its gate is opened and it is ended when the
+ * test ends.
+ */
+async function connectedSession(t: Test, limits: Partial<DdpLimits>, now?: () => number) {
+  const recorder = sessionOnRecorder(limits, now)
+  t.teardown(() => {
+    recorder.release()
+    return recorder.session.ended()
+  })
+  recorder.session.receive(JSON.stringify(ddp.CONNECT))
+  await turn()
+  return recorder
+}
+
+/** The ids of 300 logins, `login1` to `login300`. */
+const slowLoginIds = () => Array.from({ length: 300 }, (_, i) => `login${i + 1}`)
+
+/** A login by a token whose resume waits at the recorder's gate. */
+const slowLogin = (id: string) =>
+  JSON.stringify({ msg: 'method', method: 'login', params: [{ resume: 'slow' }], id })
+
 t.test('a session holds at most the burst of a flood; it refuses the rest', async (t) => {
   // Within the rate, but faster than the server answers: the queue stops at the burst.
   const BURST = 5
   let now = 0
-  const { session, calls, release, sent, closedWith } = sessionOnRecorder(
+  const { session, calls, release, sent, closedWith } = await connectedSession(
+    t,
     { messageBurst: BURST, messagesPerSecond: 1000 },
     () => now,
   )
-  t.teardown(() => {
-    release()
-    return session.ended()
-  })
-  session.receive(JSON.stringify(CONNECT))
-  await turn()
-  const ids = Array.from({ length: 300 }, (_, i) => `login${i + 1}`)
+  const ids = slowLoginIds()
   for (const id of ids) {
-    session.receive(
-      JSON.stringify({ msg: 'method', method: 'login', params: [{ resume: 'slow' }], id }),
-    )
+    session.receive(slowLogin(id))
     // The next frame two milliseconds later by the session's clock: two tokens' time.
     now += 2
     await turn()
@@ -572,17 +576,20 @@ t.test('a session holds at most the burst of a flood; it refuses the rest', asyn
   const waiting = ids.slice(0, BURST + 1)
   t.same(
     refusals,
-    ids.slice(BURST + 1).flatMap((id) => answered(id, { error: TOO_MANY })),
+    ids.slice(BURST + 1).flatMap((id) => ddp.answered(id, { error: TOO_MANY })),
     'one being served and the burst waiting; every other frame refused at once',
   )
   t.equal(closedWith(), undefined, 'a client within the rate is not closed')
 
   release()
   await turn()
-  const loggedOut = meteorError(403, "You've been logged out by the server. Please log in again.")
+  const loggedOut = ddp.meteorError(
+    403,
+    "You've been logged out by the server. Please log in again.",
+  )
   t.same(
     sent().slice(1 + refusals.length),
-    waiting.flatMap((id) => answered(id, { error: loggedOut })),
+    waiting.flatMap((id) => ddp.answered(id, { error: loggedOut })),
     'the waiting ones are answered in order',
   )
   t.equal(calls.resume, BURST + 1)
@@ -592,19 +599,11 @@ t.test(
   'a flood of a few hundred frames at once is refused past the burst, then closed',
   async (t) => {
     const BURST = 20
-    const { session, calls, release, sent, closedWith } = sessionOnRecorder({ messageBurst: BURST })
-    t.teardown(() => {
-      release()
-      return session.ended()
+    const { session, calls, release, sent, closedWith } = await connectedSession(t, {
+      messageBurst: BURST,
     })
-    session.receive(JSON.stringify(CONNECT))
-    await turn()
-    const ids = Array.from({ length: 300 }, (_, i) => `login${i + 1}`)
-    for (const id of ids) {
-      session.receive(
-        JSON.stringify({ msg: 'method', method: 'login', params: [{ resume: 'slow' }], id }),
-      )
-    }
+    const ids = slowLoginIds()
+    for (const id of ids) session.receive(slowLogin(id))
     // `connect` took a token: 19 are queued, the next 20 refused, and the one after closes the
     // session before any queued one had its turn.
     t.same(closedWith(), CLOSE.flood)
@@ -613,7 +612,7 @@ t.test(
     t.equal(calls.resume, 0, 'nothing queued is served after the close')
     t.same(sent(), [
       { msg: 'connected', session: session.id },
-      ...ids.slice(BURST - 1, 2 * BURST - 1).flatMap((id) => answered(id, { error: TOO_MANY })),
+      ...ids.slice(BURST - 1, 2 * BURST - 1).flatMap((id) => ddp.answered(id, { error: TOO_MANY })),
     ])
   },
 )
@@ -632,7 +631,7 @@ t.test(
       socket.bufferedAmount += text.length
       send(text)
     }
-    session.receive(JSON.stringify(CONNECT))
+    session.receive(JSON.stringify(ddp.CONNECT))
     const id = 'p'.repeat(1000)
     for (let i = 0; i < 20; i++) session.receive(JSON.stringify({ msg: 'ping', id }))
     await turn()
@@ -653,18 +652,16 @@ t.test(
 )
 
 t.test('a client that stops reading while events come is closed with 4004', async (t) => {
-  const { app, url } = await listeningApp(t, db, {
+  const { app, url } = await ddp.listeningApp(t, db, {
     REALTIME_SEND_BUFFER_BYTES: '65536',
     METRICS: 'true',
   })
-  const { owner, member, group } = await fixture.groupWith(app, db, { member: {} })
+  // Each topic change of this group is about 25 kB to each subscriber.
+  const { owner, member, group } = await ddp.bigGroup(app, db)
   const g = api(app, owner).on(group)
-  // Big groups make big events: each topic change is about 25 kB to each subscriber.
-  await g.post('groups.setDescription', { description: 'd'.repeat(5000) })
-  await g.post('groups.setAnnouncement', { announcement: 'a'.repeat(5000) })
-  const slow = await loggedIn(t, url, member)
-  const witness = await loggedIn(t, url, member)
-  const texts = new Map<RawDdp, string[]>()
+  const slow = await ddp.loggedIn(t, url, member)
+  const witness = await ddp.loggedIn(t, url, member)
+  const texts = new Map<ddp.RawDdp, string[]>()
   for (const client of [slow, witness]) {
     await client.subscribe('rooms', 'stream-notify-user', `${member.id}/rooms-changed`)
     await client.subscribe('messages', 'stream-room-messages', group._id)
@@ -674,7 +671,7 @@ t.test('a client that stops reading while events come is closed with 4004', asyn
     client.socket.on('message', (data) => received.push(data.toString()))
   }
   const tcp = (slow.socket as unknown as { _socket: Socket })._socket
-  const topicChanged = (topic: string) => (frame: DdpFrame) =>
+  const topicChanged = (topic: string) => (frame: ddp.DdpFrame) =>
     frame.msg === 'changed' &&
     (frame.fields as { args: Array<{ topic?: string }> }).args[1]?.topic === topic
 

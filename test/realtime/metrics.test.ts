@@ -6,9 +6,8 @@ import { sql } from 'kysely'
 import t from 'tap'
 import app from '../../app.js'
 import { serverOptions } from '../../server-options.js'
-import { api, fixture, testConfig, testDatabase, waitFor } from '../helper.js'
+import { api, ddp, fixture, testConfig, testDatabase, waitFor } from '../helper.js'
 import { EventStreamClient, fetchEvents } from './event-stream-client.js'
-import { type DdpFrame, loggedInSocket } from './support.js'
 
 const db = await testDatabase(t)
 
@@ -44,15 +43,15 @@ t.test('connections, resumptions, buffers, the relay lag and the log size', asyn
   t.ok((series(before, 'events_log_rows') ?? 0) > 0, 'the log holds the group creation')
 
   // A live subscription, and an event id from it.
-  const live = await loggedInSocket(t, url, member)
+  const live = await ddp.loggedInSocket(t, url, member)
   await live.subscribe('rooms', 'stream-notify-user', `${member.id}/rooms-changed`)
   await g.post('groups.setTopic', { topic: 'first' })
   const changed = await live.next((frame) => frame.msg === 'changed')
   const lastEventId = live.eventIds.get(changed) as string
 
   // One resumption that catches up, one that is reset, on DDP.
-  const resumed = await loggedInSocket(t, url, member)
-  const isAnswer = (frame: DdpFrame) => frame.msg === 'ready' || frame.msg === 'nosub'
+  const resumed = await ddp.loggedInSocket(t, url, member)
+  const isAnswer = (frame: ddp.DdpFrame) => frame.msg === 'ready' || frame.msg === 'nosub'
   t.match(
     await resumed.subscribe(
       'rooms',

@@ -5,28 +5,21 @@ import { hashLoginToken } from '../../domain/ids.js'
 import {
   api,
   createTestUser,
+  ddp,
   fixture,
   loginChangesHeard,
   refused,
   type TestUser,
   testDatabase,
 } from '../helper.js'
-import {
-  answered,
-  CONNECT,
-  type DdpFrame,
-  listeningApp,
-  loggedIn,
-  meteorError,
-  openConnected,
-  RawDdp,
-  take,
-} from './support.js'
 
 const db = await testDatabase(t)
 
-const LOGGED_OUT = meteorError(403, "You've been logged out by the server. Please log in again.")
-const NOT_ALLOWED = meteorError('not-allowed')
+const LOGGED_OUT = ddp.meteorError(
+  403,
+  "You've been logged out by the server. Please log in again.",
+)
+const NOT_ALLOWED = ddp.notAllowed
 /** Rocket.Chat's login expiration, which the login result announces. */
 const TOKEN_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000
 
@@ -49,12 +42,20 @@ async function loginResult(user: TestUser) {
   }
 }
 
+/** A `sub` to the user's rooms-changed stream, as Meteor clients send it. */
+const roomsChangedSub = (id: string, user: TestUser) => ({
+  msg: 'sub',
+  id,
+  name: 'stream-notify-user',
+  params: [`${user.id}/rooms-changed`, false],
+})
+
 /** One listening app for the tests that need no particular limits. */
-const shared = await listeningApp(t, db)
+const shared = await ddp.listeningApp(t, db)
 
 t.test('connect is answered with connected and a session id of its own', async (t) => {
-  const first = await RawDdp.open(shared.url)
-  const second = await RawDdp.open(shared.url)
+  const first = await ddp.RawDdp.open(shared.url)
+  const second = await ddp.RawDdp.open(shared.url)
   t.teardown(() => {
     first.close()
     second.close()
@@ -70,27 +71,27 @@ t.test('connect is answered with connected and a session id of its own', async (
 })
 
 t.test('a client offering only an older version it supports is connected', async (t) => {
-  const client = await RawDdp.open(shared.url)
+  const client = await ddp.RawDdp.open(shared.url)
   t.teardown(() => client.close())
   client.send({ msg: 'connect', version: 'pre1', support: ['pre1'] })
-  const [connected] = await take(client, 1)
-  t.same(connected, { msg: 'connected', session: (connected as DdpFrame).session })
+  const [connected] = await ddp.take(client, 1)
+  t.same(connected, { msg: 'connected', session: (connected as ddp.DdpFrame).session })
 })
 
 t.test('a first frame other than connect closes the socket with 1002', async (t) => {
-  const firsts: Record<string, DdpFrame | string> = {
+  const firsts: Record<string, ddp.DdpFrame | string> = {
     'a ping': { msg: 'ping', id: 'p' },
     'a login': { msg: 'method', method: 'login', params: [{ resume: 'x' }], id: '1' },
     'a sub': { msg: 'sub', id: 's', name: 'stream-notify-logged', params: ['roles-change'] },
     'no JSON': 'connect',
-    'a JSON array': JSON.stringify([CONNECT]),
+    'a JSON array': JSON.stringify([ddp.CONNECT]),
     null: 'null',
     'a JSON number': '1',
     'a connect without msg': { version: '1', support: ['1'] },
   }
   for (const [name, frame] of Object.entries(firsts)) {
     t.test(name, async (t) => {
-      const client = await RawDdp.open(shared.url)
+      const client = await ddp.RawDdp.open(shared.url)
       t.teardown(() => client.close())
       client.send(frame)
       t.same(await client.closed, { code: 1002, reason: 'protocol error' })
@@ -100,7 +101,7 @@ t.test('a first frame other than connect closes the socket with 1002', async (t)
 })
 
 t.test('an unsupported version is answered with failed, then the socket closes', async (t) => {
-  const connects: Record<string, DdpFrame> = {
+  const connects: Record<string, ddp.DdpFrame> = {
     'version 2': { msg: 'connect', version: '2', support: ['2'] },
     'no version': { msg: 'connect' },
     'a numeric version': { msg: 'connect', version: 1, support: [1] },
@@ -108,7 +109,7 @@ t.test('an unsupported version is answered with failed, then the socket closes',
   }
   for (const [name, frame] of Object.entries(connects)) {
     t.test(name, async (t) => {
-      const client = await RawDdp.open(shared.url)
+      const client = await ddp.RawDdp.open(shared.url)
       t.teardown(() => client.close())
       client.send(frame)
       const closed = await client.closed
@@ -119,13 +120,13 @@ t.test('an unsupported version is answered with failed, then the socket closes',
 })
 
 t.test('a client ping is answered with a pong carrying its id, or none', async (t) => {
-  const client = await openConnected(t, shared.url)
+  const client = await ddp.openConnected(t, shared.url)
   client.send({ msg: 'ping', id: 'abc' })
   client.send({ msg: 'ping' })
   client.send({ msg: 'pong' })
   client.send({ msg: 'pong', id: 'stray' })
   client.send({ msg: 'ping', id: 'last' })
-  t.same(await take(client, 3), [
+  t.same(await ddp.take(client, 3), [
     { msg: 'pong', id: 'abc' },
     { msg: 'pong' },
     { msg: 'pong', id: 'last' },
@@ -137,15 +138,15 @@ t.test('server pings', async (t) => {
   const PING_AFTER_MS = 200
   // Long enough that a loaded machine answering a ping late is not closed for it.
   const PONG_TIMEOUT_MS = 500
-  const { url } = await listeningApp(t, db, {
+  const { url } = await ddp.listeningApp(t, db, {
     REALTIME_PING_AFTER_MS: String(PING_AFTER_MS),
     REALTIME_PONG_TIMEOUT_MS: String(PONG_TIMEOUT_MS),
   })
 
   t.test('a silent client is pinged, then closed with 4000 TIMEOUT', async (t) => {
-    const client = await RawDdp.open(url)
+    const client = await ddp.RawDdp.open(url)
     t.teardown(() => client.close())
-    client.send(CONNECT)
+    client.send(ddp.CONNECT)
     const lastSent = Date.now()
     const connected = await client.next()
     t.same(connected, { msg: 'connected', session: connected.session })
@@ -162,7 +163,7 @@ t.test('server pings', async (t) => {
   })
 
   t.test('a client that answers the pings stays open', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     const started = Date.now()
     for (let pings = 0; pings < 3; pings++) {
       t.same(await client.next(), { msg: 'ping' })
@@ -175,12 +176,12 @@ t.test('server pings', async (t) => {
   })
 
   t.test('any frame from the client counts as a sign of life', async (t) => {
-    const client = await openConnected(t, url)
+    const client = await ddp.openConnected(t, url)
     let pongs = 0
     // Two silent clients in turn, each connected after this one: once the server has closed the
     // second for silence, this one has been open past twice the ping period and pong timeout.
     for (let round = 0; round < 2; round++) {
-      const silent = await openConnected(t, url)
+      const silent = await ddp.openConnected(t, url)
       let silenced = false
       const closed = silent.closed.finally(() => {
         silenced = true
@@ -201,15 +202,10 @@ t.test('server pings', async (t) => {
 
 t.test('login with a REST auth token as resume token: result, then updated', async (t) => {
   const user = await createTestUser(db)
-  const client = await openConnected(t, shared.url)
+  const client = await ddp.openConnected(t, shared.url)
   client.send(resumeLogin('login-1', user.headers['x-auth-token']))
-  t.same(await take(client, 2), answered('login-1', { result: await loginResult(user) }))
-  client.send({
-    msg: 'sub',
-    id: 'mine',
-    name: 'stream-notify-user',
-    params: [`${user.id}/rooms-changed`, false],
-  })
+  t.same(await ddp.take(client, 2), ddp.answered('login-1', { result: await loginResult(user) }))
+  client.send(roomsChangedSub('mine', user))
   t.same(await client.next(), { msg: 'ready', subs: ['mine'] }, 'logged in as that user')
 })
 
@@ -221,17 +217,12 @@ t.test('a token that does not log in is refused with 403', async (t) => {
     "the user's id": user.id,
     "a token's hash": hashLoginToken(user.headers['x-auth-token']),
   }
-  const client = await openConnected(t, shared.url)
+  const client = await ddp.openConnected(t, shared.url)
   for (const [name, token] of Object.entries(tokens)) {
     client.send({ msg: 'method', method: 'login', params: [{ resume: token }], id: name })
-    t.same(await take(client, 2), answered(name, { error: LOGGED_OUT }), name)
+    t.same(await ddp.take(client, 2), ddp.answered(name, { error: LOGGED_OUT }), name)
   }
-  client.send({
-    msg: 'sub',
-    id: 'mine',
-    name: 'stream-notify-user',
-    params: [`${user.id}/rooms-changed`, false],
-  })
+  client.send(roomsChangedSub('mine', user))
   t.same(
     await client.next(),
     { msg: 'nosub', id: 'mine', error: NOT_ALLOWED },
@@ -241,7 +232,7 @@ t.test('a token that does not log in is refused with 403', async (t) => {
 
 t.test('a password login is refused with 400: only resuming is offered', async (t) => {
   const user = await createTestUser(db)
-  const client = await openConnected(t, shared.url)
+  const client = await ddp.openConnected(t, shared.url)
   client.send({
     msg: 'method',
     method: 'login',
@@ -254,9 +245,9 @@ t.test('a password login is refused with 400: only resuming is offered', async (
     id: 'pw',
   })
   t.same(
-    await take(client, 2),
-    answered('pw', {
-      error: meteorError(
+    await ddp.take(client, 2),
+    ddp.answered('pw', {
+      error: ddp.meteorError(
         400,
         'Only resuming is offered: log in with POST /api/v1/login and resume with its authToken',
       ),
@@ -267,19 +258,19 @@ t.test('a password login is refused with 400: only resuming is offered', async (
 t.test("a deactivated user's token is refused with 403", async (t) => {
   const user = await createTestUser(db)
   await db.updateTable('users').set({ active: false }).where('id', '=', user.id).execute()
-  const client = await openConnected(t, shared.url)
+  const client = await ddp.openConnected(t, shared.url)
   client.send(resumeLogin('deactivated', user.headers['x-auth-token']))
-  t.same(await take(client, 2), answered('deactivated', { error: LOGGED_OUT }))
+  t.same(await ddp.take(client, 2), ddp.answered('deactivated', { error: LOGGED_OUT }))
 })
 
 t.test('logout is answered (not cut off by its own token going), then closes', async (t) => {
   const user = await createTestUser(db)
   const me = () => api(shared.app, user).get('me')
   t.equal((await me()).statusCode, 200, 'the token works over REST before')
-  const client = await loggedIn(t, shared.url, user)
-  const sameToken = await loggedIn(t, shared.url, user)
+  const client = await ddp.loggedIn(t, shared.url, user)
+  const sameToken = await ddp.loggedIn(t, shared.url, user)
   client.send({ msg: 'method', method: 'logout', params: [], id: 'out' })
-  t.same(await take(client, 2), answered('out', {}))
+  t.same(await ddp.take(client, 2), ddp.answered('out', {}))
   t.same(await client.closed, { code: 1002, reason: 'protocol error' })
   t.same(client.received, [])
   t.same(
@@ -292,9 +283,9 @@ t.test('logout is answered (not cut off by its own token going), then closes', a
   const rest = await me()
   t.equal(rest.statusCode, 401, 'refused over REST')
   t.same(rest.json(), refused.notLoggedIn)
-  const again = await openConnected(t, shared.url)
+  const again = await ddp.openConnected(t, shared.url)
   again.send(resumeLogin('again', user.headers['x-auth-token']))
-  t.same(await take(again, 2), answered('again', { error: LOGGED_OUT }), 'refused over DDP')
+  t.same(await ddp.take(again, 2), ddp.answered('again', { error: LOGGED_OUT }), 'refused over DDP')
 })
 
 t.test('once a DDP logout is answered, REST refuses the token', async (t) => {
@@ -303,44 +294,44 @@ t.test('once a DDP logout is answered, REST refuses the token', async (t) => {
   for (let i = 0; i < 20; i++) {
     const user = await createTestUser(db)
     await api(shared.app, user).get('me')
-    const client = await loggedIn(t, shared.url, user)
+    const client = await ddp.loggedIn(t, shared.url, user)
     client.send({ msg: 'method', method: 'logout', params: [], id: 'out' })
-    await take(client, 2)
+    await ddp.take(client, 2)
     if ((await api(shared.app, user).get('me')).statusCode !== 401) accepted++
   }
   t.equal(accepted, 0, 'REST refused the token at once after every logout')
 })
 
 t.test('logout before login answers and keeps the connection', async (t) => {
-  const client = await openConnected(t, shared.url)
+  const client = await ddp.openConnected(t, shared.url)
   client.send({ msg: 'method', method: 'logout', params: [], id: 'out' })
-  t.same(await take(client, 2), answered('out', {}))
+  t.same(await ddp.take(client, 2), ddp.answered('out', {}))
   client.send({ msg: 'ping', id: 'open' })
   t.same(await client.next(), { msg: 'pong', id: 'open' })
 })
 
 t.test('an unknown method is refused with 404, logged in or not', async (t) => {
   const user = await createTestUser(db)
-  const client = await openConnected(t, shared.url)
-  const notFound = (method: string) => meteorError(404, `Method '${method}' not found`)
+  const client = await ddp.openConnected(t, shared.url)
+  const notFound = (method: string) => ddp.meteorError(404, `Method '${method}' not found`)
   client.send({ msg: 'method', method: 'x', params: [], id: 'before' })
-  t.same(await take(client, 2), answered('before', { error: notFound('x') }))
+  t.same(await ddp.take(client, 2), ddp.answered('before', { error: notFound('x') }))
   client.send(resumeLogin('login', user.headers['x-auth-token']))
-  await take(client, 2)
+  await ddp.take(client, 2)
   client.send({
     msg: 'method',
     method: 'sendMessage',
     params: [{ rid: 'r', msg: 'hi' }],
     id: 'after',
   })
-  t.same(await take(client, 2), answered('after', { error: notFound('sendMessage') }))
+  t.same(await ddp.take(client, 2), ddp.answered('after', { error: notFound('sendMessage') }))
   client.send({ msg: 'method', method: 'x', id: 'no params' })
-  t.same(await take(client, 2), answered('no params', { error: notFound('x') }))
+  t.same(await ddp.take(client, 2), ddp.answered('no params', { error: notFound('x') }))
 })
 
 t.test('subscriptions a user may make are ready', async (t) => {
   const { owner, member, group } = await fixture.groupWith(shared.app, db, { member: {} })
-  const client = await loggedIn(t, shared.url, member)
+  const client = await ddp.loggedIn(t, shared.url, member)
   const allowed: Array<[string, string]> = [
     ['stream-notify-user', `${member.id}/subscriptions-changed`],
     ['stream-notify-user', `${member.id}/rooms-changed`],
@@ -384,10 +375,10 @@ t.test('subscriptions a user may make are ready', async (t) => {
 t.test('a stream that does not exist: nosub 404', async (t) => {
   const user = await createTestUser(db)
   for (const logIn of [false, true]) {
-    const client = await openConnected(t, shared.url)
+    const client = await ddp.openConnected(t, shared.url)
     if (logIn) {
       client.send(resumeLogin('login', user.headers['x-auth-token']))
-      await take(client, 2)
+      await ddp.take(client, 2)
     }
     client.send({ msg: 'sub', id: 'x', name: 'meteor_autoupdate_clientVersions', params: [] })
     t.same(
@@ -395,7 +386,7 @@ t.test('a stream that does not exist: nosub 404', async (t) => {
       {
         msg: 'nosub',
         id: 'x',
-        error: meteorError(404, "Subscription 'meteor_autoupdate_clientVersions' not found"),
+        error: ddp.meteorError(404, "Subscription 'meteor_autoupdate_clientVersions' not found"),
       },
       logIn ? 'logged in' : 'not logged in',
     )
@@ -405,7 +396,7 @@ t.test('a stream that does not exist: nosub 404', async (t) => {
 t.test("another user's stream-notify-user events: nosub not-allowed", async (t) => {
   const user = await createTestUser(db)
   const other = await createTestUser(db)
-  const client = await loggedIn(t, shared.url, user)
+  const client = await ddp.loggedIn(t, shared.url, user)
   const eventNames = [
     `${other.id}/rooms-changed`,
     `${other.id}/subscriptions-changed`,
@@ -433,7 +424,7 @@ t.test("another user's stream-notify-user events: nosub not-allowed", async (t) 
 t.test('streams of a group the user is not in, or of no group: nosub not-allowed', async (t) => {
   const { group } = await fixture.groupWith(shared.app, db, { member: {} })
   const outsider = await createTestUser(db)
-  const client = await loggedIn(t, shared.url, outsider)
+  const client = await ddp.loggedIn(t, shared.url, outsider)
   const refusedStreams: Array<[string, string]> = [
     ['stream-room-messages', group._id],
     ['stream-room-messages', 'NoSuchGroupAtAllXyz'],
@@ -454,7 +445,7 @@ t.test('streams of a group the user is not in, or of no group: nosub not-allowed
 
 t.test('a subscription before login: nosub not-allowed, even to open streams', async (t) => {
   const user = await createTestUser(db)
-  const client = await openConnected(t, shared.url)
+  const client = await ddp.openConnected(t, shared.url)
   const streams: Array<[string, string]> = [
     ['stream-notify-user', `${user.id}/rooms-changed`],
     ['stream-notify-logged', 'roles-change'],
@@ -465,24 +456,19 @@ t.test('a subscription before login: nosub not-allowed, even to open streams', a
     t.same(await client.next(), { msg: 'nosub', id: name, error: NOT_ALLOWED }, name)
   }
   client.send(resumeLogin('login', user.headers['x-auth-token']))
-  await take(client, 2)
-  client.send({
-    msg: 'sub',
-    id: 'after',
-    name: 'stream-notify-user',
-    params: [`${user.id}/rooms-changed`, false],
-  })
+  await ddp.take(client, 2)
+  client.send(roomsChangedSub('after', user))
   t.same(await client.next(), { msg: 'ready', subs: ['after'] }, 'allowed once logged in')
 })
 
 t.test('unsub answers nosub, and the events stop', async (t) => {
   const { owner, member, group } = await fixture.groupWith(shared.app, db, { member: {} })
-  const client = await loggedIn(t, shared.url, member)
+  const client = await ddp.loggedIn(t, shared.url, member)
   await client.subscribe('rooms', 'stream-notify-user', `${member.id}/rooms-changed`)
   await client.subscribe('messages', 'stream-room-messages', group._id)
   const g = api(shared.app, owner).on(group)
-  const isMessage = (frame: DdpFrame) => frame.collection === 'stream-room-messages'
-  const isRoomChange = (frame: DdpFrame) =>
+  const isMessage = (frame: ddp.DdpFrame) => frame.collection === 'stream-room-messages'
+  const isRoomChange = (frame: ddp.DdpFrame) =>
     (frame.fields as { eventName?: string } | undefined)?.eventName === `${member.id}/rooms-changed`
 
   await g.post('groups.setTopic', { topic: 'before' })
@@ -505,18 +491,13 @@ t.test('unsub answers nosub, and the events stop', async (t) => {
 t.test('logging in again as another user ends the first user’s subscriptions', async (t) => {
   const first = await createTestUser(db)
   const second = await createTestUser(db)
-  const client = await loggedIn(t, shared.url, first)
+  const client = await ddp.loggedIn(t, shared.url, first)
   await client.subscribe('mine', 'stream-notify-user', `${first.id}/rooms-changed`)
   client.send(resumeLogin('switch', second.headers['x-auth-token']))
-  t.same(await take(client, 3), [
+  t.same(await ddp.take(client, 3), [
     { msg: 'nosub', id: 'mine' },
-    ...answered('switch', { result: await loginResult(second) }),
+    ...ddp.answered('switch', { result: await loginResult(second) }),
   ])
-  client.send({
-    msg: 'sub',
-    id: 'old',
-    name: 'stream-notify-user',
-    params: [`${first.id}/rooms-changed`, false],
-  })
+  client.send(roomsChangedSub('old', first))
   t.same(await client.next(), { msg: 'nosub', id: 'old', error: NOT_ALLOWED })
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import {
   api,
   createTestUser,
+  ddp,
   groupName,
   type TestUser,
   testDatabase,
@@ -9,7 +10,6 @@ import {
   waitFor,
 } from '../helper.js'
 import { type Block, EventStreamClient } from './event-stream-client.js'
-import { type DdpFrame, listeningApp, RawDdp } from './support.js'
 
 /**
  * Clients cut off at random moments while groups change at random (joins, kicks, leaves,
@@ -22,7 +22,7 @@ import { type DdpFrame, listeningApp, RawDdp } from './support.js'
  */
 
 const db = await testDatabase(t)
-const { app, base, url } = await listeningApp(t, db)
+const { app, base, url } = await ddp.listeningApp(t, db)
 const CHANGES = Number(process.env.RESUME_RANDOM_CHANGES) || 120
 
 type Stream = [id: string, name: string, eventName: string]
@@ -64,8 +64,8 @@ class Log implements ClientLog {
   constructor(readonly user: TestUser) {
     for (const [id] of streamsOf(user)) this.streams.set(id, [])
   }
-  readonly refusals: DdpFrame[] = []
-  take(client: RawDdp, frame: DdpFrame) {
+  readonly refusals: ddp.DdpFrame[] = []
+  take(client: ddp.RawDdp, frame: ddp.DdpFrame) {
     if (frame.msg === 'nosub' || frame.msg === 'error') this.refusals.push(frame)
     if (frame.msg !== 'changed') return
     const fields = frame.fields as { eventName: string; args: unknown[] }
@@ -121,7 +121,7 @@ class StreamLog implements ClientLog {
 }
 
 async function connect(user: TestUser, log: Log, resume: boolean) {
-  const client = await RawDdp.open(url)
+  const client = await ddp.RawDdp.open(url)
   const taken = client.received.length
   client.socket.on('message', () => {
     for (const frame of client.received.splice(taken)) {
@@ -150,7 +150,7 @@ async function connectReady(user: TestUser, log: Log, resume: boolean) {
   const deadline = Date.now() + 10_000
   await new Promise<void>((resolve, reject) => {
     const check = (data: Buffer) => {
-      const frame = JSON.parse(data.toString()) as DdpFrame
+      const frame = JSON.parse(data.toString()) as ddp.DdpFrame
       if (frame.msg === 'ready') for (const id of frame.subs as string[]) ready.add(id)
       if (frame.msg === 'nosub') reject(new Error(`refused: ${JSON.stringify(frame)}`))
       if (ready.size === streamsOf(user).length) resolve()
@@ -261,7 +261,7 @@ t.test(
       [`user ${i} SSE witness`, streamWitnesses[i] as StreamLog],
       [`user ${i} SSE flaky`, flakyStreams[i] as StreamLog],
     ])
-    const witnessSockets: RawDdp[] = []
+    const witnessSockets: ddp.RawDdp[] = []
     const witnessStreams: EventStreamClient[] = []
     for (const [i, user] of users.entries()) {
       const witness = await connectReady(user, witnesses[i] as Log, false)
@@ -308,7 +308,7 @@ t.test(
     let writing = true
     const cutOffs = { ddp: 0, sse: 0 }
     const flakyLoops = users.map(async (user, i) => {
-      let client = firstConnections[i] as RawDdp
+      let client = firstConnections[i] as ddp.RawDdp
       while (writing) {
         await sleep(Math.floor(Math.random() * 120))
         client.socket.terminate()

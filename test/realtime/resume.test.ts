@@ -2,32 +2,21 @@ import t from 'tap'
 import {
   api,
   createTestUser,
+  ddp,
   fixture,
   groupName,
   type TestUser,
   testDatabase,
   until,
 } from '../helper.js'
-import { type DdpFrame, listeningApp, loggedInSocket, type RawDdp } from './support.js'
 
 const db = await testDatabase(t)
-const shared = await listeningApp(t, db)
+const shared = await ddp.listeningApp(t, db)
 
-const NOT_ALLOWED = {
-  isClientSafe: true,
-  error: 'not-allowed',
-  message: '[not-allowed]',
-  errorType: 'Meteor.Error',
-}
+const NOT_ALLOWED = ddp.notAllowed
 const RESET_REASON =
   'The events after this id are no longer kept: reload with REST (subscriptions.get, rooms.get) and subscribe again without lastEventId'
-const EVENTS_RESET = {
-  isClientSafe: true,
-  error: 'error-events-reset',
-  reason: RESET_REASON,
-  message: `${RESET_REASON} [error-events-reset]`,
-  errorType: 'Meteor.Error',
-}
+const EVENTS_RESET = ddp.meteorError('error-events-reset', RESET_REASON)
 
 type Stream = [id: string, name: string, eventName: string]
 
@@ -48,46 +37,39 @@ interface Heard {
 }
 
 /** The events of one stream a client has received, with their ids, in order (none taken). */
-function heard(client: RawDdp, [, name, eventName]: Stream): Heard[] {
-  return client.received
-    .filter(
-      (frame) =>
-        frame.msg === 'changed' &&
-        frame.collection === name &&
-        (frame.fields as { eventName: string }).eventName === eventName,
-    )
-    .map((frame) => ({
-      id: client.eventIds.get(frame) ?? 'missing',
-      args: (frame.fields as { args: unknown[] }).args,
-    }))
+function heard(client: ddp.RawDdp, [, name, eventName]: Stream): Heard[] {
+  return client.eventFrames(name, eventName).map((frame) => ({
+    id: client.eventIds.get(frame) ?? 'missing',
+    args: (frame.fields as { args: unknown[] }).args,
+  }))
 }
 
 /** Waits until a client has received a frame matching, without taking it. */
-async function waitFor(client: RawDdp, match: (frame: DdpFrame) => boolean) {
+async function waitFor(client: ddp.RawDdp, match: (frame: ddp.DdpFrame) => boolean) {
   await until(
     () => `not received; received ${JSON.stringify(client.received)}`,
     () => client.received.some(match),
   )
 }
 
-const topicIs = (user: TestUser, topic: string) => (frame: DdpFrame) =>
+const topicIs = (user: TestUser, topic: string) => (frame: ddp.DdpFrame) =>
   frame.msg === 'changed' &&
   (frame.fields as { eventName: string }).eventName === `${user.id}/rooms-changed` &&
   (frame.fields as { args: Array<{ topic?: string }> }).args[1]?.topic === topic
 
-const answered = (id: string) => (frame: DdpFrame) =>
+const answered = (id: string) => (frame: ddp.DdpFrame) =>
   (frame.msg === 'ready' && (frame.subs as string[]).includes(id)) ||
   (frame.msg === 'nosub' && frame.id === id)
 
 /** The events a witness that never disconnected received on a stream after an id. */
-function after(witness: RawDdp, stream: Stream, id: string): Heard[] {
+function after(witness: ddp.RawDdp, stream: Stream, id: string): Heard[] {
   const all = heard(witness, stream)
   const at = all.findIndex((event) => event.id === id)
   if (at < 0) throw new Error(`the witness never received ${id}`)
   return all.slice(at + 1)
 }
 
-async function subscribeAll(client: RawDdp, streams: Stream[], lastIds?: Map<string, string>) {
+async function subscribeAll(client: ddp.RawDdp, streams: Stream[], lastIds?: Map<string, string>) {
   for (const [id, name, eventName] of streams) {
     const answer = await client.subscribe(id, name, eventName, lastIds?.get(id))
     if (answer.msg !== 'ready') throw new Error(`not subscribed: ${JSON.stringify(answer)}`)
@@ -101,9 +83,9 @@ t.test(
     const { owner, member, group } = await fixture.groupFixture(t, db)
     const other = await createTestUser(db)
     const streams = streamsOf(member, group._id)
-    const witness = await loggedInSocket(t, url, member)
+    const witness = await ddp.loggedInSocket(t, url, member)
     await subscribeAll(witness, streams)
-    const client = await loggedInSocket(t, url, member)
+    const client = await ddp.loggedInSocket(t, url, member)
     await subscribeAll(client, streams)
 
     const owned = api(app, owner).on(group)
@@ -130,7 +112,7 @@ t.test(
     await owned.post('groups.setTopic', { topic: 'away' })
     await waitFor(witness, topicIs(member, 'away'))
 
-    const back = await loggedInSocket(t, url, member)
+    const back = await ddp.loggedInSocket(t, url, member)
     await subscribeAll(back, streams, lastIds)
     for (const stream of streams) {
       const missed = after(witness, stream, lastIds.get(stream[0]) as string)
@@ -158,7 +140,7 @@ t.test(
     const { owner, member, group } = await fixture.groupFixture(t, db)
     const rooms: Stream = ['rooms', 'stream-notify-user', `${member.id}/rooms-changed`]
     const messages: Stream = ['messages', 'stream-room-messages', group._id]
-    const witness = await loggedInSocket(t, url, member)
+    const witness = await ddp.loggedInSocket(t, url, member)
     await subscribeAll(witness, [rooms, messages])
     const owned = api(app, owner).on(group)
     await owned.post('groups.setTopic', { topic: 'start' })
@@ -174,7 +156,7 @@ t.test(
           written++
         }
       })()
-      const client = await loggedInSocket(t, url, member)
+      const client = await ddp.loggedInSocket(t, url, member)
       // Each round resumes later into the writes: after at least `round` of them.
       await until('the writes under way', () => written >= round)
       await subscribeAll(
@@ -204,7 +186,7 @@ t.test('an id from inside one change resumes with the rest of that change', asyn
   const { app, url } = shared
   const { owner, group } = await fixture.groupFixture(t, db)
   const newcomer = await createTestUser(db)
-  const witness = await loggedInSocket(t, url, newcomer)
+  const witness = await ddp.loggedInSocket(t, url, newcomer)
   const newcomerStreams = streamsOf(newcomer, group._id).filter(([id]) => id !== 'messages')
   await subscribeAll(witness, newcomerStreams)
   await api(app, owner).on(group).post('groups.invite', { userId: newcomer.id })
@@ -213,7 +195,7 @@ t.test('an id from inside one change resumes with the rest of that change', asyn
   // The invite sends the subscription, then the group: one id from the first resumes the second.
   const subscription = heard(witness, newcomerStreams[0] as Stream)[0] as Heard
   t.equal(subscription.args[0], 'inserted')
-  const client = await loggedInSocket(t, url, newcomer)
+  const client = await ddp.loggedInSocket(t, url, newcomer)
   const roomsStream = newcomerStreams[1] as Stream
   await subscribeAll(client, [roomsStream], new Map([['rooms', subscription.id]]))
   const resumed = heard(client, roomsStream)
@@ -224,7 +206,7 @@ t.test('an id from inside one change resumes with the rest of that change', asyn
 t.test('an id the log does not hold is refused with error-events-reset', async (t) => {
   const { url } = shared
   const { member, group } = await fixture.groupFixture(t, db)
-  const client = await loggedInSocket(t, url, member)
+  const client = await ddp.loggedInSocket(t, url, member)
   const head = await db
     .selectFrom('events')
     .select((eb) => eb.fn.max('id').as('id'))
@@ -260,7 +242,7 @@ t.test('an id whose events were pruned is refused with error-events-reset', asyn
   const { app, url } = shared
   const { owner, member, group } = await fixture.groupFixture(t, db)
   const streams = streamsOf(member, group._id)
-  const client = await loggedInSocket(t, url, member)
+  const client = await ddp.loggedInSocket(t, url, member)
   await subscribeAll(client, streams)
   await api(app, owner).on(group).post('groups.setTopic', { topic: 'old' })
   await waitFor(client, topicIs(member, 'old'))
@@ -271,7 +253,7 @@ t.test('an id whose events were pruned is refused with error-events-reset', asyn
     .where('xid', '=', xid as never)
     .where('id', '=', id as never)
     .execute()
-  const back = await loggedInSocket(t, url, member)
+  const back = await ddp.loggedInSocket(t, url, member)
   t.same(
     await back.subscribe('rooms', 'stream-notify-user', `${member.id}/rooms-changed`, old.id),
     {
@@ -289,7 +271,7 @@ t.test(
     const { owner, member, group } = await fixture.groupFixture(t, db)
     const streams = streamsOf(member, group._id)
     const messages = streams[3] as Stream
-    const witness = await loggedInSocket(t, url, member)
+    const witness = await ddp.loggedInSocket(t, url, member)
     await subscribeAll(witness, streams)
     const owned = api(app, owner).on(group)
     await owned.post('groups.setTopic', { topic: 'seen' })
@@ -301,7 +283,7 @@ t.test(
     await owned.post('groups.setTopic', { topic: 'after the kick' })
     await waitFor(witness, (frame) => frame.msg === 'nosub' && frame.id === 'messages')
 
-    const back = await loggedInSocket(t, url, member)
+    const back = await ddp.loggedInSocket(t, url, member)
     const answer = await back.subscribe('messages', 'stream-room-messages', group._id, lastSeen.id)
     t.same(answer, { msg: 'nosub', id: 'messages', error: NOT_ALLOWED })
     const replayed = heard(back, messages)
@@ -316,7 +298,7 @@ t.test(
     // Someone who was never in the group learns nothing with an id someone else received: it
     // is not one of theirs, and is answered as any unknown id.
     const outsider = await createTestUser(db)
-    const stranger = await loggedInSocket(t, url, outsider)
+    const stranger = await ddp.loggedInSocket(t, url, outsider)
     t.same(await stranger.subscribe('messages', 'stream-room-messages', group._id, lastSeen.id), {
       msg: 'nosub',
       id: 'messages',
@@ -341,10 +323,10 @@ t.test(
 )
 
 t.test('ids stay good after the service restarts: the replay reads only the log', async (t) => {
-  const first = await listeningApp(t, db)
+  const first = await ddp.listeningApp(t, db)
   const { owner, member, group } = await fixture.groupFixture(t, db)
   const rooms: Stream = ['rooms', 'stream-notify-user', `${member.id}/rooms-changed`]
-  const client = await loggedInSocket(t, first.url, member)
+  const client = await ddp.loggedInSocket(t, first.url, member)
   await subscribeAll(client, [rooms])
   const owned = api(first.app, owner).on(group)
   await owned.post('groups.setTopic', { topic: 'before the restart' })
@@ -353,9 +335,9 @@ t.test('ids stay good after the service restarts: the replay reads only the log'
   await owned.post('groups.setTopic', { topic: 'missed' })
   await first.app.close()
 
-  const second = await listeningApp(t, db)
+  const second = await ddp.listeningApp(t, db)
   await api(second.app, owner).on(group).post('groups.setTopic', { topic: 'after the restart' })
-  const back = await loggedInSocket(t, second.url, member)
+  const back = await ddp.loggedInSocket(t, second.url, member)
   await subscribeAll(back, [rooms], new Map([['rooms', last.id]]))
   await waitFor(back, topicIs(member, 'after the restart'))
   t.same(

@@ -10,23 +10,11 @@ import {
   createTestGroup,
   createTestUser,
   databaseNow,
+  ddp,
   fixture,
   type TestUser,
   testDatabase,
 } from '../helper.js'
-import {
-  closeAtEnd,
-  followingClient,
-  type GroupState,
-  heardEvent,
-  isBarrier,
-  listeningApp,
-  notAllowed,
-  removedSubscription,
-  roomDocument,
-  subscriptionDocument,
-  systemMessage,
-} from './support.js'
 
 // Node 20 has no WebSocket global; the client looks it up when it connects.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
@@ -34,11 +22,11 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 const db = await testDatabase(t)
 /** Every date the clients hear is from this file's run, by the database's clock. */
 const startedAt = await databaseNow(db)
-const { app, base } = await listeningApp(t, db)
+const { app, base } = await ddp.listeningApp(t, db)
 
 /** The official client, logged in with the user's REST token and following the user's streams. */
 async function officialClient(t: Test, user: TestUser) {
-  return followingClient(t, await DDPSDK.createAndConnect(base), user, db, startedAt)
+  return ddp.followingClient(t, await DDPSDK.createAndConnect(base), user, db, startedAt)
 }
 
 type ClientName = 'owner' | 'member' | 'other' | 'outsider' | 'newcomer'
@@ -47,7 +35,7 @@ interface SceneOptions {
   /** The global roles of `other` (default `user`). */
   otherRoles?: string[]
   /** Changes made before the clients log in. */
-  prepare?: (group: GroupState, users: Record<ClientName, TestUser>) => Promise<void>
+  prepare?: (group: ddp.GroupState, users: Record<ClientName, TestUser>) => Promise<void>
 }
 
 let barriers = 0
@@ -66,7 +54,7 @@ async function scene(t: Test, options: SceneOptions = {}) {
   const newcomer = await createTestUser(db)
   const barrier = await createTestGroup(app, owner, [member, other, outsider, newcomer])
   const created = await createTestGroup(app, owner, [member, other])
-  const group: GroupState = { ...created, creator: owner, usersCount: 3, msgs: 0 }
+  const group: ddp.GroupState = { ...created, creator: owner, usersCount: 3, msgs: 0 }
   const users = { owner, member, other, outsider, newcomer }
   await options.prepare?.(group, users)
   const clients = {
@@ -89,7 +77,7 @@ async function scene(t: Test, options: SceneOptions = {}) {
     if (reply.statusCode !== 200) throw new Error(`barrier not set: ${reply.body}`)
     const heard: Record<string, unknown[]> = {}
     for (const [name, client] of Object.entries(clients)) {
-      heard[name] = await client.heard.takeUntil(isBarrier(client.user, barrier._id, topic))
+      heard[name] = await client.heard.takeUntil(ddp.isBarrier(client.user, barrier._id, topic))
     }
     return heard
   }
@@ -111,14 +99,14 @@ async function scene(t: Test, options: SceneOptions = {}) {
 }
 
 /** A member's subscription and the group updated, then the message: a name or archiving changed. */
-function subscriptionGroupAndMessage(group: GroupState, message: unknown) {
+function subscriptionGroupAndMessage(group: ddp.GroupState, message: unknown) {
   return async (user: TestUser, roles: string[]) => [
-    heardEvent.subscriptionsChanged(user, [
+    ddp.heardEvent.subscriptionsChanged(user, [
       'updated',
-      await subscriptionDocument(db, group, user, roles),
+      await ddp.subscriptionDocument(db, group, user, roles),
     ]),
-    heardEvent.roomsChanged(user, ['updated', roomDocument(group)]),
-    heardEvent.roomMessage(group, message),
+    ddp.heardEvent.roomsChanged(user, ['updated', ddp.roomDocument(group)]),
+    ddp.heardEvent.roomMessage(group, message),
   ]
 }
 
@@ -142,7 +130,7 @@ function ended(subscription: { onChange(cb: (payload: unknown) => void): void })
 t.test('the client resumes with the REST token', async (t) => {
   const user = await createTestUser(db)
   const sdk = await DDPSDK.createAndConnect(base)
-  closeAtEnd(t, sdk)
+  ddp.closeAtEnd(t, sdk)
   const { tokenExpires, ...result } = await sdk.account.loginWithToken(user.headers['x-auth-token'])
   t.strictSame(result, { id: user.id, token: user.headers['x-auth-token'], type: 'resume' })
   // Typed as a Date, it is the EJSON the server sent: the client does not revive dates.
@@ -170,7 +158,7 @@ t.test('groups.create: each member hears the subscription, then the group', asyn
     members: [member.username, newcomer.username],
   })
   t.equal(reply.statusCode, 200)
-  const group: GroupState = {
+  const group: ddp.GroupState = {
     _id: reply.json().group._id,
     name,
     creator: owner,
@@ -179,11 +167,11 @@ t.test('groups.create: each member hears the subscription, then the group', asyn
   }
   const heard = await settle()
   const joined = async (user: TestUser, roles: string[]) => [
-    heardEvent.subscriptionsChanged(user, [
+    ddp.heardEvent.subscriptionsChanged(user, [
       'inserted',
-      await subscriptionDocument(db, group, user, roles),
+      await ddp.subscriptionDocument(db, group, user, roles),
     ]),
-    heardEvent.roomsChanged(user, ['inserted', roomDocument(group)]),
+    ddp.heardEvent.roomsChanged(user, ['inserted', ddp.roomDocument(group)]),
   ]
   assertHeard(t, heard, {
     owner: await joined(owner, ['owner']),
@@ -200,18 +188,18 @@ t.test(
     await change(owner, 'groups.invite', { userId: newcomer.id })
     Object.assign(group, { usersCount: 4, msgs: 1 })
     const heard = await settle()
-    const added = await systemMessage(db, group, owner, { t: 'au', msg: newcomer.username })
+    const added = await ddp.systemMessage(db, group, owner, { t: 'au', msg: newcomer.username })
     const members = (name: 'owner' | 'member' | 'other') => [
-      heardEvent.roomsChanged(clients[name].user, ['updated', roomDocument(group)]),
-      heardEvent.roomMessage(group, added),
+      ddp.heardEvent.roomsChanged(clients[name].user, ['updated', ddp.roomDocument(group)]),
+      ddp.heardEvent.roomMessage(group, added),
     ]
     assertHeard(t, heard, {
       newcomer: [
-        heardEvent.subscriptionsChanged(newcomer, [
+        ddp.heardEvent.subscriptionsChanged(newcomer, [
           'inserted',
-          await subscriptionDocument(db, group, newcomer),
+          await ddp.subscriptionDocument(db, group, newcomer),
         ]),
-        heardEvent.roomsChanged(newcomer, ['inserted', roomDocument(group)]),
+        ddp.heardEvent.roomsChanged(newcomer, ['inserted', ddp.roomDocument(group)]),
       ],
       owner: members('owner'),
       member: members('member'),
@@ -224,32 +212,32 @@ t.test('groups.kick: the kicked member hears the removal, and nothing more', asy
   const { users, clients, following, group, settle, change } = await scene(t)
   const { owner, member } = users
   const messagesEnded = ended(following.member)
-  const removed = await removedSubscription(db, group, member)
+  const removed = await ddp.removedSubscription(db, group, member)
   await change(owner, 'groups.kick', { userId: member.id })
   Object.assign(group, { usersCount: 2, msgs: 1 })
-  const afterKick = roomDocument(group)
-  const kicked = await systemMessage(db, group, owner, { t: 'ru', msg: member.username })
+  const afterKick = ddp.roomDocument(group)
+  const kicked = await ddp.systemMessage(db, group, owner, { t: 'ru', msg: member.username })
   await change(owner, 'groups.setTopic', { topic: 'after the kick' })
   Object.assign(group, { msgs: 2, topic: 'after the kick' })
   const heard = await settle()
-  const topic = await systemMessage(db, group, owner, {
+  const topic = await ddp.systemMessage(db, group, owner, {
     t: 'room_changed_topic',
     msg: 'after the kick',
   })
   const members = (name: 'owner' | 'other') => [
-    heardEvent.roomsChanged(clients[name].user, ['updated', afterKick]),
-    heardEvent.roomMessage(group, kicked),
-    heardEvent.roomsChanged(clients[name].user, ['updated', roomDocument(group)]),
-    heardEvent.roomMessage(group, topic),
+    ddp.heardEvent.roomsChanged(clients[name].user, ['updated', afterKick]),
+    ddp.heardEvent.roomMessage(group, kicked),
+    ddp.heardEvent.roomsChanged(clients[name].user, ['updated', ddp.roomDocument(group)]),
+    ddp.heardEvent.roomMessage(group, topic),
   ]
   assertHeard(t, heard, {
-    member: [heardEvent.subscriptionsChanged(member, ['removed', removed])],
+    member: [ddp.heardEvent.subscriptionsChanged(member, ['removed', removed])],
     owner: members('owner'),
     other: members('other'),
   })
   t.strictSame(
     await messagesEnded,
-    { msg: 'nosub', id: following.member.id, error: notAllowed },
+    { msg: 'nosub', id: following.member.id, error: ddp.notAllowed },
     "the kicked member's message subscription ends, seen through the subscription's onChange",
   )
 })
@@ -258,22 +246,26 @@ t.test('groups.leave: the leaver hears the removal, the others the message', asy
   const { users, clients, following, group, settle } = await scene(t)
   const { member } = users
   const messagesEnded = ended(following.member)
-  const removed = await removedSubscription(db, group, member)
+  const removed = await ddp.removedSubscription(db, group, member)
   const reply = await api(app, member).post('groups.leave', { roomId: group._id })
   t.equal(reply.statusCode, 200)
   Object.assign(group, { usersCount: 2, msgs: 1 })
   const heard = await settle()
-  const left = await systemMessage(db, group, member, { t: 'ul', msg: member.username })
+  const left = await ddp.systemMessage(db, group, member, { t: 'ul', msg: member.username })
   const members = (name: 'owner' | 'other') => [
-    heardEvent.roomsChanged(clients[name].user, ['updated', roomDocument(group)]),
-    heardEvent.roomMessage(group, left),
+    ddp.heardEvent.roomsChanged(clients[name].user, ['updated', ddp.roomDocument(group)]),
+    ddp.heardEvent.roomMessage(group, left),
   ]
   assertHeard(t, heard, {
-    member: [heardEvent.subscriptionsChanged(member, ['removed', removed])],
+    member: [ddp.heardEvent.subscriptionsChanged(member, ['removed', removed])],
     owner: members('owner'),
     other: members('other'),
   })
-  t.strictSame(await messagesEnded, { msg: 'nosub', id: following.member.id, error: notAllowed })
+  t.strictSame(await messagesEnded, {
+    msg: 'nosub',
+    id: following.member.id,
+    error: ddp.notAllowed,
+  })
 })
 
 t.test(
@@ -284,7 +276,7 @@ t.test(
     await change(users.owner, 'groups.rename', { name })
     Object.assign(group, { name, msgs: 1 })
     const heard = await settle()
-    const renamed = await systemMessage(db, group, users.owner, { t: 'r', msg: name })
+    const renamed = await ddp.systemMessage(db, group, users.owner, { t: 'r', msg: name })
     assertHeard(t, heard, await forMembers(subscriptionGroupAndMessage(group, renamed)))
   },
 )
@@ -306,10 +298,10 @@ for (const { endpoint, field, type } of textSettings) {
     await change(users.owner, endpoint, { [field]: value })
     Object.assign(group, { [field]: value, msgs: 1 })
     const heard = await settle()
-    const message = await systemMessage(db, group, users.owner, { t: type, msg: value })
+    const message = await ddp.systemMessage(db, group, users.owner, { t: type, msg: value })
     const member = (who: 'owner' | 'member' | 'other') => [
-      heardEvent.roomsChanged(clients[who].user, ['updated', roomDocument(group)]),
-      heardEvent.roomMessage(group, message),
+      ddp.heardEvent.roomsChanged(clients[who].user, ['updated', ddp.roomDocument(group)]),
+      ddp.heardEvent.roomMessage(group, message),
     ]
     assertHeard(t, heard, {
       owner: member('owner'),
@@ -342,21 +334,21 @@ for (const role of ['owner', 'moderator', 'leader'] as const) {
         await send(owner, endpoint, { userId: member.id })
         group.msgs = 1
         const heard = await settle()
-        const message = await systemMessage(db, group, owner, {
+        const message = await ddp.systemMessage(db, group, owner, {
           t: `subscription-role-${change}`,
           msg: member.username,
           role,
         })
         const roles = change === 'added' ? [role] : []
         const news = [
-          heardEvent.roomMessage(group, message),
-          heardEvent.rolesChange(change, role, member, group),
+          ddp.heardEvent.roomMessage(group, message),
+          ddp.heardEvent.rolesChange(change, role, member, group),
         ]
         assertHeard(t, heard, {
           member: [
-            heardEvent.subscriptionsChanged(member, [
+            ddp.heardEvent.subscriptionsChanged(member, [
               'updated',
-              await subscriptionDocument(db, group, member, roles),
+              await ddp.subscriptionDocument(db, group, member, roles),
             ]),
             ...news,
           ],
@@ -375,7 +367,10 @@ t.test(
     await change(users.owner, 'groups.archive', {})
     Object.assign(group, { archived: true, msgs: 1 })
     const heard = await settle()
-    const archived = await systemMessage(db, group, users.owner, { t: 'room-archived', msg: '' })
+    const archived = await ddp.systemMessage(db, group, users.owner, {
+      t: 'room-archived',
+      msg: '',
+    })
     assertHeard(t, heard, await forMembers(subscriptionGroupAndMessage(group, archived)))
   },
 )
@@ -395,7 +390,7 @@ t.test(
     await change(users.other, 'groups.unarchive', {})
     Object.assign(group, { archived: false, msgs: 2 })
     const heard = await settle()
-    const unarchived = await systemMessage(db, group, users.other, {
+    const unarchived = await ddp.systemMessage(db, group, users.other, {
       t: 'room-unarchived',
       msg: '',
     })
@@ -407,8 +402,11 @@ t.test('groups.delete: every member hears the subscription and the group removed
   const { users, following, group, settle, change, forMembers } = await scene(t)
   // The subscriptions' ids are read while they are still stored.
   const expected = await forMembers(async (user) => [
-    heardEvent.subscriptionsChanged(user, ['removed', await removedSubscription(db, group, user)]),
-    heardEvent.roomsChanged(user, ['removed', { _id: group._id }]),
+    ddp.heardEvent.subscriptionsChanged(user, [
+      'removed',
+      await ddp.removedSubscription(db, group, user),
+    ]),
+    ddp.heardEvent.roomsChanged(user, ['removed', { _id: group._id }]),
   ])
   const subscriptions = [following.owner, following.member, following.other]
   const messagesEnded = Promise.all(subscriptions.map(ended))
@@ -416,7 +414,7 @@ t.test('groups.delete: every member hears the subscription and the group removed
   assertHeard(t, await settle(), expected)
   t.strictSame(
     await messagesEnded,
-    subscriptions.map(({ id }) => ({ msg: 'nosub', id, error: notAllowed })),
+    subscriptions.map(({ id }) => ({ msg: 'nosub', id, error: ddp.notAllowed })),
     'every message subscription ends',
   )
 })
@@ -425,6 +423,6 @@ t.test(
   "a user outside the group cannot follow its messages: the client's ready() rejects",
   async (t) => {
     const { clients, group } = await scene(t)
-    await t.rejects(clients.outsider.listen('room-messages', group._id), notAllowed)
+    await t.rejects(clients.outsider.listen('room-messages', group._id), ddp.notAllowed)
   },
 )

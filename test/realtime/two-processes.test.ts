@@ -8,6 +8,7 @@ import WebSocket from 'ws'
 import {
   createTestUser,
   databaseNow,
+  ddp,
   groupName,
   onlyOnPostgres,
   postgresUrl,
@@ -17,19 +18,6 @@ import {
   within,
 } from '../helper.js'
 import { databaseUrlOf, startCluster } from '../support/cluster.js'
-import {
-  followingClient,
-  type GroupState,
-  heardEvent,
-  isBarrier,
-  loggedInSocket,
-  notAllowed,
-  type RawDdp,
-  removedSubscription,
-  roomDocument,
-  subscriptionDocument,
-  systemMessage,
-} from './support.js'
 
 // Node 20 has no WebSocket global; the client looks it up when it connects.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
@@ -70,7 +58,7 @@ async function post(server: string, user: TestUser, endpoint: string, body: obje
  */
 async function officialClient(t: Test, server: string, user: TestUser) {
   const sdk = await DDPSDK.createAndConnect(server, { retryCount: 0, retryTime: 100 })
-  return followingClient(t, sdk, user, db, startedAt)
+  return ddp.followingClient(t, sdk, user, db, startedAt)
 }
 
 /**
@@ -91,7 +79,7 @@ async function scene(t: Test) {
   }
   const barrier = await create(groupName('barrier'))
   const name = groupName('across')
-  const group: GroupState = {
+  const group: ddp.GroupState = {
     _id: await create(name),
     name,
     creator: owner,
@@ -113,8 +101,8 @@ async function scene(t: Test) {
     const reply = await post(a, owner, 'groups.setTopic', { roomId: barrier, topic })
     if (reply.status !== 200) throw new Error(`barrier not set: ${JSON.stringify(reply.body)}`)
     return {
-      member: await clients.member.heard.takeUntil(isBarrier(member, barrier, topic)),
-      other: await clients.other.heard.takeUntil(isBarrier(other, barrier, topic)),
+      member: await clients.member.heard.takeUntil(ddp.isBarrier(member, barrier, topic)),
+      other: await clients.other.heard.takeUntil(ddp.isBarrier(other, barrier, topic)),
     }
   }
   // What the clients may still hear of the groups made before they logged in.
@@ -132,17 +120,17 @@ t.test(
     t.equal((await post(a, owner, 'groups.rename', { roomId: group._id, name })).status, 200)
     Object.assign(group, { name, msgs: 1 })
     const heard = await settle()
-    const renamed = await systemMessage(db, group, owner, { t: 'r', msg: name })
+    const renamed = await ddp.systemMessage(db, group, owner, { t: 'r', msg: name })
     for (const [who, user] of Object.entries({ member, other })) {
       t.strictSame(
         heard[who as keyof typeof heard],
         [
-          heardEvent.subscriptionsChanged(user, [
+          ddp.heardEvent.subscriptionsChanged(user, [
             'updated',
-            await subscriptionDocument(db, group, user),
+            await ddp.subscriptionDocument(db, group, user),
           ]),
-          heardEvent.roomsChanged(user, ['updated', roomDocument(group)]),
-          heardEvent.roomMessage(group, renamed),
+          ddp.heardEvent.roomsChanged(user, ['updated', ddp.roomDocument(group)]),
+          ddp.heardEvent.roomMessage(group, renamed),
         ],
         `${who} heard the subscription, the group and the message`,
       )
@@ -157,27 +145,27 @@ t.test(
   async (t) => {
     const { a, owner, member, other, group, following, settle } = await scene(t)
     const messagesEnded = new Promise((resolve) => following.member.onChange(resolve))
-    const removed = await removedSubscription(db, group, member)
+    const removed = await ddp.removedSubscription(db, group, member)
     const kick = await post(a, owner, 'groups.kick', { roomId: group._id, userId: member.id })
     t.equal(kick.status, 200)
     Object.assign(group, { usersCount: 2, msgs: 1 })
     const heard = await settle()
-    const kicked = await systemMessage(db, group, owner, { t: 'ru', msg: member.username })
+    const kicked = await ddp.systemMessage(db, group, owner, { t: 'ru', msg: member.username })
     t.strictSame(
       heard.member,
-      [heardEvent.subscriptionsChanged(member, ['removed', removed])],
+      [ddp.heardEvent.subscriptionsChanged(member, ['removed', removed])],
       'the kicked member heard the removal only',
     )
     t.strictSame(
       await messagesEnded,
-      { msg: 'nosub', id: following.member.id, error: notAllowed },
+      { msg: 'nosub', id: following.member.id, error: ddp.notAllowed },
       "the kicked member's message subscription ended",
     )
     t.strictSame(
       heard.other,
       [
-        heardEvent.roomsChanged(other, ['updated', roomDocument(group)]),
-        heardEvent.roomMessage(group, kicked),
+        ddp.heardEvent.roomsChanged(other, ['updated', ddp.roomDocument(group)]),
+        ddp.heardEvent.roomMessage(group, kicked),
       ],
       'the other member heard the group and the message',
     )
@@ -239,13 +227,13 @@ t.test(
       ['rooms', 'stream-notify-user', `${member.id}/rooms-changed`],
       ['messages', 'stream-room-messages', roomId],
     ]
-    const follow = async (client: RawDdp, lastIds?: Map<string, string>) => {
+    const follow = async (client: ddp.RawDdp, lastIds?: Map<string, string>) => {
       for (const [id, name, eventName] of streams) {
         const answer = await client.subscribe(id, name, eventName, lastIds?.get(id))
         if (answer.msg !== 'ready') throw new Error(`not subscribed: ${JSON.stringify(answer)}`)
       }
     }
-    const heard = (client: RawDdp, eventName: string) =>
+    const heard = (client: ddp.RawDdp, eventName: string) =>
       client.received
         .filter(
           (frame) => (frame.fields as { eventName?: string } | undefined)?.eventName === eventName,
@@ -255,7 +243,7 @@ t.test(
           args: (frame.fields as { args: unknown }).args,
         }))
     /** Waits until a client heard a topic change both as the group's change and as its message. */
-    const waitForTopic = async (client: RawDdp, topic: string) => {
+    const waitForTopic = async (client: ddp.RawDdp, topic: string) => {
       const has = (eventName: string, text: string) =>
         JSON.stringify(heard(client, eventName)).includes(text)
       await until(
@@ -266,9 +254,9 @@ t.test(
       )
     }
 
-    const witness = await loggedInSocket(t, socketUrl(b), member)
+    const witness = await ddp.loggedInSocket(t, socketUrl(b), member)
     await follow(witness)
-    const client = await loggedInSocket(t, socketUrl(a), member)
+    const client = await ddp.loggedInSocket(t, socketUrl(a), member)
     await follow(client)
     await post(a, owner, 'groups.setTopic', { roomId, topic: 'seen' })
     await waitForTopic(client, 'seen')
@@ -283,7 +271,7 @@ t.test(
     await post(a, owner, 'groups.rename', { roomId, name: groupName('moved') })
     await waitForTopic(witness, 'away-4')
 
-    const back = await loggedInSocket(t, socketUrl(b), member)
+    const back = await ddp.loggedInSocket(t, socketUrl(b), member)
     await follow(back, lastIds)
     await post(a, owner, 'groups.setTopic', { roomId, topic: 'live' })
     await waitForTopic(back, 'live')

@@ -3,8 +3,8 @@
 // client saw the stream's first byte (SSE) or `ready` (DDP) reaches it.
 import t, { type Test } from 'tap'
 import { createTestUser, groupName, type TestUser, testDatabase } from '../helper.js'
+import { listeningApp, loggedIn } from '../support/ddp.js'
 import { EventStreamClient, WAIT_MS } from './event-stream-client.js'
-import { listeningApp, loggedIn } from './support.js'
 
 const db = await testDatabase(t)
 /** Changes asked for after the client saw its start, per stream: enough to cross any window. */

@@ -19,8 +19,8 @@ import {
   testDatabase,
 } from '../helper.js'
 import { EventStreamClient } from '../realtime/event-stream-client.js'
-import { type DdpFrame, RawDdp } from '../realtime/support.js'
 import { databaseUrlOf, startCluster } from '../support/cluster.js'
+import { type DdpFrame, RawDdp } from '../support/ddp.js'
 import type { ServerProcess } from '../support/server-process.js'
 
 /**

@@ -132,3 +132,27 @@ export function assertReply(
   t.equal(response.statusCode, status, label ? `${label}: status` : 'status')
   t.same(response.json(), body, label ? `${label}: body` : 'body')
 }
+
+/** A request about one group: its endpoint, who sends it, and the rest of its body. */
+export type GroupCall = [endpoint: string, caller: Caller, body?: Record<string, unknown>]
+
+/** Asserts that each call about `group` is answered with `status` and `body`, by endpoint. */
+export async function assertEachAnswered(
+  t: Test,
+  app: FastifyInstance,
+  group: { _id: string },
+  calls: GroupCall[],
+  status: number,
+  body: object,
+) {
+  for (const [endpoint, caller, payload] of calls) {
+    const response = await api(app, caller)
+      .on(group)
+      .post(endpoint, { ...payload })
+    assertReply(t, response, status, body, endpoint)
+  }
+}
+
+/** The same call about a group by each of `callers`. */
+export const callsBy = (endpoint: string, ...callers: Caller[]): GroupCall[] =>
+  callers.map((caller) => [endpoint, caller])

@@ -74,6 +74,22 @@ export async function embeddedDatabase(t: Test): Promise<Db> {
   return db
 }
 
+/**
+ * A second connection pool of `poolSize` on the PostgreSQL database of `db`, as another process
+ * of the service has: closed when the test ends.
+ */
+export function otherProcessDatabase(t: Test, db: Db, poolSize: number): Db {
+  const { backend } = db
+  if (!backend || !('pool' in backend)) throw new Error('needs PostgreSQL')
+  const other = createDatabase({
+    url: String(backend.pool.options.connectionString),
+    poolSize,
+    dataDir: '',
+  })
+  t.teardown(() => other.destroy())
+  return other
+}
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   // Rate limits would make tests depend on how many requests they send; rate-limit.test.ts turns them on.
   return loadConfig({

@@ -12,6 +12,7 @@ export {
   groupName,
   loginChangesHeard,
   onlyOnPostgres,
+  otherProcessDatabase,
   postgresUrl,
   storedGroup,
   TEST_PASSWORD,
@@ -19,6 +20,8 @@ export {
   testConfig,
   testDatabase,
 } from './base.js'
+export * from './clock.js'
+export * from './documents.js'
 export * from './fixtures.js'
 export * from './routes.js'
 export * from './seed.js'

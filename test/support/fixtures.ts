@@ -3,11 +3,12 @@ import type { RawBuilder } from 'kysely'
 import type { Test } from 'tap'
 import type { Db } from '../../db/database.js'
 import { randomId } from '../../domain/ids.js'
-import { type Snapshot, snapshot, snapshotGroup } from './api.js'
+import { api, type Snapshot, snapshot, snapshotGroup } from './api.js'
 import {
   buildApp,
   createTestGroup,
   createTestUser,
+  groupName,
   loginChangesHeard,
   type TestUser,
   testDatabase,
@@ -240,4 +241,48 @@ export async function groupFixture<K extends string = 'member'>(
   const app = await buildApp(t, database)
   const setup = await groupWith(app, database, members ?? ({ member: {} } as Record<K, MemberSpec>))
   return { app, db: database, ...setup }
+}
+
+/**
+ * A new group with `user` in it, made by a new owner: its id. Once a client of the user hears of
+ * it, everything logged before it has been delivered.
+ */
+export async function barrierGroup(
+  app: FastifyInstance,
+  db: Db,
+  user: { username: string },
+): Promise<string> {
+  const owner = await createTestUser(db)
+  const created = await api(app, owner).post('groups.create', {
+    name: groupName('barrier'),
+    members: [user.username],
+  })
+  return created.json().group._id as string
+}
+
+/**
+ * Changes a group in each way its members hear of, as its owner: renames it, sets its topic,
+ * invites a new member and makes them a moderator, then archives it.
+ */
+export async function changeEveryWay(
+  app: FastifyInstance,
+  db: Db,
+  owner: TestUser,
+  group: { _id: string },
+  name: string,
+) {
+  const g = api(app, owner).on(group)
+  await g.post('groups.rename', { name })
+  await g.post('groups.setTopic', { topic: 'secret topic' })
+  const second = await createTestUser(db)
+  await g.post('groups.invite', { userId: second.id })
+  await g.post('groups.addModerator', { userId: second.id })
+  await g.post('groups.archive')
+}
+
+/** The app, and a global admin (roles `admin` and `user`) to call it as. */
+export async function appWithAdmin(t: Test, db: Db) {
+  const app = await buildApp(t, db)
+  const admin = await createTestUser(db, { roles: ['admin', 'user'] })
+  return { app, admin }
 }

@@ -3,9 +3,9 @@ import type { Test } from 'tap'
 import type { Db } from '../../db/database.js'
 import { insertLoginToken } from '../../db/queries/tokens.js'
 import { hashLoginToken, newLoginToken } from '../../domain/ids.js'
-import { RawDdp } from '../realtime/support.js'
 import { api } from './api.js'
 import { buildApp, createTestGroup, createTestUser, testConfig } from './base.js'
+import { RawDdp } from './ddp.js'
 
 /** What the server may answer a client with; anything else breaks the protocol. */
 const SERVER_MESSAGES = new Set([

@@ -60,3 +60,8 @@ export async function storedUser(db: Db, userId: string) {
 export async function tokensOf(db: Db, userId: string) {
   return db.selectFrom('login_tokens').select('user_id').where('user_id', '=', userId).execute()
 }
+
+/** The ids of the users stored with this username: one, or none. */
+export async function userIdsNamed(db: Db, username: string) {
+  return db.selectFrom('users').select('id').where('username', '=', username).execute()
+}

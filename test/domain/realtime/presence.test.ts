@@ -207,17 +207,23 @@ t.test('a connection of a user deleted meanwhile does not fail the others', asyn
   t.same(await presence.onlineMembers(group._id), online(owner))
 })
 
+/** Presence of process `p1` on a database that fails, with the warnings it logs. */
+function warnedPresence(db: Db) {
+  const warnings: string[] = []
+  const presence = new Presence(
+    db,
+    { processId: 'p1', heartbeatMs: 50, expiryMs: 200 },
+    { warn: (_details, message) => warnings.push(message) },
+  )
+  return { presence, warnings }
+}
+
 t.test('with the database down, failures are logged and nothing throws', async (t) => {
   const refused = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'))
   const pool = { connect: refused, end: async () => {} } as unknown as pg.Pool
   const down = new Db({ dialect: new PostgresDialect({ pool }) })
   t.teardown(() => down.destroy())
-  const warnings: string[] = []
-  const presence = new Presence(
-    down,
-    { processId: 'p1', heartbeatMs: 50, expiryMs: 200 },
-    { warn: (_details, message) => warnings.push(message) },
-  )
+  const { presence, warnings } = warnedPresence(down)
 
   await presence.connected('c1', 'someone')
   await presence.heartbeat()
@@ -234,12 +240,7 @@ t.test('with the database down, failures are logged and nothing throws', async (
 t.test('stop does not wait long for a database that does not answer', async (t) => {
   const pool = { connect: () => new Promise<never>(() => {}), end: async () => {} }
   const hung = new Db({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) })
-  const warnings: string[] = []
-  const presence = new Presence(
-    hung,
-    { processId: 'p1', heartbeatMs: 50, expiryMs: 200 },
-    { warn: (_details, message) => warnings.push(message) },
-  )
+  const { presence, warnings } = warnedPresence(hung)
   void presence.connected('c1', 'someone')
 
   const started = Date.now()

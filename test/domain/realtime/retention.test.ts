@@ -4,7 +4,6 @@
 import { sql } from 'kysely'
 import type pg from 'pg'
 import t, { type Test } from 'tap'
-import { createDatabase, type Db } from '../../../db/database.js'
 import { prunedBefore, pruneEvents } from '../../../db/queries/events.js'
 import { api, assertReply, fixture, refusal, waitFor } from '../../helper.js'
 
@@ -160,19 +159,6 @@ async function prunesWaiting() {
   return rows[0]?.waiting ?? 0
 }
 
-/** A second pool on the same PostgreSQL database, as another process of the service has. */
-function otherProcessDatabase(t: Test): Db {
-  const { backend } = db
-  if (!backend || !('pool' in backend)) throw new Error('needs PostgreSQL')
-  const other = createDatabase({
-    url: String(backend.pool.options.connectionString),
-    poolSize: 2,
-    dataDir: '',
-  })
-  t.teardown(() => other.destroy())
-  return other
-}
-
 t.test(
   'two processes pruning at once both succeed, each event deleted once',
   // PGlite has one connection: prunes there cannot overlap.
@@ -188,7 +174,7 @@ t.test(
     const holder = await ownConnection(t)
     await holder.query('begin')
     await holder.query('select * from event_log_state for update')
-    const other = otherProcessDatabase(t)
+    const other = fixture.otherProcessDatabase(t, db, 2)
     const prunes = [
       pruneEvents(db, new Date('2020-02-01T00:00:00Z')),
       pruneEvents(other, new Date('2020-03-01T00:00:00Z')),

@@ -38,6 +38,9 @@ const creationAudit = {
   after: { userId: 'rocket.cat', username: 'rocket.cat', roles: ['bot'], active: true },
 }
 
+/** What every view of rocket.cat shows of it. */
+const ROCKET_CAT = { _id: 'rocket.cat', username: 'rocket.cat', name: 'Rocket.Cat' }
+
 t.test('a fresh database gets rocket.cat: bot role, no password, no email', async (t) => {
   const server = await fixture.buildApp(t, db)
   const boss = await fixture.createTestUser(db, { roles: ['admin'] })
@@ -58,9 +61,7 @@ t.test('a fresh database gets rocket.cat: bot role, no password, no email', asyn
   const full = await api(server, boss).get('users.info', { userId: 'rocket.cat' })
   assertReply(t, full, 200, {
     user: {
-      _id: 'rocket.cat',
-      username: 'rocket.cat',
-      name: 'Rocket.Cat',
+      ...ROCKET_CAT,
       emails: [],
       roles: ['bot'],
       active: true,
@@ -74,9 +75,7 @@ t.test('a fresh database gets rocket.cat: bot role, no password, no email', asyn
   const publicView = await api(server, plain).get('users.info', { username: 'rocket.cat' })
   assertReply(t, publicView, 200, {
     user: {
-      _id: 'rocket.cat',
-      username: 'rocket.cat',
-      name: 'Rocket.Cat',
+      ...ROCKET_CAT,
       status: 'offline',
       active: true,
       type: 'user',

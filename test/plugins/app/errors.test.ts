@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { errors } from '../../../domain/errors.js'
 import errorHandling from '../../../plugins/app/errors.js'
+import { refused } from '../../helper.js'
 
 /** A bare app whose one route documents `roomNotFound` and throws what the request asks for. */
 async function appWith(strictRefusals: boolean) {
@@ -31,12 +32,7 @@ t.test('a listed refusal is answered as it is', async (t) => {
   t.teardown(() => app.close())
   const response = await app.inject({ url: '/refuse?throw=listed' })
   t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error:
-      'The required "roomId" or "roomName" param provided does not match any group [error-room-not-found]',
-    errorType: 'error-room-not-found',
-  })
+  t.same(response.json(), refused.roomNotFound)
 })
 
 t.test('a refusal any route may give needs no listing', async (t) => {
@@ -44,11 +40,7 @@ t.test('a refusal any route may give needs no listing', async (t) => {
   t.teardown(() => app.close())
   const response = await app.inject({ url: '/refuse?throw=any-route' })
   t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: 'count must be >= 0 [invalid-params]',
-    errorType: 'invalid-params',
-  })
+  t.same(response.json(), refused.invalidParams('count must be >= 0'))
   t.same(logged, [])
 })
 
@@ -66,10 +58,6 @@ t.test('in service, an undocumented refusal is answered and logged', async (t) =
   t.teardown(() => app.close())
   const response = await app.inject({ url: '/refuse?throw=unlisted' })
   t.equal(response.statusCode, 400)
-  t.same(response.json(), {
-    success: false,
-    error: 'Not allowed [error-not-allowed]',
-    errorType: 'error-not-allowed',
-  })
+  t.same(response.json(), refused.notAllowed)
   t.same(logged, ['refusal missing from the route documentation'])
 })

@@ -90,9 +90,7 @@ for (const [form, body] of loginForms) {
 t.test('the token a login returns works for GET /api/v1/me', async (t) => {
   const app = await fixture.buildApp(t, db)
   const user = await fixture.createTestUser(db)
-  const { data } = (
-    await api(app).post('login', { user: user.username, password: fixture.TEST_PASSWORD })
-  ).json()
+  const { data } = (await fixture.login(app, user.username, fixture.TEST_PASSWORD)).json()
 
   const response = await api(app, {
     headers: { 'x-user-id': data.userId, 'x-auth-token': data.authToken },
@@ -126,13 +124,9 @@ t.test('only the SHA-256 hash of a login token is stored, bound to its user', as
 
 t.test('passwords are stored as argon2id hashes, never in clear', async (t) => {
   const user = await fixture.createTestUser(db)
-  const row = await db
-    .selectFrom('users')
-    .select('password_hash')
-    .where('id', '=', user.id)
-    .executeTakeFirstOrThrow()
-  t.match(row.password_hash, /^\$argon2id\$/)
-  t.notOk(row.password_hash?.includes(fixture.TEST_PASSWORD))
+  const row = await fixture.storedUser(db, user.id)
+  t.match(row?.password_hash, /^\$argon2id\$/)
+  t.notOk(row?.password_hash?.includes(fixture.TEST_PASSWORD))
 })
 
 t.test('login with resume: 200 with the same token and the profile', async (t) => {
@@ -288,9 +282,7 @@ t.test('logout: 200, and that token stops working', async (t) => {
 t.test('logout ends only that token: another token of the same user still works', async (t) => {
   const app = await fixture.buildApp(t, db)
   const user = await fixture.createTestUser(db)
-  const { data } = (
-    await api(app).post('login', { user: user.username, password: fixture.TEST_PASSWORD })
-  ).json()
+  const { data } = (await fixture.login(app, user.username, fixture.TEST_PASSWORD)).json()
   const otherLogin = { headers: { 'x-user-id': user.id, 'x-auth-token': data.authToken } }
 
   const response = await api(app, otherLogin).post('logout')

@@ -2,20 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import t from 'tap'
-import {
-  AFTER_A_WHILE_AGO,
-  api,
-  assertReply,
-  databaseNow,
-  fixture,
-  refused,
-  stampedBetween,
-} from '../../../helper.js'
-import {
-  assertBadDatesRefused,
-  assertFarDatesAnswered,
-  groupsToList,
-} from '../../../support/catch-up.js'
+import { api, assertReply, catchUp, fixture, refused } from '../../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -37,7 +24,7 @@ async function setUpdatedAt(roomId: string, moment: string) {
 }
 
 t.test("rooms.get: the caller's groups, closed and archived ones too, by name", async (t) => {
-  const { app, user, alpha, bravo } = await groupsToList(t, db)
+  const { app, user, alpha, bravo } = await catchUp.groupsToList(t, db)
 
   const response = await api(app, user).get('rooms.get')
 
@@ -82,7 +69,7 @@ t.test('rooms.get with updatedSince: changed strictly after it, to the ms', asyn
 t.test('rooms.get: a change to the group makes it updated', async (t) => {
   const { app, owner, member, group } = await fixture.groupFixture(t, db)
   await fixture.backdate(db, group._id)
-  const since = { updatedSince: AFTER_A_WHILE_AGO }
+  const since = { updatedSince: fixture.AFTER_A_WHILE_AGO }
   t.same((await api(app, member).get('rooms.get', since)).json().update, [])
 
   await api(app, owner).post('groups.setTopic', { roomId: group._id, topic: 'news' })
@@ -97,13 +84,15 @@ t.test('rooms.get: a change to the group makes it updated', async (t) => {
 t.test('rooms.get: a group deleted while the caller was in it is removed', async (t) => {
   const { app, owner, member, group } = await fixture.groupFixture(t, db)
   // The database's clock, which stamps the removal.
-  const start = await databaseNow(db)
+  const start = await fixture.databaseNow(db)
 
   await api(app, owner).post('groups.delete', { roomId: group._id })
 
-  const end = await databaseNow(db)
+  const end = await fixture.databaseNow(db)
   for (const caller of [owner, member]) {
-    const response = await api(app, caller).get('rooms.get', { updatedSince: AFTER_A_WHILE_AGO })
+    const response = await api(app, caller).get('rooms.get', {
+      updatedSince: fixture.AFTER_A_WHILE_AGO,
+    })
     t.equal(response.statusCode, 200)
     const body = response.json()
     t.same(body.update, [])
@@ -114,7 +103,7 @@ t.test('rooms.get: a group deleted while the caller was in it is removed', async
     t.same(Object.keys(body.remove[0]), ['_id', '_deletedAt'])
     t.match(body.remove[0]._deletedAt, fixture.ISO_TIMESTAMP)
     const at = Date.parse(body.remove[0]._deletedAt)
-    t.ok(stampedBetween(at, start, end), 'when it was deleted')
+    t.ok(fixture.stampedBetween(at, start, end), 'when it was deleted')
 
     const afterIt = await api(app, caller).get('rooms.get', {
       updatedSince: body.remove[0]._deletedAt,
@@ -137,17 +126,21 @@ t.test('rooms.get: groups deleted when the caller was not in them are not listed
   await api(app, member).post('groups.leave', { roomId: left._id })
   await api(app, owner).post('groups.kick', { roomId: kickedFrom._id, userId: member.id })
 
-  const kicked = await api(app, member).get('rooms.get', { updatedSince: AFTER_A_WHILE_AGO })
+  const kicked = await api(app, member).get('rooms.get', {
+    updatedSince: fixture.AFTER_A_WHILE_AGO,
+  })
   assertReply(t, kicked, 200, { update: [], remove: [], success: true }, 'kicked: neither list')
 
   for (const deleted of [left, kickedFrom, neverIn]) {
     await api(app, owner).post('groups.delete', { roomId: deleted._id })
   }
-  const response = await api(app, member).get('rooms.get', { updatedSince: AFTER_A_WHILE_AGO })
+  const response = await api(app, member).get('rooms.get', {
+    updatedSince: fixture.AFTER_A_WHILE_AGO,
+  })
   assertReply(t, response, 200, { update: [], remove: [], success: true })
   t.equal(
-    (await api(app, owner).get('rooms.get', { updatedSince: AFTER_A_WHILE_AGO })).json().remove
-      .length,
+    (await api(app, owner).get('rooms.get', { updatedSince: fixture.AFTER_A_WHILE_AGO })).json()
+      .remove.length,
     3,
     'the owner was in all three',
   )
@@ -163,7 +156,9 @@ t.test('rooms.get: deletions before updatedSince are not listed', async (t) => {
     .where('room_id', '=', group._id)
     .execute()
 
-  const response = await api(app, member).get('rooms.get', { updatedSince: AFTER_A_WHILE_AGO })
+  const response = await api(app, member).get('rooms.get', {
+    updatedSince: fixture.AFTER_A_WHILE_AGO,
+  })
 
   assertReply(t, response, 200, { update: [], remove: [], success: true })
 })
@@ -171,20 +166,23 @@ t.test('rooms.get: deletions before updatedSince are not listed', async (t) => {
 t.test('rooms.get: dates outside what can be stored, or garbage, are refused', async (t) => {
   const app = await fixture.buildApp(t, db)
   const user = await fixture.createTestUser(db)
-  await assertBadDatesRefused(t, api(app, user), 'rooms.get', '2021-02-30T25:00:00Z')
+  await catchUp.assertBadDatesRefused(t, api(app, user), 'rooms.get', '2021-02-30T25:00:00Z')
 })
 
 t.test('rooms.get: far past, future and empty dates are answered', async (t) => {
   const { app, member, group } = await fixture.groupFixture(t, db)
   const all = { update: [await summaryOf(app, member, group._id)], remove: [], success: true }
 
-  await assertFarDatesAnswered(t, api(app, member), 'rooms.get', all)
+  await catchUp.assertFarDatesAnswered(t, api(app, member), 'rooms.get', all)
 })
 
 t.test('rooms.get: not logged in is 401', async (t) => {
   const { app, owner, member } = await fixture.groupFixture(t, db)
   for (const [name, caller] of Object.entries(fixture.withoutLogin)) {
-    for (const query of [{}, { updatedSince: AFTER_A_WHILE_AGO }] as Record<string, string>[]) {
+    for (const query of [{}, { updatedSince: fixture.AFTER_A_WHILE_AGO }] as Record<
+      string,
+      string
+    >[]) {
       const response = await api(app, caller(member, owner)).get('rooms.get', query)
       assertReply(t, response, 401, refused.notLoggedIn, name)
     }

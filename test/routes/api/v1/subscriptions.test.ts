@@ -3,56 +3,13 @@
 import { RestClient } from '@rocket.chat/api-client'
 import { sql } from 'kysely'
 import t from 'tap'
-import {
-  AFTER_A_WHILE_AGO,
-  api,
-  assertReply,
-  databaseNow,
-  fixture,
-  refused,
-  stampedBetween,
-} from '../../../helper.js'
-import {
-  assertBadDatesRefused,
-  assertFarDatesAnswered,
-  groupsToList,
-} from '../../../support/catch-up.js'
+import { api, assertReply, catchUp, fixture, refused } from '../../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
 /** The subscription as it should be shown, built from the stored group and membership. */
-async function storedSubscription(roomId: string, user: fixture.TestUser) {
-  const room = await db
-    .selectFrom('rooms')
-    .selectAll()
-    .where('id', '=', roomId)
-    .executeTakeFirstOrThrow()
-  const member = await db
-    .selectFrom('room_members')
-    .selectAll()
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', user.id)
-    .executeTakeFirstOrThrow()
-  const updated = Math.max(room.updated_at.getTime(), member.updated_at.getTime())
-  return {
-    _id: member.id,
-    t: 'p',
-    ts: member.created_at.toISOString(),
-    ls: member.last_seen_at.toISOString(),
-    name: room.name,
-    fname: room.fname,
-    rid: room.id,
-    u: { _id: user.id, username: user.username },
-    open: member.open,
-    alert: false,
-    unread: 0,
-    userMentions: 0,
-    groupMentions: 0,
-    roles: member.roles,
-    ...(room.archived ? { archived: true } : {}),
-    _updatedAt: new Date(updated).toISOString(),
-  }
-}
+const storedSubscription = (roomId: string, user: fixture.TestUser) =>
+  fixture.storedSubscription(db, roomId, user)
 
 /** Sets when a group and one membership last changed (text, so microseconds can be given). */
 async function setUpdatedAt(roomId: string, userId: string, room: string, member: string) {
@@ -80,7 +37,7 @@ async function backdateRemovals(userId: string) {
 }
 
 t.test('subscriptions.get: every group of the caller, closed ones too, by name', async (t) => {
-  const { app, user, alpha, bravo } = await groupsToList(t, db)
+  const { app, user, alpha, bravo } = await catchUp.groupsToList(t, db)
 
   const response = await api(app, user).get('subscriptions.get')
 
@@ -133,7 +90,7 @@ t.test('subscriptions.get with updatedSince: changed strictly after it, to the m
 t.test('subscriptions.get: a role change makes the subscription updated', async (t) => {
   const { app, owner, member, group } = await fixture.groupFixture(t, db)
   await setUpdatedAt(group._id, member.id, '2020-01-01T00:00Z', '2020-01-01T00:00Z')
-  const since = { updatedSince: AFTER_A_WHILE_AGO }
+  const since = { updatedSince: fixture.AFTER_A_WHILE_AGO }
   t.same((await api(app, member).get('subscriptions.get', since)).json().update, [])
 
   await api(app, owner).post('groups.addModerator', { roomId: group._id, userId: member.id })
@@ -162,15 +119,15 @@ t.test('subscriptions.get: kicked, left and deleted subscriptions are removed', 
   )
   await setUpdatedAt(kept._id, user.id, '2020-01-01T00:00Z', '2020-01-01T00:00Z')
   // The database's clock, which stamps the removals.
-  const start = await databaseNow(db)
+  const start = await fixture.databaseNow(db)
 
   await api(app, owner).post('groups.kick', { roomId: kickedFrom._id, userId: user.id })
   await api(app, user).post('groups.leave', { roomId: left._id })
   await api(app, owner).post('groups.delete', { roomId: deleted._id })
 
-  const end = await databaseNow(db)
+  const end = await fixture.databaseNow(db)
   const response = await api(app, user).get('subscriptions.get', {
-    updatedSince: AFTER_A_WHILE_AGO,
+    updatedSince: fixture.AFTER_A_WHILE_AGO,
   })
   t.equal(response.statusCode, 200)
   const body = response.json()
@@ -184,7 +141,7 @@ t.test('subscriptions.get: kicked, left and deleted subscriptions are removed', 
     t.same(Object.keys(removed), ['_id', '_deletedAt'])
     t.match(removed._deletedAt, fixture.ISO_TIMESTAMP)
     const at = Date.parse(removed._deletedAt)
-    t.ok(stampedBetween(at, start, end), `${removed._deletedAt} is when it went`)
+    t.ok(fixture.stampedBetween(at, start, end), `${removed._deletedAt} is when it went`)
   }
 
   const without = await api(app, user).get('subscriptions.get')
@@ -208,7 +165,7 @@ t.test('subscriptions.get: removals before updatedSince are not listed', async (
   await setUpdatedAt(second._id, member.id, '2020-01-01T00:00Z', '2020-01-01T00:00Z')
 
   const response = await api(app, member).get('subscriptions.get', {
-    updatedSince: AFTER_A_WHILE_AGO,
+    updatedSince: fixture.AFTER_A_WHILE_AGO,
   })
 
   assertReply(t, response, 200, { update: [], remove: [], success: true })
@@ -221,7 +178,7 @@ t.test('subscriptions.get: kicked then invited again, the old id is removed', as
   await api(app, owner).post('groups.invite', { roomId: group._id, userId: member.id })
 
   const response = await api(app, member).get('subscriptions.get', {
-    updatedSince: AFTER_A_WHILE_AGO,
+    updatedSince: fixture.AFTER_A_WHILE_AGO,
   })
 
   t.equal(response.statusCode, 200)
@@ -240,7 +197,7 @@ t.test("subscriptions.get: another user's removals are never listed", async (t) 
     bystander: {},
   })
   const alone = await fixture.createTestGroup(app, member)
-  const since = { updatedSince: AFTER_A_WHILE_AGO }
+  const since = { updatedSince: fixture.AFTER_A_WHILE_AGO }
 
   await api(app, owner).post('groups.kick', { roomId: group._id, userId: member.id })
   await api(app, member).post('groups.delete', { roomId: alone._id })
@@ -259,7 +216,12 @@ t.test(
   async (t) => {
     const app = await fixture.buildApp(t, db)
     const user = await fixture.createTestUser(db)
-    await assertBadDatesRefused(t, api(app, user), 'subscriptions.get', '2021-13-45T00:00:00Z')
+    await catchUp.assertBadDatesRefused(
+      t,
+      api(app, user),
+      'subscriptions.get',
+      '2021-13-45T00:00:00Z',
+    )
     assertReply(
       t,
       await api(app, user).get('subscriptions.get', { updatedSince: ['2021-01-01', '2022-01-01'] }),
@@ -278,7 +240,7 @@ t.test('subscriptions.get: far past, future and empty dates are answered', async
     success: true,
   }
 
-  await assertFarDatesAnswered(t, api(app, member), 'subscriptions.get', all)
+  await catchUp.assertFarDatesAnswered(t, api(app, member), 'subscriptions.get', all)
   const withoutTime = await api(app, member).get('subscriptions.get', {
     updatedSince: '1970-01-01',
   })
@@ -343,7 +305,7 @@ t.test('subscriptions.get and getOne: not logged in is 401', async (t) => {
   for (const [name, caller] of Object.entries(fixture.withoutLogin)) {
     for (const [endpoint, query] of [
       ['subscriptions.get', {}],
-      ['subscriptions.get', { updatedSince: AFTER_A_WHILE_AGO }],
+      ['subscriptions.get', { updatedSince: fixture.AFTER_A_WHILE_AGO }],
       ['subscriptions.getOne', { roomId: group._id }],
     ] as const) {
       const response = await api(app, caller(member, owner)).get(endpoint, query)
@@ -364,9 +326,9 @@ t.test("Rocket.Chat's own client catches up over a real socket", async (t) => {
   await api(app, owner).post('groups.delete', { roomId: group._id })
 
   const subscriptions = await client.get('/v1/subscriptions.get', {
-    updatedSince: AFTER_A_WHILE_AGO,
+    updatedSince: fixture.AFTER_A_WHILE_AGO,
   })
-  const rooms = await client.get('/v1/rooms.get', { updatedSince: AFTER_A_WHILE_AGO })
+  const rooms = await client.get('/v1/rooms.get', { updatedSince: fixture.AFTER_A_WHILE_AGO })
   const one = await client.get('/v1/subscriptions.getOne', { roomId: group._id })
 
   t.same(subscriptions.update, [])

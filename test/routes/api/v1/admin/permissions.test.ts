@@ -130,8 +130,7 @@ t.test('permissions.listAll and permissions.update: not logged in is 401', async
 })
 
 t.test('permissions.update: an admin replaces the roles, with one audit row each', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   restoreAfter(t, 'set-leader', ['admin', 'owner'])
   restoreAfter(t, 'kick-user-from-any-p-room', [])
   const permissions = await fixture.snapshot(storedPermissions)
@@ -182,8 +181,7 @@ t.test('permissions.update: an admin replaces the roles, with one audit row each
 t.test(
   'permissions.update: an empty list of roles takes the permission from everyone',
   async (t) => {
-    const app = await fixture.buildApp(t, db)
-    const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+    const { app, admin } = await fixture.appWithAdmin(t, db)
     restoreAfter(t, 'unarchive-room', ['admin'])
 
     const response = await api(app, admin).post('permissions.update', {
@@ -210,8 +208,7 @@ t.test('permissions.update without access-permissions: 403, nothing changes', as
 })
 
 t.test('permissions.update refusals leave every permission as it was', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const permissions = await fixture.snapshot(storedPermissions)
   const audit = await fixture.auditFromNow(db)
 
@@ -250,8 +247,7 @@ t.test('permissions.update refusals leave every permission as it was', async (t)
 })
 
 t.test('permissions.update: malformed bodies are 400 invalid-params', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const permissions = await fixture.snapshot(storedPermissions)
 
   const cases: Array<[object, string]> = [

@@ -69,8 +69,7 @@ t.test('roles.*: not logged in is 401', async (t) => {
 })
 
 t.test('roles.addUserToRole: an admin gives a global role, audited', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const user = await fixture.createTestUser(db)
   const audit = await fixture.auditFromNow(db)
 
@@ -94,8 +93,7 @@ t.test('roles.addUserToRole: an admin gives a global role, audited', async (t) =
 })
 
 t.test('roles.addUserToRole: by roleName and userId, also to a deactivated user', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const user = await fixture.createTestUser(db, { active: false })
 
   const response = await api(app, admin).post('roles.addUserToRole', {
@@ -135,8 +133,7 @@ t.test('roles.addUserToRole and removeUserFromRole need assign-roles: 403', asyn
 })
 
 t.test('roles.addUserToRole refusals change nothing', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const user = await fixture.createTestUser(db)
   const audit = await fixture.auditFromNow(db)
 
@@ -185,8 +182,7 @@ t.test('roles.addUserToRole refusals change nothing', async (t) => {
 })
 
 t.test('roles.removeUserFromRole: an admin takes a global role, audited', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const user = await fixture.createTestUser(db, { roles: ['bot', 'user'] })
   const audit = await fixture.auditFromNow(db)
 
@@ -210,8 +206,7 @@ t.test('roles.removeUserFromRole: an admin takes a global role, audited', async 
 })
 
 t.test('roles.removeUserFromRole refusals change nothing', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const user = await fixture.createTestUser(db)
   const audit = await fixture.auditFromNow(db)
 
@@ -237,8 +232,7 @@ t.test('roles.removeUserFromRole refusals change nothing', async (t) => {
 })
 
 t.test('the last active admin keeps the admin role', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const retired = await fixture.createTestUser(db, { roles: ['admin', 'user'], active: false })
   await fixture.onlyActiveAdmins(t, db, [admin])
   const audit = await fixture.auditFromNow(db)

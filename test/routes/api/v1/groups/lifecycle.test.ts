@@ -1,6 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
+import {
+  api,
+  assertEachAnswered,
+  assertReply,
+  assertUnchanged,
+  callsBy,
+  fixture,
+  type GroupCall,
+  refused,
+} from '../../../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -100,10 +109,8 @@ t.test('groups.archive: members without archive-room are not authorized', async 
   await fixture.setRoomRoles(db, group._id, moderator.id, ['moderator'])
   const { stored, audit } = await snapshots(group._id)
 
-  for (const user of [member, moderator]) {
-    const response = await api(app, user).on(group).post('groups.archive')
-    assertReply(t, response, 400, refused.notAuthorized)
-  }
+  const archives = callsBy('groups.archive', member, moderator)
+  await assertEachAnswered(t, app, group, archives, 400, refused.notAuthorized)
   await assertUnchanged(t, stored, audit)
 })
 
@@ -112,17 +119,12 @@ t.test('an archived group refuses leave, rename and invite', async (t) => {
   const { owner, member, group, stored, audit } = await archivedGroup(app)
   const newcomer = await fixture.createTestUser(db)
 
-  const attempts: Array<[string, fixture.TestUser, object]> = [
+  const attempts: GroupCall[] = [
     ['groups.leave', member, {}],
     ['groups.rename', owner, { name: fixture.groupName('renamed') }],
     ['groups.invite', owner, { userId: newcomer.id }],
   ]
-  for (const [endpoint, user, body] of attempts) {
-    const response = await api(app, user)
-      .on(group)
-      .post(endpoint, { ...body })
-    assertReply(t, response, 400, refused.archived(group.name), endpoint)
-  }
+  await assertEachAnswered(t, app, group, attempts, 400, refused.archived(group.name))
   await assertUnchanged(t, stored, audit)
 })
 
@@ -163,10 +165,8 @@ t.test('groups.unarchive: the owner lacks unarchive-room by default', async (t) 
   const app = await fixture.buildApp(t, db)
   const { owner, member, group, stored, audit } = await archivedGroup(app)
 
-  for (const user of [owner, member]) {
-    const response = await api(app, user).on(group).post('groups.unarchive')
-    assertReply(t, response, 400, refused.notAuthorized)
-  }
+  const unarchives = callsBy('groups.unarchive', owner, member)
+  await assertEachAnswered(t, app, group, unarchives, 400, refused.notAuthorized)
   await assertUnchanged(t, stored, audit)
 })
 

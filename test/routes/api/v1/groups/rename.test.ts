@@ -1,8 +1,23 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { randomId } from '../../../../../domain/ids.js'
-import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
+import {
+  api,
+  assertReply,
+  assertUnchanged,
+  type Caller,
+  fixture,
+  refused,
+} from '../../../../helper.js'
 
 const db = await fixture.testDatabase(t)
+
+/** groups.rename of the group `ref` names, to a new name, as `caller`. */
+const renameTo = (
+  app: FastifyInstance,
+  caller: Caller,
+  ref: { roomId?: string; roomName?: string },
+) => api(app, caller).post('groups.rename', { ...ref, name: fixture.groupName('new') })
 
 const nameRequired = refused.plain('The bodyParam "name" is required')
 const invalidName = (name: string) =>
@@ -14,10 +29,7 @@ for (const [name, caller] of Object.entries(fixture.withoutLogin)) {
   t.test(`${name}: 401, nothing changes`, async (t) => {
     const { app, owner, member, group, stored } = await fixture.groupFixture(t, db)
 
-    const response = await api(app, caller(owner, member)).post('groups.rename', {
-      roomId: group._id,
-      name: fixture.groupName('new'),
-    })
+    const response = await renameTo(app, caller(owner, member), { roomId: group._id })
 
     assertReply(t, response, 401, refused.notLoggedIn)
     await assertUnchanged(t, stored)
@@ -85,10 +97,7 @@ t.test('an unknown roomId or roomName: error-room-not-found', async (t) => {
   const user = await fixture.createTestUser(db)
 
   for (const ref of [{ roomId: randomId() }, { roomName: fixture.groupName('missing') }]) {
-    const response = await api(app, user).post('groups.rename', {
-      ...ref,
-      name: fixture.groupName('new'),
-    })
+    const response = await renameTo(app, user, ref)
     assertReply(t, response, 400, refused.roomNotFound, JSON.stringify(ref))
   }
 })
@@ -98,10 +107,7 @@ t.test('a group the caller is not in answers like a missing one', async (t) => {
   const outsider = await fixture.createTestUser(db)
 
   for (const ref of [{ roomId: group._id }, { roomName: group.name }]) {
-    const response = await api(app, outsider).post('groups.rename', {
-      ...ref,
-      name: fixture.groupName('new'),
-    })
+    const response = await renameTo(app, outsider, ref)
     assertReply(t, response, 400, refused.roomNotFound, JSON.stringify(ref))
   }
   await assertUnchanged(t, stored)
@@ -111,10 +117,7 @@ t.test('a global admin who is not a member gets error-room-not-found', async (t)
   const { app, group, stored } = await fixture.groupFixture(t, db)
   const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
 
-  const response = await api(app, admin).post('groups.rename', {
-    roomId: group._id,
-    name: fixture.groupName('new'),
-  })
+  const response = await renameTo(app, admin, { roomId: group._id })
 
   assertReply(t, response, 400, refused.roomNotFound)
   await assertUnchanged(t, stored)
@@ -123,10 +126,7 @@ t.test('a global admin who is not a member gets error-room-not-found', async (t)
 t.test('a plain member has no edit-room: error-action-not-allowed', async (t) => {
   const { app, member, group, stored } = await fixture.groupFixture(t, db)
 
-  const response = await api(app, member).post('groups.rename', {
-    roomId: group._id,
-    name: fixture.groupName('new'),
-  })
+  const response = await renameTo(app, member, { roomId: group._id })
 
   assertReply(t, response, 400, refused.editingNotAllowed)
   await assertUnchanged(t, stored)
@@ -137,10 +137,7 @@ t.test('a leader has no edit-room either', async (t) => {
   await fixture.setRoomRoles(db, group._id, member.id, ['leader'])
   const stored = await fixture.snapshotGroup(db, group._id)
 
-  const response = await api(app, member).post('groups.rename', {
-    roomId: group._id,
-    name: fixture.groupName('new'),
-  })
+  const response = await renameTo(app, member, { roomId: group._id })
 
   assertReply(t, response, 400, refused.editingNotAllowed)
   await assertUnchanged(t, stored)
@@ -404,10 +401,7 @@ t.test('the old name is free for another group after a rename', async (t) => {
   const { app, owner, group } = await fixture.groupFixture(t, db)
   const other = await fixture.createTestGroup(app, owner)
 
-  const renamed = await api(app, owner).post('groups.rename', {
-    roomId: group._id,
-    name: fixture.groupName('new'),
-  })
+  const renamed = await renameTo(app, owner, { roomId: group._id })
   t.equal(renamed.statusCode, 200)
 
   const response = await api(app, owner).on(other).post('groups.rename', { name: group.name })

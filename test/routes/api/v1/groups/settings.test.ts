@@ -1,6 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../helper.js'
+import {
+  api,
+  assertEachAnswered,
+  assertReply,
+  assertUnchanged,
+  type Caller,
+  fixture,
+  type GroupCall,
+  refused,
+} from '../../../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -14,6 +23,10 @@ const setters: Array<[string, Record<string, unknown>]> = [
   ['groups.setCustomFields', { customFields: { team: 'blue' } }],
   ['groups.setType', { type: 'c' }],
 ]
+
+/** Each setter, sent by `caller`. */
+const settersBy = (caller: Caller) =>
+  setters.map(([endpoint, body]): GroupCall => [endpoint, caller, body])
 
 async function groupInfo(app: FastifyInstance, user: fixture.TestUser, roomId: string) {
   const response = await api(app, user).get('groups.info', { roomId })
@@ -429,12 +442,7 @@ t.test('every setter: a member without edit-room is refused, nothing changes', a
   const audit = await fixture.snapshotRoomAudit(db, group._id)
 
   for (const user of [member, leader]) {
-    for (const [endpoint, body] of setters) {
-      const response = await api(app, user)
-        .on(group)
-        .post(endpoint, { ...body })
-      assertReply(t, response, 400, refused.editingNotAllowed, endpoint)
-    }
+    await assertEachAnswered(t, app, group, settersBy(user), 400, refused.editingNotAllowed)
   }
   await assertUnchanged(t, stored, audit)
 })
@@ -525,12 +533,7 @@ t.test('every setter: not logged in is 401', async (t) => {
   const setup = await ownedGroup(app)
   const { group, stored } = setup
 
-  for (const [endpoint, body] of setters) {
-    const response = await api(app, null)
-      .on(group)
-      .post(endpoint, { ...body })
-    assertReply(t, response, 401, refused.notLoggedIn, endpoint)
-  }
+  await assertEachAnswered(t, app, group, settersBy(null), 401, refused.notLoggedIn)
   await assertUnchanged(t, stored)
 })
 
@@ -542,12 +545,7 @@ t.test('every setter: an archived group is refused with error-room-archived', as
   const stored = await fixture.snapshotGroup(db, group._id)
   const audit = await fixture.snapshotRoomAudit(db, group._id)
 
-  for (const [endpoint, body] of setters) {
-    const response = await api(app, owner)
-      .on(group)
-      .post(endpoint, { ...body })
-    assertReply(t, response, 400, refused.archived(group.name), endpoint)
-  }
+  await assertEachAnswered(t, app, group, settersBy(owner), 400, refused.archived(group.name))
   await assertUnchanged(t, stored, audit)
 })
 

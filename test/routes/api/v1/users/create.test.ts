@@ -37,8 +37,7 @@ async function usersWithEmail(email: string) {
 }
 
 t.test('an admin creates a user: 200 with the new user, who gets the user role', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const body = newUserBody()
 
   const response = await api(app, admin).post('users.create', body)
@@ -74,8 +73,7 @@ t.test('an admin creates a user: 200 with the new user, who gets the user role',
 })
 
 t.test('the created user can log in with the password given', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const body = newUserBody()
   const created = (await api(app, admin).post('users.create', body)).json().user
 
@@ -96,8 +94,7 @@ t.test('the created user can log in with the password given', async (t) => {
 })
 
 t.test('roles and active are honoured', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const body = newUserBody({ roles: ['bot', 'user'], active: false })
 
   const response = await api(app, admin).post('users.create', body)
@@ -117,8 +114,7 @@ t.test('roles and active are honoured', async (t) => {
 })
 
 t.test('an admin can create another admin', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const body = newUserBody({ roles: ['admin'] })
 
   const response = await api(app, admin).post('users.create', body)
@@ -154,8 +150,7 @@ t.test('not logged in: 401, nothing stored', async (t) => {
 })
 
 t.test('a username outside [0-9a-zA-Z-_.]: error-input-is-not-a-valid-field', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
 
   for (const username of ['with space', 'émile', 'a@b', 'semi;colon', 'slash/name']) {
     const body = newUserBody({ username })
@@ -172,8 +167,7 @@ t.test('a username outside [0-9a-zA-Z-_.]: error-input-is-not-a-valid-field', as
 })
 
 t.test('the blocked usernames all and here: error-blocked-username', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
 
   for (const username of ['all', 'here', 'ALL', 'Here']) {
     const body = newUserBody({ username })
@@ -190,8 +184,7 @@ t.test('the blocked usernames all and here: error-blocked-username', async (t) =
 })
 
 t.test('a taken username, in any case: error-field-unavailable', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const existing = await fixture.createTestUser(db)
   const taken = existing.username.toUpperCase()
   const body = newUserBody({ username: taken })
@@ -209,8 +202,7 @@ t.test('a taken username, in any case: error-field-unavailable', async (t) => {
 })
 
 t.test('a taken email, in any case: error-field-unavailable', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const existing = await fixture.createTestUser(db)
   const email = `${existing.username}@EXAMPLE.COM`
   const body = newUserBody({ email })
@@ -227,8 +219,7 @@ t.test('a taken email, in any case: error-field-unavailable', async (t) => {
 })
 
 t.test('a username created through the API is taken for the next create', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const first = newUserBody()
   t.equal((await api(app, admin).post('users.create', first)).statusCode, 200)
 
@@ -247,8 +238,7 @@ t.test('a username created through the API is taken for the next create', async 
 })
 
 t.test('an unknown role, or a room role, is refused and nothing is stored', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
 
   for (const role of ['superuser', 'owner']) {
     const body = newUserBody({ roles: ['user', role] })
@@ -265,8 +255,7 @@ t.test('an unknown role, or a room role, is refused and nothing is stored', asyn
 })
 
 t.test('a missing required field: 400 invalid-params, nothing stored', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
 
   for (const field of ['email', 'name', 'password', 'username'] as const) {
     const body: Record<string, unknown> = newUserBody()
@@ -289,8 +278,7 @@ t.test('a missing required field: 400 invalid-params, nothing stored', async (t)
 })
 
 t.test('unknown keys: 400 invalid-params, nothing stored', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const body = newUserBody({ isAdmin: true })
 
   const response = await api(app, admin).post('users.create', body)
@@ -300,8 +288,7 @@ t.test('unknown keys: 400 invalid-params, nothing stored', async (t) => {
 })
 
 t.test('a malformed email: 400 invalid-params, nothing stored', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
   const body = newUserBody({ email: 'not-an-email' })
 
   const response = await api(app, admin).post('users.create', body)
@@ -311,8 +298,7 @@ t.test('a malformed email: 400 invalid-params, nothing stored', async (t) => {
 })
 
 t.test('wrong types are refused, not coerced: 400 invalid-params', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const { app, admin } = await fixture.appWithAdmin(t, db)
 
   const cases: Array<[Record<string, unknown>, string]> = [
     [newUserBody({ active: 'false' }), 'active must be boolean'],

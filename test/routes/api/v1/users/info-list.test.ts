@@ -156,13 +156,7 @@ t.test('users.list', async (t) => {
   t.test('a sort that is not JSON, or not 1/-1 on a known field: error-invalid-sort', async (t) => {
     for (const sort of ['{username:1}', '{"username":2}', '{"password_hash":1}', '[1]', '"x"']) {
       const response = await list(viewer, { sort })
-      assertReply(
-        t,
-        response,
-        400,
-        refused.as('error-invalid-sort', `Invalid sort parameter provided: "${sort}"`),
-        sort,
-      )
+      assertReply(t, response, 400, refused.invalidSort(sort), sort)
     }
   })
 
@@ -183,13 +177,7 @@ t.test('users.list', async (t) => {
     ]
     for (const query of queries) {
       const response = await list(viewer, { query })
-      assertReply(
-        t,
-        response,
-        400,
-        refused.as('error-invalid-query', `Invalid query parameter provided: "${query}"`),
-        query,
-      )
+      assertReply(t, response, 400, refused.invalidQuery(query), query)
     }
   })
 

@@ -7,27 +7,19 @@ t.test('groups.info: a member gets the group by roomId or roomName', async (t) =
   const { app, owner, member, group } = await fixture.groupFixture(t, db)
 
   const byId = await api(app, member).get('groups.info', { roomId: group._id })
-  t.equal(byId.statusCode, 200)
-  const body = byId.json()
-  t.same(Object.keys(body).sort(), ['group', 'success'])
-  t.equal(body.success, true)
-  t.match(body.group.ts, fixture.ISO_TIMESTAMP)
-  t.match(body.group._updatedAt, fixture.ISO_TIMESTAMP)
+  const body = fixture.assertGroupAnswer(t, byId)
   t.same([...body.group.usernames].sort(), [owner.username, member.username].sort())
-  t.same(body.group, {
-    _id: group._id,
-    name: group.name,
-    fname: group.name,
-    t: 'p',
-    usernames: body.group.usernames,
-    msgs: 0,
-    usersCount: 2,
-    u: { _id: owner.id, username: owner.username },
-    ts: body.group.ts,
-    ro: false,
-    sysMes: true,
-    _updatedAt: body.group._updatedAt,
-  })
+  t.same(
+    body.group,
+    fixture.groupBody({
+      ...body.group,
+      _id: group._id,
+      name: group.name,
+      creator: owner,
+      msgs: 0,
+      usersCount: 2,
+    }),
+  )
 
   const byName = await api(app, owner).get('groups.info', { roomName: group.name })
   assertReply(t, byName, 200, body)

@@ -1,7 +1,38 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../../helper.js'
 
 const db = await fixture.testDatabase(t)
+
+/**
+ * After `by` changed `member`'s owner role in a group of two: `by` is still an owner, the group
+ * has the one role message and two members, and the change is audited with the roles before and
+ * after.
+ */
+async function assertOwnerChanged(
+  t: Test,
+  group: { _id: string },
+  by: fixture.TestUser,
+  member: fixture.TestUser,
+  endpoint: 'groups.addOwner' | 'groups.removeOwner',
+  before: string[],
+  after: string[],
+) {
+  t.same(await fixture.storedRoomRoles(db, group._id, by.id), ['owner'])
+  const stored = await fixture.storedGroup(db, group._id)
+  const type =
+    endpoint === 'groups.addOwner' ? 'subscription-role-added' : 'subscription-role-removed'
+  t.same(stored.messages, [fixture.storedMessage(type, member.username, by, 'owner')])
+  t.equal(stored.room?.msgs, 1)
+  t.equal(stored.room?.users_count, 2)
+  t.same(await fixture.auditAfterCreate(db, group._id), [
+    fixture.auditRow(
+      by,
+      endpoint,
+      { member: member.username, roles: before },
+      { member: member.username, roles: after },
+    ),
+  ])
+}
 
 const moderator = { roomRoles: ['moderator'] }
 const admin = { roles: ['admin'] }
@@ -13,21 +44,7 @@ t.test('groups.addOwner: 200, the role stored, a subscription-role-added message
 
   assertReply(t, response, 200, { success: true })
   t.same(await fixture.storedRoomRoles(db, group._id, member.id), ['owner'])
-  t.same(await fixture.storedRoomRoles(db, group._id, owner.id), ['owner'])
-  const stored = await fixture.storedGroup(db, group._id)
-  t.same(stored.messages, [
-    fixture.storedMessage('subscription-role-added', member.username, owner, 'owner'),
-  ])
-  t.equal(stored.room?.msgs, 1)
-  t.equal(stored.room?.users_count, 2)
-  t.same(await fixture.auditAfterCreate(db, group._id), [
-    fixture.auditRow(
-      owner,
-      'groups.addOwner',
-      { member: member.username, roles: [] },
-      { member: member.username, roles: ['owner'] },
-    ),
-  ])
+  await assertOwnerChanged(t, group, owner, member, 'groups.addOwner', [], ['owner'])
 
   const history = await api(app, member).get('groups.history', { roomId: group._id })
   const [message] = history.json().messages
@@ -85,21 +102,15 @@ t.test('groups.removeOwner: 200, the role gone, a subscription-role-removed mess
     ['moderator'],
     'other room roles stay',
   )
-  t.same(await fixture.storedRoomRoles(db, group._id, owner.id), ['owner'])
-  const stored = await fixture.storedGroup(db, group._id)
-  t.same(stored.messages, [
-    fixture.storedMessage('subscription-role-removed', coOwner.username, owner, 'owner'),
-  ])
-  t.equal(stored.room?.msgs, 1)
-  t.equal(stored.room?.users_count, 2)
-  t.same(await fixture.auditAfterCreate(db, group._id), [
-    fixture.auditRow(
-      owner,
-      'groups.removeOwner',
-      { member: coOwner.username, roles: ['moderator', 'owner'] },
-      { member: coOwner.username, roles: ['moderator'] },
-    ),
-  ])
+  await assertOwnerChanged(
+    t,
+    group,
+    owner,
+    coOwner,
+    'groups.removeOwner',
+    ['moderator', 'owner'],
+    ['moderator'],
+  )
 })
 
 t.test('an owner may give up the role while another owner remains', async (t) => {

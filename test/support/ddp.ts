@@ -1,8 +1,14 @@
+// The door's `ddp` namespace: a raw DDP client for GET /websocket, the official client's
+// recorder, and the documents and errors the realtime tests expect to hear.
 import type { DDPSDK, StreamKeys, StreamNames } from '@rocket.chat/ddp-client'
+import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import WebSocket from 'ws'
 import type { Db } from '../../db/database.js'
-import { buildApp, databaseNow, stampedBetween, type TestUser, testConfig } from '../helper.js'
+import { api } from './api.js'
+import { buildApp, type TestUser, testConfig } from './base.js'
+import { databaseNow, stampedBetween } from './clock.js'
+import { groupWith } from './fixtures.js'
 
 export type DdpFrame = Record<string, unknown> & { msg?: string }
 
@@ -11,6 +17,22 @@ const WAIT_MS = 5000
 
 /** The `connect` a Meteor client opens with. */
 export const CONNECT = { msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] }
+
+/** A `sub` to a stream's event name, as Rocket.Chat's client sends it (resuming after an id). */
+function subFrame(
+  id: string,
+  name: string,
+  eventName: string,
+  args: unknown[],
+  lastEventId?: string,
+) {
+  return {
+    msg: 'sub',
+    id,
+    name,
+    params: [eventName, { useCollection: false, args, ...(lastEventId ? { lastEventId } : {}) }],
+  }
+}
 
 /**
  * A DDP client written out frame by frame, to check exactly what the server sends: every frame
@@ -92,16 +114,21 @@ export class RawDdp {
     }
   }
 
-  /** Frames of a stream's event name received so far and not taken, in order. */
+  /** The event frames of a stream's event name received so far and not taken, in order. */
+  eventFrames(collection: string, eventName: string): DdpFrame[] {
+    return this.received.filter(
+      (frame) =>
+        frame.msg === 'changed' &&
+        frame.collection === collection &&
+        (frame.fields as { eventName: string }).eventName === eventName,
+    )
+  }
+
+  /** The arguments of those frames. */
   events(collection: string, eventName: string): unknown[][] {
-    return this.received
-      .filter(
-        (frame) =>
-          frame.msg === 'changed' &&
-          frame.collection === collection &&
-          (frame.fields as { eventName: string }).eventName === eventName,
-      )
-      .map((frame) => (frame.fields as { args: unknown[] }).args)
+    return this.eventFrames(collection, eventName).map(
+      (frame) => (frame.fields as { args: unknown[] }).args,
+    )
   }
 
   async connect() {
@@ -121,15 +148,7 @@ export class RawDdp {
 
   /** Subscribes to a stream (after an event id: resuming); the `ready` or `nosub` answer. */
   async subscribe(id: string, name: string, eventName: string, lastEventId?: string) {
-    this.send({
-      msg: 'sub',
-      id,
-      name,
-      params: [
-        eventName,
-        { useCollection: false, args: [null], ...(lastEventId ? { lastEventId } : {}) },
-      ],
-    })
+    this.send(subFrame(id, name, eventName, [null], lastEventId))
     return this.next(
       (frame) =>
         (frame.msg === 'ready' && Boolean((frame.subs as string[] | undefined)?.includes(id))) ||
@@ -153,15 +172,7 @@ export class RawDdp {
       id: 'login',
     })
     for (const [id, name, eventName, lastEventId] of subscriptions) {
-      this.send({
-        msg: 'sub',
-        id,
-        name,
-        params: [
-          eventName,
-          { useCollection: false, args: [], ...(lastEventId ? { lastEventId } : {}) },
-        ],
-      })
+      this.send(subFrame(id, name, eventName, [], lastEventId))
     }
   }
 
@@ -183,6 +194,18 @@ export async function listeningApp(t: Test, db: Db, overrides: Record<string, st
   const app = await buildApp(t, db, testConfig(overrides))
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, base, url: `${base.replace(/^http/, 'ws')}/websocket` }
+}
+
+/**
+ * A group of an owner and a member, with a long description and announcement: big groups make
+ * big events, for tests of clients that stop reading.
+ */
+export async function bigGroup(app: FastifyInstance, db: Db) {
+  const made = await groupWith(app, db, { member: {} })
+  const g = api(app, made.owner).on(made.group)
+  await g.post('groups.setDescription', { description: 'd'.repeat(5000) })
+  await g.post('groups.setAnnouncement', { announcement: 'a'.repeat(5000) })
+  return made
 }
 
 /** A connected raw client, closed at the end of the test. */
@@ -479,9 +502,4 @@ export const heardEvent = {
 }
 
 /** The error of the `nosub` that ends a subscription to a group its user is no longer in. */
-export const notAllowed = {
-  isClientSafe: true,
-  error: 'not-allowed',
-  message: '[not-allowed]',
-  errorType: 'Meteor.Error',
-}
+export const notAllowed = meteorError('not-allowed')
