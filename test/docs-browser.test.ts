@@ -1,51 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { chromium } from 'playwright-core'
-import t, { type Test } from 'tap'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import t from 'tap'
 import { buildApp, createTestUser, projectFile, testDatabase } from './helper.js'
-
-/** Debian's chromium; CI installs it (.ci/run). Playwright never downloads a browser here. */
-const CHROMIUM = '/usr/bin/chromium'
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+import { browserPage } from './support/browser.js'
 
 const artifact = (name: string) => projectFile('test', 'artifacts', name)
 const screenshot = artifact('api-docs.png')
 
 const db = await testDatabase(t)
 
-/** A headless chromium on a fresh profile, closed and removed after the test. */
-async function browserPage(t: Test) {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`)
-  }
-  const profile = mkdtempSync(join(tmpdir(), 'docs-browser-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  })
-  t.teardown(async () => {
-    await context.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
-  return context.pages()[0] ?? (await context.newPage())
-}
-
 t.test('the documentation page renders groups.leave and groups.rename in a browser', async (t) => {
   const app = await buildApp(t, db)
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
-  const page = await browserPage(t)
+  const page = await browserPage(t, { width: 1280, height: 900 })
 
   const response = await page.goto(`${baseUrl}/api/docs`)
   t.equal(response?.status(), 200)
@@ -93,7 +60,7 @@ t.test('one Authorize sets both login headers, and "Try it out" on me answers 20
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
-  const page = await browserPage(t)
+  const page = await browserPage(t, { width: 1280, height: 900 })
 
   await page.goto(`${baseUrl}/api/docs`)
   t.equal(await page.title(), 'Private groups API', 'the tab names this service')

@@ -1,28 +1,17 @@
 // The example page (examples/live-events.html) in a real Chromium: it streams its user's events
 // with a ticket; the server process restarts; the browser's own EventSource reconnects with the
 // same URL and Last-Event-ID, and the page shows what happened meanwhile exactly once.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { postgresUrl, projectFile, testDatabase, until, within } from '../helper.js'
+import { browserPage } from '../support/browser.js'
 import { databaseUrlOf } from '../support/cluster.js'
 import { type ServerProcess, startServer } from '../support/server-process.js'
 import { EventStreamClient } from './event-stream-client.js'
-
-/** Debian's chromium, launched as test/docs-browser.test.ts launches it. */
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /** Long enough for a server restart and the browser's retry (3 s) after it. */
 const RECONNECT_MS = 30_000
@@ -50,23 +39,6 @@ async function storage(t: Test): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'browser-resume-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return { DATA_DIR: dir }
-}
-
-async function browserPage(t: Test): Promise<Page> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`)
-  }
-  const profile = mkdtempSync(join(tmpdir(), 'browser-resume-profile-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  })
-  t.teardown(async () => {
-    await context.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
-  return context.pages()[0] ?? (await context.newPage())
 }
 
 async function call(base: string, path: string, body: unknown, headers = {}) {
