@@ -155,15 +155,19 @@ export default fp(
       )
     /**
      * Tries until the relay runs or the app closes, a pause between attempts. Booting waits for
-     * it, but a database that does not answer must not hold the boot: past START_WAIT_MS the
-     * process listens unready (/readyz answers 503) and keeps trying.
+     * the first attempt, but a database that does not answer must not hold the boot: past
+     * START_WAIT_MS, or once that attempt failed, the process listens unready (/readyz answers
+     * 503) and keeps trying.
      */
+    const first = attempt()
     const starting = (async () => {
-      while (!closing && !(await attempt())) {
+      let started = await first
+      while (!closing && !started) {
         await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS))
+        started = !closing && (await attempt())
       }
     })()
-    app.addHook('onReady', () => within(starting, START_WAIT_MS))
+    app.addHook('onReady', () => within(first, START_WAIT_MS))
     app.addHook('preClose', async () => {
       for (const session of sessions) session.close(CLOSE.shutdown)
       for (const stream of streams) stream.close()
