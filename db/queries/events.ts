@@ -22,6 +22,9 @@ export interface EventRow {
   created_at: Date
 }
 
+/** A log row's columns, as `EventRow` holds them. */
+const ROW = sql`id, xid::text as xid, kind, room_id, user_id, data, created_at`
+
 /**
  * Every transaction of this database below this id has ended: the log is complete up to it.
  * It is the statement snapshot's oldest running transaction, as `pg_snapshot_xmin` gives it, but
@@ -51,7 +54,7 @@ export async function readRowsAfter(
   limit: number,
 ): Promise<EventRow[]> {
   const { rows } = await sql<EventRow>`
-    select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
+    select ${ROW} from events
     where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint) and xid < ${horizon}
     order by events.xid, events.id limit ${limit}`.execute(db)
   return completeLastTransaction(db, rows, limit)
@@ -68,7 +71,7 @@ export async function readRowsBetween(
   limit: number,
 ): Promise<EventRow[]> {
   const { rows } = await sql<EventRow>`
-    select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
+    select ${ROW} from events
     where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint)
       and (xid, id) <= (${upTo.xid}::xid8, ${upTo.id}::bigint)
     order by events.xid, events.id limit ${limit}`.execute(db)
@@ -87,7 +90,7 @@ async function completeLastTransaction(
   const last = events.at(-1)
   if (events.length < limit || !last) return events
   const { rows } = await sql<EventRow>`
-    select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
+    select ${ROW} from events
     where xid = ${last.xid}::xid8 and id > ${last.id}::bigint
     order by id`.execute(db)
   return events.concat(rows)
@@ -213,7 +216,7 @@ export async function readRemovalRowsOfUser(
   after: Date,
 ): Promise<EventRow[]> {
   const { rows } = await sql<EventRow>`
-    select id, xid::text as xid, kind, room_id, user_id, data, created_at from events
+    select ${ROW} from events
     where user_id = ${userId} and kind = 'member.removed'
       and created_at >= ${new Date(after.getTime() + 1)}::timestamptz
     order by created_at, id`.execute(db)

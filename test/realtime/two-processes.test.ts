@@ -112,8 +112,7 @@ async function scene(t: Test) {
 
 t.test(
   'a rename through process A reaches the client on process B exactly',
-  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
-  { skip: onlyOnPostgres },
+  { skip: onlyOnPostgres }, // skipped on the embedded database: it needs several connections to one PostgreSQL server.
   async (t) => {
     const { a, owner, member, other, group, settle } = await scene(t)
     const name = groupName('renamed')
@@ -140,8 +139,7 @@ t.test(
 
 t.test(
   'a kick through process A reaches the clients on process B exactly',
-  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
-  { skip: onlyOnPostgres },
+  { skip: onlyOnPostgres }, // skipped on the embedded database: it needs several connections to one PostgreSQL server.
   async (t) => {
     const { a, owner, member, other, group, following, settle } = await scene(t)
     const messagesEnded = new Promise((resolve) => following.member.onChange(resolve))
@@ -174,8 +172,7 @@ t.test(
 
 t.test(
   "a logout through process A closes the client's socket on process B within a second",
-  // Skipped on the embedded database: it needs several connections to one PostgreSQL server.
-  { skip: onlyOnPostgres },
+  { skip: onlyOnPostgres }, // skipped on the embedded database: it needs several connections to one PostgreSQL server.
   async (t) => {
     const { a, b } = await twoProcesses()
     const user = await createTestUser(db)
@@ -211,8 +208,7 @@ t.test(
 
 t.test(
   'a client that received events from process A resumes on process B with exactly what it missed',
-  // Skipped on the embedded database: two processes share one PostgreSQL database.
-  { skip: onlyOnPostgres },
+  { skip: onlyOnPostgres }, // skipped on the embedded database: two processes share one PostgreSQL database.
   async (t) => {
     const { a, b } = await twoProcesses()
     const owner = await createTestUser(db)

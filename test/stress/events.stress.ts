@@ -189,8 +189,7 @@ async function post(server: string, user: TestUser, endpoint: string, body: obje
 
 t.test(
   'clients on both processes and transports miss nothing, see nothing twice or out of order, and nothing they may not',
-  // Skipped on the embedded database: it needs several processes on one PostgreSQL server.
-  { skip: onlyOnPostgres },
+  { skip: onlyOnPostgres }, // skipped on the embedded database: it needs several processes on one PostgreSQL server.
   async (t) => {
     const cluster = await startCluster(t, await databaseUrlOf(db, postgresUrl), 2)
     const alive = () =>
