@@ -34,10 +34,6 @@ export class DdpSession extends DdpChannel implements Connection {
     return this.#login?.hashedToken ?? ''
   }
 
-  get subscriptionCount(): number {
-    return this.#subscriptions.size
-  }
-
   override async ended(): Promise<void> {
     await super.ended()
     await this.#goOffline()

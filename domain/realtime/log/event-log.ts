@@ -3,7 +3,6 @@ import type { Executor } from '../../../db/executor.js'
 import {
   type EventRow,
   eventExists,
-  LOG_START,
   logHead,
   membershipSince,
   membershipsAt,
@@ -21,7 +20,6 @@ import {
 } from './vocabulary.js'
 
 export type { LogPosition } from './vocabulary.js'
-export { LOG_START }
 
 /** One committed transaction's events, in log order, and the position right after it. */
 export interface Transaction {

@@ -130,9 +130,7 @@ export type LogEvent = {
 }[EventKind]
 
 export type EventOf<K extends EventKind> = Extract<LogEvent, { kind: K }>
-export type LoggedRoom = EventOf<'room.updated'>['data']['room']
 export type LoggedMember = EventOf<'member.added'>['data']['member']
-export type LoggedMessage = EventOf<'message'>['data']['message']
 
 const checks = new Map(
   EVENT_KINDS.map((kind) => [kind, TypeCompiler.Compile(kinds[kind])] as const),
