@@ -3,6 +3,7 @@ import pg from 'pg'
 import t from 'tap'
 import { createDatabase } from '../db/database.js'
 import {
+  api,
   brokenDatabaseConfig,
   buildApp,
   createTestUser,
@@ -51,11 +52,7 @@ t.test('the database lost under a running server: API calls answer 503, not 500'
   const db = await testDatabase(t)
   const app = await buildApp(t, db)
   const user = await createTestUser(db)
-  const before = await app.inject({
-    method: 'GET',
-    url: '/api/v1/groups.list',
-    headers: user.headers,
-  })
+  const before = await api(app, user).get('groups.list')
   t.equal(before.statusCode, 200)
 
   if (postgresUrl) {

@@ -7,6 +7,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { serverOptions } from '../server-options.js'
 import {
+  api,
   buildApp,
   createTestUser,
   groupName,
@@ -326,11 +327,7 @@ t.test('passwords and tokens never reach the log', async (t) => {
 t.test('an event-stream ticket in a query string never reaches the log', async (t) => {
   const { app: server, lines } = await buildLoggedApp(t, db)
   const user = await createTestUser(db)
-  const issued = await server.inject({
-    method: 'POST',
-    url: '/api/v1/events.ticket',
-    headers: user.headers,
-  })
+  const issued = await api(server, user).post('events.ticket')
   t.equal(issued.statusCode, 200)
   const { ticket } = issued.json()
   // Refused before the ticket is used, so it would still open a stream.

@@ -6,6 +6,16 @@ import type { TestUser } from '../helper.js'
 /** How long a test waits for a block that should come. */
 export const WAIT_MS = 5000
 
+/** A new event-stream ticket for `user`, from the service at `base`. */
+export async function ticketFor(base: string, user: TestUser): Promise<string> {
+  const response = await fetch(`${base}/api/v1/events.ticket`, {
+    method: 'POST',
+    headers: user.headers,
+  })
+  if (response.status !== 200) throw new Error(`no ticket: ${await response.text()}`)
+  return ((await response.json()) as { ticket: string }).ticket
+}
+
 /** One block of the stream, its fields as sent; a comment line is kept as `comment`. */
 export type Block = Partial<Record<'id' | 'event' | 'data' | 'retry' | 'comment', string>>
 

@@ -4,37 +4,18 @@
 // refused without the id, past the bound, once the login is gone, or with another login.
 import t, { type Test } from 'tap'
 import { hashLoginToken } from '../../domain/ids.js'
-import {
-  api,
-  createTestUser,
-  groupName,
-  refused,
-  TEST_PASSWORD,
-  type TestUser,
-  testDatabase,
-  until,
-  within,
-} from '../helper.js'
+import { api, fixture, refused, type TestUser, until, within } from '../helper.js'
 import { listeningApp } from '../support/ddp.js'
-import { type Block, EventStreamClient, fetchEvents } from './event-stream-client.js'
+import { type Block, EventStreamClient, fetchEvents, ticketFor } from './event-stream-client.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 const shared = await listeningApp(t, db)
 type Shared = typeof shared
-
-async function ticketFor(base: string, user: TestUser): Promise<string> {
-  const response = await fetch(`${base}/api/v1/events.ticket`, {
-    method: 'POST',
-    headers: user.headers,
-  })
-  if (response.status !== 200) throw new Error(`no ticket: ${await response.text()}`)
-  return ((await response.json()) as { ticket: string }).ticket
-}
 
 /** A new group with `members`; its id. */
 async function newGroup(app: Shared['app'], owner: TestUser, members: TestUser[]) {
   const created = await api(app, owner).post('groups.create', {
-    name: groupName('resume'),
+    name: fixture.groupName('resume'),
     members: members.map((member) => member.username),
   })
   if (created.statusCode !== 200) throw new Error(created.body)
@@ -72,7 +53,7 @@ async function ticketRow(ticket: string) {
 
 /** A user whose ticket opened a stream that received one event, then closed. */
 async function usedTicket(t: Test, { app, base }: Shared, user: TestUser) {
-  const owner = await createTestUser(db)
+  const owner = await fixture.createTestUser(db)
   const ticket = await ticketFor(base, user)
   const first = await EventStreamClient.open(t, base, { ticket })
   const roomId = await newGroup(app, owner, [user])
@@ -91,8 +72,8 @@ t.test(
   'a reconnect with Last-Event-ID resumes the ticket’s stream: none lost, none repeated',
   async (t) => {
     const { app, base } = shared
-    const user = await createTestUser(db)
-    const owner = await createTestUser(db)
+    const user = await fixture.createTestUser(db)
+    const owner = await fixture.createTestUser(db)
     const witness = await EventStreamClient.open(t, base, { user })
     const ticket = await ticketFor(base, user)
     const first = await EventStreamClient.open(t, base, { ticket })
@@ -131,7 +112,7 @@ t.test(
 
 t.test('a used ticket without Last-Event-ID is refused as before', async (t) => {
   const { base } = shared
-  const user = await createTestUser(db)
+  const user = await fixture.createTestUser(db)
   const { ticket } = await usedTicket(t, shared, user)
   await assertRefused(t, await fetchEvents(base, { ticket }), 'no Last-Event-ID')
   await assertRefused(
@@ -149,7 +130,7 @@ t.test('a used ticket without Last-Event-ID is refused as before', async (t) => 
 
 t.test('two first uses at once: one stream', async (t) => {
   const { base } = shared
-  const user = await createTestUser(db)
+  const user = await fixture.createTestUser(db)
   const ticket = await ticketFor(base, user)
   const answers = await Promise.all([fetchEvents(base, { ticket }), fetchEvents(base, { ticket })])
   t.same(answers.map((answer) => answer.status).sort(), [200, 401])
@@ -159,7 +140,7 @@ t.test('two first uses at once: one stream', async (t) => {
 t.test('the bound: kept while the stream is open, lapsing after it closed', async (t) => {
   const resumeMs = 1500
   const app = await listeningApp(t, db, { EVENTS_TICKET_RESUME_MS: String(resumeMs) })
-  const user = await createTestUser(db)
+  const user = await fixture.createTestUser(db)
   const ticket = await ticketFor(app.base, user)
   const issued = await ticketRow(ticket)
   t.equal(issued?.used_at, null, 'unused')
@@ -220,7 +201,7 @@ t.test('useless once its login is gone', async (t) => {
       (user: TestUser) => db.deleteFrom('users').where('id', '=', user.id).execute(),
     ],
   ] as const) {
-    const user = await createTestUser(db)
+    const user = await fixture.createTestUser(db)
     const { ticket, lastEventId } = await usedTicket(t, shared, user)
     const before = await fetchEvents(base, { ticket, lastEventId })
     t.equal(before.status, 200, `before ${what}`)
@@ -234,8 +215,8 @@ t.test(
   'another login’s ticket is refused; a ticket never reveals another user’s events',
   async (t) => {
     const { app, base } = shared
-    const user = await createTestUser(db)
-    const other = await createTestUser(db)
+    const user = await fixture.createTestUser(db)
+    const other = await fixture.createTestUser(db)
     const fresh = await ticketFor(base, user)
     await assertRefused(t, await fetchEvents(base, { ticket: fresh, user: other }), 'a new ticket')
     const { ticket, lastEventId } = await usedTicket(t, shared, user)
@@ -247,7 +228,7 @@ t.test(
     // The same user's other login is another login, too.
     const otherLogin = await api(app).post('login', {
       user: user.username,
-      password: TEST_PASSWORD,
+      password: fixture.TEST_PASSWORD,
     })
     t.equal(otherLogin.statusCode, 200)
     await assertRefused(
@@ -279,9 +260,9 @@ t.test(
   'a hostile Last-Event-ID on a used ticket gets no more than the user’s own stream',
   async (t) => {
     const { app, base } = shared
-    const user = await createTestUser(db)
+    const user = await fixture.createTestUser(db)
     const { ticket, owner } = await usedTicket(t, shared, user)
-    const stranger = await createTestUser(db)
+    const stranger = await fixture.createTestUser(db)
     const secret = await newGroup(app, stranger, [])
     for (const lastEventId of ['0', 'x'.repeat(1024), '-1.-1.-1', '99999999999.0.0']) {
       const stream = await EventStreamClient.open(t, base, { ticket, lastEventId })

@@ -18,19 +18,16 @@ import {
   until,
   within,
 } from '../helper.js'
-import { type Block, EventStreamClient, fetchEvents, WAIT_MS } from './event-stream-client.js'
+import {
+  type Block,
+  EventStreamClient,
+  fetchEvents,
+  ticketFor,
+  WAIT_MS,
+} from './event-stream-client.js'
 
 const db = await testDatabase(t)
 const shared = await ddp.listeningApp(t, db)
-
-async function ticketFor(base: string, user: TestUser): Promise<string> {
-  const response = await fetch(`${base}/api/v1/events.ticket`, {
-    method: 'POST',
-    headers: user.headers,
-  })
-  if (response.status !== 200) throw new Error(`no ticket: ${await response.text()}`)
-  return ((await response.json()) as { ticket: string }).ticket
-}
 
 /**
  * A stream's arguments with each EJSON date stamped between two readings of the database's
@@ -400,13 +397,8 @@ const eventIds = (text: string) =>
 
 t.test('a client that stops reading is cut off; one that reads is kept', async (t) => {
   // Room for the few changes the relay may deliver at once, which a client that reads takes.
-  const { app, base } = await ddp.listeningApp(t, db, {
-    REALTIME_SEND_BUFFER_BYTES: '262144',
-    METRICS: 'true',
-  })
-  // Each topic change of this group is about 20 kB to each stream.
-  const { owner, member, group } = await ddp.bigGroup(app, db)
-  const g = api(app, owner).on(group)
+  // Each topic change of its group is about 20 kB to each stream.
+  const { app, base, member, g } = await ddp.slowReaderScene(t, db, 262_144)
   const witness = await EventStreamClient.open(t, base, { user: member })
   const slow = connect(Number(new URL(base).port), '127.0.0.1')
   t.teardown(() => slow.destroy())

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { CLOSE } from '../../transports/ddp/protocol.js'
 import type { DdpLimits, DdpServices, DdpSocket } from '../../transports/ddp/services.js'
 import { DdpSession } from '../../transports/ddp/session.js'
-import { api, createTestUser, ddp, testDatabase } from '../helper.js'
+import { createTestUser, ddp, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
 const user = await createTestUser(db)
@@ -295,8 +295,7 @@ t.test('frames the WebSocket layer refuses close the connection', async (t) => {
   })
 
   t.test('a binary first frame closes with 1002', async (t) => {
-    const client = await ddp.RawDdp.open(url)
-    t.teardown(() => client.close())
+    const client = await ddp.openRaw(t, url)
     client.socket.send(Buffer.from(JSON.stringify(ddp.CONNECT)), { binary: true })
     t.same(await client.closed, { code: 1002, reason: 'protocol error' })
     t.same(client.received, [])
@@ -304,18 +303,18 @@ t.test('frames the WebSocket layer refuses close the connection', async (t) => {
   })
 })
 
+/** The deadlines to connect and to log in, short for the tests of them. */
+const [CONNECT_MS, LOGIN_MS] = [200, 300]
+
 t.test('deadlines', async (t) => {
-  const CONNECT_MS = 200
-  const LOGIN_MS = 300
   const { url } = await ddp.listeningApp(t, db, {
-    REALTIME_CONNECT_TIMEOUT_MS: String(CONNECT_MS),
-    REALTIME_LOGIN_TIMEOUT_MS: String(LOGIN_MS),
+    REALTIME_CONNECT_TIMEOUT_MS: CONNECT_MS,
+    REALTIME_LOGIN_TIMEOUT_MS: LOGIN_MS,
   })
 
   t.test('no connect within REALTIME_CONNECT_TIMEOUT_MS: 4001', async (t) => {
     const opened = Date.now()
-    const client = await ddp.RawDdp.open(url)
-    t.teardown(() => client.close())
+    const client = await ddp.openRaw(t, url)
     t.same(await client.closed, { code: 4001, reason: 'connect expected' })
     t.ok(Date.now() - opened >= CONNECT_MS - 5, 'not before the deadline')
     t.same(client.received, [])
@@ -323,8 +322,7 @@ t.test('deadlines', async (t) => {
   })
 
   t.test('no login within REALTIME_LOGIN_TIMEOUT_MS of connecting: 4002', async (t) => {
-    const client = await ddp.RawDdp.open(url)
-    t.teardown(() => client.close())
+    const client = await ddp.openRaw(t, url)
     const connecting = Date.now()
     await client.connect()
     t.same(await client.closed, { code: 4002, reason: 'login expected' })
@@ -402,9 +400,9 @@ t.test('floods', async (t) => {
   // tokens: the ping tells a client that so much time has passed.
   const PING_AFTER_MS = 1600
   const { url } = await ddp.listeningApp(t, db, {
-    REALTIME_MESSAGE_BURST: String(BURST),
+    REALTIME_MESSAGE_BURST: BURST,
     REALTIME_MESSAGES_PER_SECOND: '2',
-    REALTIME_PING_AFTER_MS: String(PING_AFTER_MS),
+    REALTIME_PING_AFTER_MS: PING_AFTER_MS,
   })
   const notFound = ddp.meteorError(404, "Method 'x' not found")
 
@@ -652,13 +650,8 @@ t.test(
 )
 
 t.test('a client that stops reading while events come is closed with 4004', async (t) => {
-  const { app, url } = await ddp.listeningApp(t, db, {
-    REALTIME_SEND_BUFFER_BYTES: '65536',
-    METRICS: 'true',
-  })
-  // Each topic change of this group is about 25 kB to each subscriber.
-  const { owner, member, group } = await ddp.bigGroup(app, db)
-  const g = api(app, owner).on(group)
+  // Each topic change of its group is about 25 kB to each subscriber.
+  const { app, url, member, group, g } = await ddp.slowReaderScene(t, db, 65_536)
   const slow = await ddp.loggedIn(t, url, member)
   const witness = await ddp.loggedIn(t, url, member)
   const texts = new Map<ddp.RawDdp, string[]>()

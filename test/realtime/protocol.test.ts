@@ -71,8 +71,7 @@ t.test('connect is answered with connected and a session id of its own', async (
 })
 
 t.test('a client offering only an older version it supports is connected', async (t) => {
-  const client = await ddp.RawDdp.open(shared.url)
-  t.teardown(() => client.close())
+  const client = await ddp.openRaw(t, shared.url)
   client.send({ msg: 'connect', version: 'pre1', support: ['pre1'] })
   const [connected] = await ddp.take(client, 1)
   t.same(connected, { msg: 'connected', session: (connected as ddp.DdpFrame).session })
@@ -91,8 +90,7 @@ t.test('a first frame other than connect closes the socket with 1002', async (t)
   }
   for (const [name, frame] of Object.entries(firsts)) {
     t.test(name, async (t) => {
-      const client = await ddp.RawDdp.open(shared.url)
-      t.teardown(() => client.close())
+      const client = await ddp.openRaw(t, shared.url)
       client.send(frame)
       t.same(await client.closed, { code: 1002, reason: 'protocol error' })
       t.same(client.received, [], 'no frame before the close')
@@ -109,8 +107,7 @@ t.test('an unsupported version is answered with failed, then the socket closes',
   }
   for (const [name, frame] of Object.entries(connects)) {
     t.test(name, async (t) => {
-      const client = await ddp.RawDdp.open(shared.url)
-      t.teardown(() => client.close())
+      const client = await ddp.openRaw(t, shared.url)
       client.send(frame)
       const closed = await client.closed
       t.same(client.received, [{ msg: 'failed', version: '1' }])
@@ -139,13 +136,12 @@ t.test('server pings', async (t) => {
   // Long enough that a loaded machine answering a ping late is not closed for it.
   const PONG_TIMEOUT_MS = 500
   const { url } = await ddp.listeningApp(t, db, {
-    REALTIME_PING_AFTER_MS: String(PING_AFTER_MS),
-    REALTIME_PONG_TIMEOUT_MS: String(PONG_TIMEOUT_MS),
+    REALTIME_PING_AFTER_MS: PING_AFTER_MS,
+    REALTIME_PONG_TIMEOUT_MS: PONG_TIMEOUT_MS,
   })
 
   t.test('a silent client is pinged, then closed with 4000 TIMEOUT', async (t) => {
-    const client = await ddp.RawDdp.open(url)
-    t.teardown(() => client.close())
+    const client = await ddp.openRaw(t, url)
     client.send(ddp.CONNECT)
     const lastSent = Date.now()
     const connected = await client.next()

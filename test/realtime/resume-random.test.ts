@@ -224,16 +224,18 @@ const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.
  * members out, so the groups keep some. Now and then a group is archived instead: it refuses
  * every change but its unarchiving, which comes about every other time the group is picked.
  */
-const OPERATIONS = [
-  'invite',
-  'invite',
-  'kick',
-  'leave',
-  'addModerator',
-  'removeModerator',
-  'rename',
-  'setTopic',
-] as const
+const WEIGHTS = {
+  invite: 2,
+  kick: 1,
+  leave: 1,
+  addModerator: 1,
+  removeModerator: 1,
+  rename: 1,
+  setTopic: 1,
+}
+const OPERATIONS = Object.entries(WEIGHTS).flatMap(([operation, weight]) =>
+  Array<keyof typeof WEIGHTS>(weight).fill(operation as keyof typeof WEIGHTS),
+)
 type Operation = (typeof OPERATIONS)[number] | 'archive' | 'unarchive'
 
 t.test(

@@ -268,19 +268,6 @@ t.test('groups.leave: the leaver hears the removal, the others the message', asy
   })
 })
 
-t.test(
-  'groups.rename: every member hears the subscription, the group and the message',
-  async (t) => {
-    const { users, group, settle, change, forMembers } = await scene(t)
-    const name = fixture.groupName('renamed')
-    await change(users.owner, 'groups.rename', { name })
-    Object.assign(group, { name, msgs: 1 })
-    const heard = await settle()
-    const renamed = await ddp.systemMessage(db, group, users.owner, { t: 'r', msg: name })
-    assertHeard(t, heard, await forMembers(subscriptionGroupAndMessage(group, renamed)))
-  },
-)
-
 const textSettings = [
   { endpoint: 'groups.setTopic', field: 'topic', type: 'room_changed_topic' },
   { endpoint: 'groups.setDescription', field: 'description', type: 'room_changed_description' },
@@ -360,43 +347,66 @@ for (const role of ['owner', 'moderator', 'leader'] as const) {
   }
 }
 
-t.test(
-  'groups.archive: every member hears the subscription, the group and the message',
-  async (t) => {
-    const { users, group, settle, change, forMembers } = await scene(t)
-    await change(users.owner, 'groups.archive', {})
-    Object.assign(group, { archived: true, msgs: 1 })
-    const heard = await settle()
-    const archived = await ddp.systemMessage(db, group, users.owner, {
-      t: 'room-archived',
-      msg: '',
-    })
-    assertHeard(t, heard, await forMembers(subscriptionGroupAndMessage(group, archived)))
+/**
+ * Changes that every member hears as the subscription, the group and a system message: the
+ * endpoint, who sends it, its body, the group's fields after it and the message it writes.
+ */
+const heardWithMessage: Array<{
+  endpoint: string
+  by: 'owner' | 'other'
+  body: Record<string, unknown>
+  after: Partial<ddp.GroupState>
+  message: { t: string; msg: string }
+  options?: SceneOptions
+}> = [
+  (() => {
+    const name = fixture.groupName('renamed')
+    return {
+      endpoint: 'groups.rename',
+      by: 'owner' as const,
+      body: { name },
+      after: { name, msgs: 1 },
+      message: { t: 'r', msg: name },
+    }
+  })(),
+  {
+    endpoint: 'groups.archive',
+    by: 'owner',
+    body: {},
+    after: { archived: true, msgs: 1 },
+    message: { t: 'room-archived', msg: '' },
   },
-)
-
-t.test(
-  'groups.unarchive: every member hears the subscription, the group and the message',
-  async (t) => {
+  {
+    endpoint: 'groups.unarchive',
     // Unarchiving takes `unarchive-room`, which Rocket.Chat gives admins only.
-    const { users, group, settle, change, forMembers } = await scene(t, {
+    by: 'other',
+    body: {},
+    after: { archived: false, msgs: 2 },
+    message: { t: 'room-unarchived', msg: '' },
+    options: {
       otherRoles: ['admin', 'user'],
       prepare: async (group, users) => {
         const reply = await api(app, users.owner).post('groups.archive', { roomId: group._id })
         if (reply.statusCode !== 200) throw new Error(`not archived: ${reply.body}`)
         Object.assign(group, { archived: true, msgs: 1 })
       },
-    })
-    await change(users.other, 'groups.unarchive', {})
-    Object.assign(group, { archived: false, msgs: 2 })
-    const heard = await settle()
-    const unarchived = await ddp.systemMessage(db, group, users.other, {
-      t: 'room-unarchived',
-      msg: '',
-    })
-    assertHeard(t, heard, await forMembers(subscriptionGroupAndMessage(group, unarchived)))
+    },
   },
-)
+]
+
+for (const { endpoint, by, body, after, message, options } of heardWithMessage) {
+  t.test(
+    `${endpoint}: every member hears the subscription, the group and the message`,
+    async (t) => {
+      const { users, group, settle, change, forMembers } = await scene(t, options)
+      await change(users[by], endpoint, body)
+      Object.assign(group, after)
+      const heard = await settle()
+      const written = await ddp.systemMessage(db, group, users[by], message)
+      assertHeard(t, heard, await forMembers(subscriptionGroupAndMessage(group, written)))
+    },
+  )
+}
 
 t.test('groups.delete: every member hears the subscription and the group removed', async (t) => {
   const { users, following, group, settle, change, forMembers } = await scene(t)

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import pg from 'pg'
 import type { Test } from 'tap'
 import type { Db } from '../../db/database.js'
 import { createTestUser, groupName, type TestUser } from './base.js'
@@ -11,6 +12,17 @@ export async function databaseUrlOf(db: Db, postgresUrl: string): Promise<string
   const url = new URL(postgresUrl)
   url.pathname = `/${rows[0]?.name}`
   return url.toString()
+}
+
+/**
+ * A connection of its own to the test file's PostgreSQL database (beside the pool), ended with
+ * the test: for holding a lock or a transaction open while the service works.
+ */
+export async function ownConnection(t: Test, db: Db, postgresUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: await databaseUrlOf(db, postgresUrl) })
+  await client.connect()
+  t.teardown(() => client.end())
+  return client
 }
 
 /** Service processes on one database, stopped (SIGKILL if need be) when the test ends. */

@@ -190,8 +190,13 @@ export class RawDdp {
 }
 
 /** The app on a real socket, and its realtime address. */
-export async function listeningApp(t: Test, db: Db, overrides: Record<string, string> = {}) {
-  const app = await buildApp(t, db, testConfig(overrides))
+export async function listeningApp(
+  t: Test,
+  db: Db,
+  overrides: Record<string, string | number> = {},
+) {
+  const settings = Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, String(v)]))
+  const app = await buildApp(t, db, testConfig(settings))
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, base, url: `${base.replace(/^http/, 'ws')}/websocket` }
 }
@@ -208,10 +213,29 @@ export async function bigGroup(app: FastifyInstance, db: Db) {
   return made
 }
 
+/**
+ * A listening app whose clients may hold `sendBufferBytes` unsent, with metrics on, and a
+ * `bigGroup` in it: the scene of the tests of clients that stop reading. `g` changes the group
+ * as its owner.
+ */
+export async function slowReaderScene(t: Test, db: Db, sendBufferBytes: number) {
+  const listening = await listeningApp(t, db, {
+    REALTIME_SEND_BUFFER_BYTES: sendBufferBytes,
+    METRICS: 'true',
+  })
+  const made = await bigGroup(listening.app, db)
+  return { ...listening, ...made, g: api(listening.app, made.owner).on(made.group) }
+}
+
+/** A raw socket to `url`, closed when the test ends. */
+export async function openRaw(t: Test, url: string): Promise<RawDdp> {
+  const client = await openRaw(t, url)
+  return client
+}
+
 /** A connected raw client, closed at the end of the test. */
 export async function openConnected(t: Test, url: string) {
-  const client = await RawDdp.open(url)
-  t.teardown(() => client.close())
+  const client = await openRaw(t, url)
   await client.connect()
   return client
 }

@@ -104,6 +104,24 @@ export function auditRow(actor: TestUser, action: string, before: unknown, after
   return { actor_username: actor.username, action, before, after }
 }
 
+/** An audit row of a group as `auditSince` reads it: who did `action` to it, before and after. */
+export function groupAudit(
+  actor: TestUser,
+  action: string,
+  roomId: string,
+  before: unknown,
+  after: unknown,
+) {
+  return {
+    action,
+    actor_id: actor.id,
+    actor_username: actor.username,
+    room_id: roomId,
+    before,
+    after,
+  }
+}
+
 /** A group's audit rows after the one its creation wrote, oldest first. */
 export async function auditAfterCreate(db: Db, roomId: string) {
   return db

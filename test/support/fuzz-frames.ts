@@ -5,7 +5,7 @@ import { insertLoginToken } from '../../db/queries/tokens.js'
 import { hashLoginToken, newLoginToken } from '../../domain/ids.js'
 import { api } from './api.js'
 import { buildApp, createTestGroup, createTestUser, testConfig } from './base.js'
-import { RawDdp } from './ddp.js'
+import { openRaw, RawDdp } from './ddp.js'
 
 /** What the server may answer a client with; anything else breaks the protocol. */
 const SERVER_MESSAGES = new Set([
@@ -175,8 +175,7 @@ export async function fuzzRealtime(t: Test, db: Db, runs: number) {
     `${stats.sockets} sockets, ${stats.frames} frames, closes ${JSON.stringify([...stats.closes])}`,
   )
 
-  const after = await RawDdp.open(url)
-  t.teardown(() => after.close())
+  const after = await openRaw(t, url)
   after.send({ msg: 'connect', version: '1', support: ['1'] })
   t.equal(
     (await after.next((frame) => frame.msg === 'connected')).msg,

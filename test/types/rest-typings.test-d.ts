@@ -82,30 +82,26 @@ type SubscriptionsGet = paths['/api/v1/subscriptions.get']['get']
 type SubscriptionsGetOne = paths['/api/v1/subscriptions.getOne']['get']
 type RoomsGet = paths['/api/v1/rooms.get']['get']
 
-export type SubscriptionsGetQuery = Assignable<
-  Query<SubscriptionsGet>,
-  OperationParams<'GET', '/v1/subscriptions.get'>
->
-export type SubscriptionsGetQueryKeys = Assignable<
-  keyof Query<SubscriptionsGet>,
-  AllKeys<OperationParams<'GET', '/v1/subscriptions.get'>>
->
-export type SubscriptionsGetAnswer = Assignable<
-  ClientGetResult<'/v1/subscriptions.get'>,
-  GetAnswer<SubscriptionsGet>
->
+/** Whether `Actual` is assignable to `Expected`, as a type a check can hold to `true`. */
+type IsAssignable<Expected, Actual> = [Actual] extends [Expected] ? true : false
 
-export type SubscriptionsGetOneQuery = Assignable<
-  Query<SubscriptionsGetOne>,
-  OperationParams<'GET', '/v1/subscriptions.getOne'>
+/** A GET endpoint's three checks, each `true` when it holds. */
+interface GetChecks<Op extends JsonGetOperation, P extends PathPattern> {
+  query: IsAssignable<Query<Op>, OperationParams<'GET', P>>
+  queryKeys: IsAssignable<keyof Query<Op>, AllKeys<OperationParams<'GET', P>>>
+  answer: IsAssignable<ClientGetResult<P>, GetAnswer<Op>>
+}
+
+/** What `GetChecks` must be: tsc's error shows which check is `false`. */
+type AllHold = { query: true; queryKeys: true; answer: true }
+
+export type SubscriptionsGetConforms = Assignable<
+  AllHold,
+  GetChecks<SubscriptionsGet, '/v1/subscriptions.get'>
 >
-export type SubscriptionsGetOneQueryKeys = Assignable<
-  keyof Query<SubscriptionsGetOne>,
-  AllKeys<OperationParams<'GET', '/v1/subscriptions.getOne'>>
->
-export type SubscriptionsGetOneAnswer = Assignable<
-  ClientGetResult<'/v1/subscriptions.getOne'>,
-  GetAnswer<SubscriptionsGetOne>
+export type SubscriptionsGetOneConforms = Assignable<
+  AllHold,
+  GetChecks<SubscriptionsGetOne, '/v1/subscriptions.getOne'>
 >
 
 export type RoomsGetQuery = Assignable<Query<RoomsGet>, OperationParams<'GET', '/v1/rooms.get'>>

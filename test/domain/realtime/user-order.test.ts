@@ -4,24 +4,12 @@
 // client replaying the log would see the user removed before they joined (and then never
 // removed), or see a deactivated user join a group.
 import { sql } from 'kysely'
-import pg from 'pg'
 import t from 'tap'
 import { USER_TURN } from '../../../db/queries/turns.js'
-import {
-  api,
-  buildApp,
-  createTestGroup,
-  createTestUser,
-  groupName,
-  onlyOnPostgres,
-  postgresUrl,
-  type TestUser,
-  testDatabase,
-  until,
-} from '../../helper.js'
-import { databaseUrlOf } from '../../support/cluster.js'
+import { api, fixture, type TestUser, until } from '../../helper.js'
+import { ownConnection } from '../../support/cluster.js'
 
-const db = await testDatabase(t)
+const db = await fixture.testDatabase(t)
 const PAIRS = Number(process.env.USER_ORDER_PAIRS) || 96
 /** Pairs raced at once; each takes two of the pool's connections. */
 const AT_ONCE = 8
@@ -34,12 +22,12 @@ interface Pair {
   target: string
 }
 
-async function pairs(app: Parameters<typeof createTestGroup>[0], owner: TestUser) {
+async function pairs(app: Parameters<typeof fixture.createTestGroup>[0], owner: TestUser) {
   const made: Pair[] = []
   for (let i = 0; i < PAIRS; i++) {
-    const user = await createTestUser(db)
-    const home = (await createTestGroup(app, owner, [user]))._id
-    const target = (await createTestGroup(app, owner))._id
+    const user = await fixture.createTestUser(db)
+    const home = (await fixture.createTestGroup(app, owner, [user]))._id
+    const target = (await fixture.createTestGroup(app, owner))._id
     made.push({ user, home, target })
   }
   return made
@@ -101,74 +89,80 @@ async function joining(app: Parameters<typeof api>[0], owner: TestUser, pair: Pa
         .post('groups.invite', { roomId: pair.target, userId: pair.user.id })
         .then((reply) => `invite ${reply.statusCode}`)
     : api(app, owner)
-        .post('groups.create', { name: groupName('race'), members: [pair.user.username] })
+        .post('groups.create', { name: fixture.groupName('race'), members: [pair.user.username] })
         .then((reply) => `create ${reply.statusCode}`)
 }
 
-t.test(
-  'users.delete racing invitations and new groups: no removal is logged before its join',
-  // Skipped on the embedded database: it runs one transaction at a time, so nothing races.
-  { skip: onlyOnPostgres },
-  async (t) => {
-    const app = await buildApp(t, db)
-    const owner = await createTestUser(db, { roles: ['user', 'admin'] })
-    const all = await pairs(app, owner)
-    const statuses = await raceAll(all, (pair, index) => {
-      const removal = api(app, owner)
-        .post('users.delete', { userId: pair.user.id })
-        .then((reply) => `delete ${reply.statusCode}`)
-      return Promise.all([removal, joining(app, owner, pair, index)])
-    })
-    t.comment(JSON.stringify(statuses))
-    t.equal(statuses['delete 200'], PAIRS, 'every user was deleted')
-    t.same(failures(statuses), [], 'the loser of a race is refused, not failed')
-    const { count } = await db
-      .selectFrom('room_members')
-      .select((eb) => eb.fn.countAll<string>().as('count'))
-      .where(
-        'user_id',
-        'in',
-        all.map((pair) => pair.user.id),
-      )
-      .executeTakeFirstOrThrow()
-    t.equal(Number(count), 0, 'no deleted user is left in a group')
-    const inversions = await removalsBeforeJoins()
-    t.comment(`removals logged before their join: ${inversions.length}`)
-    t.same(inversions, [], 'every removal is logged after the join it undoes')
+/**
+ * The two changes that touch every group of a user, each raced against a join of the same user:
+ * what the one that removes sends, and the inversions of the log's order that would betray it.
+ */
+const sweepingChanges: Array<{
+  test: string
+  answer: string
+  send: (app: Parameters<typeof api>[0], owner: TestUser, user: TestUser) => Promise<string>
+  inversions: () => Promise<Array<{ user: string; room: string }>>
+  inverted: string
+}> = [
+  {
+    test: 'users.delete racing invitations and new groups: no removal is logged before its join',
+    answer: 'delete',
+    send: (app, owner, user) =>
+      api(app, owner)
+        .post('users.delete', { userId: user.id })
+        .then((reply) => `delete ${reply.statusCode}`),
+    inversions: removalsBeforeJoins,
+    inverted: 'every removal is logged after the join it undoes',
   },
-)
+  {
+    test: 'deactivation racing invitations and new groups: no join is logged after the deactivation',
+    answer: 'deactivate',
+    send: (app, owner, user) =>
+      api(app, owner)
+        .post('users.update', { userId: user.id, data: { active: false } })
+        .then((reply) => `deactivate ${reply.statusCode}`),
+    inversions: joinsAfterDeactivation,
+    inverted: 'no user joins a group after their deactivation',
+  },
+]
 
-t.test(
-  'deactivation racing invitations and new groups: no join is logged after the deactivation',
-  { skip: onlyOnPostgres },
-  async (t) => {
-    const app = await buildApp(t, db)
-    const owner = await createTestUser(db, { roles: ['user', 'admin'] })
+for (const change of sweepingChanges) {
+  // Skipped on the embedded database: it runs one transaction at a time, so nothing races.
+  t.test(change.test, { skip: fixture.onlyOnPostgres }, async (t) => {
+    const app = await fixture.buildApp(t, db)
+    const owner = await fixture.createTestUser(db, { roles: ['user', 'admin'] })
     const all = await pairs(app, owner)
-    const statuses = await raceAll(all, (pair, index) => {
-      const deactivation = api(app, owner)
-        .post('users.update', { userId: pair.user.id, data: { active: false } })
-        .then((reply) => `deactivate ${reply.statusCode}`)
-      return Promise.all([deactivation, joining(app, owner, pair, index)])
-    })
+    const statuses = await raceAll(all, (pair, index) =>
+      Promise.all([change.send(app, owner, pair.user), joining(app, owner, pair, index)]),
+    )
     t.comment(JSON.stringify(statuses))
-    t.equal(statuses['deactivate 200'], PAIRS, 'every user was deactivated')
+    t.equal(statuses[`${change.answer} 200`], PAIRS, `every user was sent ${change.answer}`)
     t.same(failures(statuses), [], 'the loser of a race is refused, not failed')
-    const inversions = await joinsAfterDeactivation()
-    t.comment(`joins logged after their user's deactivation: ${inversions.length}`)
-    t.same(inversions, [], 'no user joins a group after their deactivation')
-  },
-)
+    if (change.answer === 'delete') {
+      const { count } = await db
+        .selectFrom('room_members')
+        .select((eb) => eb.fn.countAll<string>().as('count'))
+        .where(
+          'user_id',
+          'in',
+          all.map((pair) => pair.user.id),
+        )
+        .executeTakeFirstOrThrow()
+      t.equal(Number(count), 0, 'no deleted user is left in a group')
+    }
+    const inversions = await change.inversions()
+    t.comment(`inversions of the log's order: ${inversions.length}`)
+    t.same(inversions, [], change.inverted)
+  })
+}
 
 t.test(
   "every change of a user's memberships or existence waits for the user's turn before it takes a transaction id",
-  { skip: onlyOnPostgres },
+  { skip: fixture.onlyOnPostgres },
   async (t) => {
-    const app = await buildApp(t, db)
-    const owner = await createTestUser(db, { roles: ['user', 'admin'] })
-    const holder = new pg.Client({ connectionString: await databaseUrlOf(db, postgresUrl) })
-    await holder.connect()
-    t.teardown(() => holder.end())
+    const app = await fixture.buildApp(t, db)
+    const owner = await fixture.createTestUser(db, { roles: ['user', 'admin'] })
+    const holder = await ownConnection(t, db, fixture.postgresUrl)
 
     type Change = (user: TestUser, group: { _id: string }) => Promise<{ statusCode: number }>
     const changes: Array<[string, { member: boolean }, Change]> = [
@@ -199,12 +193,15 @@ t.test(
         'groups.create',
         { member: false },
         (user) =>
-          api(app, owner).post('groups.create', { name: groupName(), members: [user.username] }),
+          api(app, owner).post('groups.create', {
+            name: fixture.groupName(),
+            members: [user.username],
+          }),
       ],
       [
         'groups.create by the user',
         { member: false },
-        (user) => api(app, user).post('groups.create', { name: groupName() }),
+        (user) => api(app, user).post('groups.create', { name: fixture.groupName() }),
       ],
       [
         'groups.delete',
@@ -224,8 +221,8 @@ t.test(
       ],
     ]
     for (const [name, { member }, change] of changes) {
-      const user = await createTestUser(db)
-      const group = await createTestGroup(app, owner, member ? [user] : [])
+      const user = await fixture.createTestUser(db)
+      const group = await fixture.createTestGroup(app, owner, member ? [user] : [])
       await holder.query('begin')
       await holder.query('select pg_advisory_xact_lock($1, hashtext($2))', [USER_TURN, user.id])
       const reply = change(user, group)
@@ -251,21 +248,19 @@ t.test(
 
 t.test(
   'groups.create leaves out a listed user deactivated while it waited for their turn',
-  { skip: onlyOnPostgres },
+  { skip: fixture.onlyOnPostgres },
   async (t) => {
-    const app = await buildApp(t, db)
-    const owner = await createTestUser(db)
-    const [kept, deactivated] = [await createTestUser(db), await createTestUser(db)]
-    const holder = new pg.Client({ connectionString: await databaseUrlOf(db, postgresUrl) })
-    await holder.connect()
-    t.teardown(() => holder.end())
+    const app = await fixture.buildApp(t, db)
+    const owner = await fixture.createTestUser(db)
+    const [kept, deactivated] = [await fixture.createTestUser(db), await fixture.createTestUser(db)]
+    const holder = await ownConnection(t, db, fixture.postgresUrl)
     await holder.query('begin')
     await holder.query('select pg_advisory_xact_lock($1, hashtext($2))', [
       USER_TURN,
       deactivated.id,
     ])
     await holder.query('update users set active = false where id = $1', [deactivated.id])
-    const name = groupName()
+    const name = fixture.groupName()
     const reply = api(app, owner).post('groups.create', {
       name,
       members: [kept.username, deactivated.username],

@@ -67,14 +67,7 @@ t.test('groups.archive: the owner archives; a system message and an audit row', 
   t.equal(stored.room?.msgs, 1)
   t.same(stored.messages, [fixture.storedMessage('room-archived', '', owner)])
   t.same(await fixture.auditSince(audit), [
-    {
-      action: 'groups.archive',
-      actor_id: owner.id,
-      actor_username: owner.username,
-      room_id: group._id,
-      before: { archived: false },
-      after: { archived: true },
-    },
+    fixture.groupAudit(owner, 'groups.archive', group._id, { archived: false }, { archived: true }),
   ])
   const info = await api(app, member).get('groups.info', { roomId: group._id })
   t.equal(info.statusCode, 200, 'members still see an archived group')
@@ -145,14 +138,13 @@ t.test('groups.unarchive: an admin member unarchives; message and audit row', as
     ],
   )
   t.same(await fixture.auditSince(audit), [
-    {
-      action: 'groups.unarchive',
-      actor_id: admin.id,
-      actor_username: admin.username,
-      room_id: group._id,
-      before: { archived: true },
-      after: { archived: false },
-    },
+    fixture.groupAudit(
+      admin,
+      'groups.unarchive',
+      group._id,
+      { archived: true },
+      { archived: false },
+    ),
   ])
   const info = (await api(app, member).get('groups.info', { roomId: group._id })).json().group
   t.notOk('archived' in info)
@@ -257,24 +249,22 @@ t.test('groups.close and groups.open: one member hides, then shows the group', a
   t.equal(await memberOpen(group._id, member.id), true)
   t.same((await listedGroups(app, member)).total, 2)
   await assertUnchanged(t, stored)
-  t.same(await fixture.auditSince(audit), [
-    {
-      action: 'groups.close',
-      actor_id: member.id,
-      actor_username: member.username,
-      room_id: group._id,
-      before: { member: member.username, open: true },
-      after: { member: member.username, open: false },
-    },
-    {
-      action: 'groups.open',
-      actor_id: member.id,
-      actor_username: member.username,
-      room_id: group._id,
-      before: { member: member.username, open: false },
-      after: { member: member.username, open: true },
-    },
-  ])
+  const toggles = [['groups.close', true, false] as const, ['groups.open', false, true] as const]
+  t.same(
+    await fixture.auditSince(audit),
+    toggles.map(([action, was, is]) =>
+      fixture.groupAudit(
+        member,
+        action,
+        group._id,
+        { member: member.username, open: was },
+        {
+          member: member.username,
+          open: is,
+        },
+      ),
+    ),
+  )
 })
 
 t.test('groups.open and groups.close: no change is a plain failure', async (t) => {

@@ -8,6 +8,7 @@ import {
   type Caller,
   fixture,
   refused,
+  testRoomReferences,
 } from '../../../../helper.js'
 
 const db = await fixture.testDatabase(t)
@@ -81,46 +82,10 @@ t.test('the name is checked before the room parameter and the room', async (t) =
   }
 })
 
-t.test('no roomId or roomName: error-room-param-not-provided', async (t) => {
-  const { app, owner, stored } = await fixture.groupFixture(t, db)
-  const name = fixture.groupName('new')
-
-  for (const payload of [{ name }, { name, roomId: '' }, { name, roomName: '' }]) {
-    const response = await api(app, owner).post('groups.rename', payload)
-    assertReply(t, response, 400, refused.roomParamNotProvided, JSON.stringify(payload))
-  }
-  await assertUnchanged(t, stored)
-})
-
-t.test('an unknown roomId or roomName: error-room-not-found', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const user = await fixture.createTestUser(db)
-
-  for (const ref of [{ roomId: randomId() }, { roomName: fixture.groupName('missing') }]) {
-    const response = await renameTo(app, user, ref)
-    assertReply(t, response, 400, refused.roomNotFound, JSON.stringify(ref))
-  }
-})
-
-t.test('a group the caller is not in answers like a missing one', async (t) => {
-  const { app, group, stored } = await fixture.groupFixture(t, db)
-  const outsider = await fixture.createTestUser(db)
-
-  for (const ref of [{ roomId: group._id }, { roomName: group.name }]) {
-    const response = await renameTo(app, outsider, ref)
-    assertReply(t, response, 400, refused.roomNotFound, JSON.stringify(ref))
-  }
-  await assertUnchanged(t, stored)
-})
-
-t.test('a global admin who is not a member gets error-room-not-found', async (t) => {
-  const { app, group, stored } = await fixture.groupFixture(t, db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
-
-  const response = await renameTo(app, admin, { roomId: group._id })
-
-  assertReply(t, response, 400, refused.roomNotFound)
-  await assertUnchanged(t, stored)
+testRoomReferences(t, db, {
+  endpoint: 'groups.rename',
+  sender: 'owner',
+  body: () => ({ name: fixture.groupName('new') }),
 })
 
 t.test('a plain member has no edit-room: error-action-not-allowed', async (t) => {
@@ -153,36 +118,27 @@ t.test('the edit-room check comes before the name checks', async (t) => {
   await assertUnchanged(t, stored)
 })
 
-t.test('a moderator can rename', async (t) => {
-  const { app, member: moderator, group } = await fixture.groupFixture(t, db)
-  await fixture.setRoomRoles(db, group._id, moderator.id, ['moderator'])
-  const name = fixture.groupName('by-moderator')
+const renamers: Array<[string, fixture.MemberSpec]> = [
+  ['a moderator', { roomRoles: ['moderator'] }],
+  ['a global admin who is a plain member', { roles: ['admin', 'user'] }],
+]
 
-  const response = await api(app, moderator).on(group).post('groups.rename', { name })
+for (const [who, spec] of renamers) {
+  t.test(`${who} can rename`, async (t) => {
+    const { app, member, group } = await fixture.groupFixture(t, db, { member: spec })
+    const name = fixture.groupName('renamed')
 
-  t.equal(response.statusCode, 200)
-  t.equal(response.json().group.name, name)
-  const stored = await fixture.storedGroup(db, group._id)
-  t.equal(stored.room?.name, name)
-  t.same(stored.messages, [fixture.storedMessage('r', name, moderator)])
-})
+    const response = await api(app, member).on(group).post('groups.rename', { name })
 
-t.test('a global admin who is a plain member can rename', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const owner = await fixture.createTestUser(db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
-  const group = await fixture.createTestGroup(app, owner, [admin])
-  const name = fixture.groupName('by-admin')
-
-  const response = await api(app, admin).on(group).post('groups.rename', { name })
-
-  t.equal(response.statusCode, 200)
-  t.equal(response.json().group.name, name)
-  const stored = await fixture.storedGroup(db, group._id)
-  t.equal(stored.room?.name, name)
-  t.same(stored.members.find((m) => m.username === admin.username)?.roles, [])
-  t.same(stored.messages, [fixture.storedMessage('r', name, admin)])
-})
+    t.equal(response.statusCode, 200)
+    t.equal(response.json().group.name, name)
+    const stored = await fixture.storedGroup(db, group._id)
+    t.equal(stored.room?.name, name)
+    const roles = stored.members.find((m) => m.username === member.username)?.roles
+    t.same(roles, spec.roomRoles ?? [])
+    t.same(stored.messages, [fixture.storedMessage('r', name, member)])
+  })
+}
 
 for (const name of [
   'has space',

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import {
   api,
   assertEachAnswered,
@@ -106,14 +106,7 @@ for (const { name, endpoint, setting, value, messageType } of textSettings) {
       messageType ? [{ type: messageType, msg: value, username: owner.username, role: null }] : [],
     )
     t.same(await fixture.auditSince(setup.audit), [
-      {
-        action: endpoint,
-        actor_id: owner.id,
-        actor_username: owner.username,
-        room_id: group._id,
-        before: { [setting]: null },
-        after: { [setting]: value },
-      },
+      fixture.groupAudit(owner, endpoint, group._id, { [setting]: null }, { [setting]: value }),
     ])
     const info = await groupInfo(app, member, group._id)
     t.equal(info[setting], value)
@@ -268,57 +261,47 @@ t.test('groups.setCustomFields: 200 with the group showing the fields', async (t
   t.same(stored.room?.custom_fields, customFields)
   t.same(stored.messages, [])
   t.same(await fixture.auditSince(setup.audit), [
-    {
-      action: 'groups.setCustomFields',
-      actor_id: owner.id,
-      actor_username: owner.username,
-      room_id: group._id,
-      before: { customFields: {} },
-      after: { customFields },
-    },
+    fixture.groupAudit(
+      owner,
+      'groups.setCustomFields',
+      group._id,
+      { customFields: {} },
+      { customFields },
+    ),
   ])
   t.same((await groupInfo(app, member, group._id)).customFields, customFields)
 })
 
-t.test('groups.setCustomFields: the same fields in another order change nothing', async (t) => {
+/** A group whose owner has set `first` as its custom fields, and a way to set them again. */
+async function withCustomFields(t: Test, first: Record<string, unknown>) {
   const app = await fixture.buildApp(t, db)
   const setup = await ownedGroup(app)
-  const { owner, group } = setup
-  await api(app, owner).post('groups.setCustomFields', {
-    roomId: group._id,
-    customFields: { a: 1, b: 2 },
-  })
-  const stored = await fixture.snapshotGroup(db, group._id)
+  const setFields = (customFields: Record<string, unknown>) =>
+    api(app, setup.owner).on(setup.group).post('groups.setCustomFields', { customFields })
+  await setFields(first)
+  return { ...setup, setFields, stored: await fixture.snapshotGroup(db, setup.group._id) }
+}
 
-  const response = await api(app, owner).post('groups.setCustomFields', {
-    roomId: group._id,
-    customFields: { b: 2, a: 1 },
-  })
+t.test('groups.setCustomFields: the same fields in another order change nothing', async (t) => {
+  const { setFields, stored, audit } = await withCustomFields(t, { a: 1, b: 2 })
+
+  const response = await setFields({ b: 2, a: 1 })
 
   t.equal(response.statusCode, 200)
   t.same(response.json().group.customFields, { a: 1, b: 2 })
   await assertUnchanged(t, stored)
-  t.equal((await fixture.auditSince(setup.audit)).length, 1)
+  t.equal((await fixture.auditSince(audit)).length, 1)
 })
 
 t.test('groups.setCustomFields: an empty object clears them from the body', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { owner, group } = setup
-  await api(app, owner).post('groups.setCustomFields', {
-    roomId: group._id,
-    customFields: { a: 1 },
-  })
+  const { setFields, group, audit } = await withCustomFields(t, { a: 1 })
 
-  const response = await api(app, owner).post('groups.setCustomFields', {
-    roomId: group._id,
-    customFields: {},
-  })
+  const response = await setFields({})
 
   t.equal(response.statusCode, 200)
   t.notOk('customFields' in response.json().group)
   t.same((await fixture.storedGroup(db, group._id)).room?.custom_fields, {})
-  t.same((await fixture.auditSince(setup.audit)).at(-1)?.before, { customFields: { a: 1 } })
+  t.same((await fixture.auditSince(audit)).at(-1)?.before, { customFields: { a: 1 } })
 })
 
 t.test('groups.setCustomFields: a value that is not an object is invalid-params', async (t) => {

@@ -1,6 +1,13 @@
 import t from 'tap'
 import { randomId } from '../../../../../../domain/ids.js'
-import { api, assertReply, assertUnchanged, fixture, refused } from '../../../../../helper.js'
+import {
+  api,
+  assertReply,
+  assertUnchanged,
+  fixture,
+  refused,
+  testRoomReferences,
+} from '../../../../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -53,59 +60,7 @@ t.test('with a logged-out token: 401, nothing changes', async (t) => {
   await assertUnchanged(t, stored)
 })
 
-t.test('no roomId or roomName: error-room-param-not-provided', async (t) => {
-  const { app, member, stored } = await fixture.groupFixture(t, db)
-
-  for (const payload of [{}, { roomId: '' }, { roomName: '' }, { roomId: '', roomName: '' }]) {
-    const response = await api(app, member).post('groups.leave', payload)
-    assertReply(t, response, 400, refused.roomParamNotProvided, JSON.stringify(payload))
-  }
-  await assertUnchanged(t, stored)
-})
-
-t.test('an unknown roomId: error-room-not-found', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const user = await fixture.createTestUser(db)
-
-  const response = await api(app, user).post('groups.leave', { roomId: randomId() })
-
-  assertReply(t, response, 400, refused.roomNotFound)
-})
-
-t.test('an unknown roomName: error-room-not-found', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const user = await fixture.createTestUser(db)
-
-  const response = await api(app, user).post('groups.leave', {
-    roomName: fixture.groupName('missing'),
-  })
-
-  assertReply(t, response, 400, refused.roomNotFound)
-})
-
-t.test('a group the caller is not in answers like a missing one, by id and by name', async (t) => {
-  const { app, group, stored } = await fixture.groupFixture(t, db)
-  const outsider = await fixture.createTestUser(db)
-
-  for (const payload of [{ roomId: group._id }, { roomName: group.name }]) {
-    const response = await api(app, outsider).post('groups.leave', payload)
-    assertReply(t, response, 400, refused.roomNotFound, JSON.stringify(payload))
-  }
-  await assertUnchanged(t, stored)
-})
-
-t.test('a global admin who is not a member gets error-room-not-found too', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const owner = await fixture.createTestUser(db)
-  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
-  const group = await fixture.createTestGroup(app, owner)
-  const stored = await fixture.snapshotGroup(db, group._id)
-
-  const response = await api(app, admin).on(group).post('groups.leave')
-
-  assertReply(t, response, 400, refused.roomNotFound)
-  await assertUnchanged(t, stored)
-})
+testRoomReferences(t, db, { endpoint: 'groups.leave', sender: 'member' })
 
 t.test('a member leaves by roomName', async (t) => {
   const { app, owner, member, group } = await fixture.groupFixture(t, db)
@@ -157,10 +112,7 @@ t.test('the last owner cannot leave while others stay', async (t) => {
 })
 
 t.test('the last owner cannot leave when they are the only member', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const owner = await fixture.createTestUser(db)
-  const group = await fixture.createTestGroup(app, owner)
-  const stored = await fixture.snapshotGroup(db, group._id)
+  const { app, owner, group, stored } = await fixture.groupFixture(t, db, {})
 
   const response = await api(app, owner).on(group).post('groups.leave')
 
@@ -186,20 +138,15 @@ t.test(
     const stored = await fixture.storedGroup(db, group._id)
     if (!stored.room) throw new Error(`room ${group._id} is gone`)
     t.same(response.json(), {
-      group: {
-        _id: group._id,
-        name: group.name,
-        fname: group.name,
-        t: 'p',
+      group: fixture.groupBody({
+        ...group,
+        creator,
         usernames: [coOwner.username, member.username],
         msgs: 1,
         usersCount: 2,
-        u: { _id: creator.id, username: creator.username },
         ts: stored.room.created_at.toISOString(),
-        ro: false,
-        sysMes: true,
         _updatedAt: stored.room.updated_at.toISOString(),
-      },
+      }),
       success: true,
     })
     t.ok(stored.room.updated_at > fixture.A_WHILE_AGO, '_updatedAt moved forward')
@@ -231,10 +178,7 @@ t.test('a user whose global roles lack leave-p gets error-not-allowed', async (t
 })
 
 t.test('a bot, whose global role grants leave-p without the user role, can leave', async (t) => {
-  const app = await fixture.buildApp(t, db)
-  const owner = await fixture.createTestUser(db)
-  const bot = await fixture.createTestUser(db, { roles: ['bot'] })
-  const group = await fixture.createTestGroup(app, owner, [bot])
+  const { app, owner, bot, group } = await fixture.groupFixture(t, db, { bot: { roles: ['bot'] } })
 
   const response = await api(app, bot).on(group).post('groups.leave')
 
