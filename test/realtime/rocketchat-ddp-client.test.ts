@@ -127,6 +127,29 @@ function ended(subscription: { onChange(cb: (payload: unknown) => void): void })
   return new Promise((resolve) => subscription.onChange(resolve))
 }
 
+/**
+ * What a member taken out of the group and the two who stay hear: the member its subscription
+ * removed, each other what `stay` lists; and the member's message subscription ends.
+ */
+async function assertTakenOut(
+  t: Test,
+  heard: Record<string, unknown[]>,
+  taken: { member: TestUser; removed: unknown; messagesEnded: Promise<unknown>; id: string },
+  stay: (name: 'owner' | 'other') => unknown[],
+  ending = "the member's message subscription ends",
+) {
+  assertHeard(t, heard, {
+    member: [ddp.heardEvent.subscriptionsChanged(taken.member, ['removed', taken.removed])],
+    owner: stay('owner'),
+    other: stay('other'),
+  })
+  t.strictSame(
+    await taken.messagesEnded,
+    { msg: 'nosub', id: taken.id, error: ddp.notAllowed },
+    ending,
+  )
+}
+
 t.test('the client resumes with the REST token', async (t) => {
   const user = await createTestUser(db)
   const sdk = await DDPSDK.createAndConnect(base)
@@ -230,14 +253,11 @@ t.test('groups.kick: the kicked member hears the removal, and nothing more', asy
     ddp.heardEvent.roomsChanged(clients[name].user, ['updated', ddp.roomDocument(group)]),
     ddp.heardEvent.roomMessage(group, topic),
   ]
-  assertHeard(t, heard, {
-    member: [ddp.heardEvent.subscriptionsChanged(member, ['removed', removed])],
-    owner: members('owner'),
-    other: members('other'),
-  })
-  t.strictSame(
-    await messagesEnded,
-    { msg: 'nosub', id: following.member.id, error: ddp.notAllowed },
+  await assertTakenOut(
+    t,
+    heard,
+    { member, removed, messagesEnded, id: following.member.id },
+    members,
     "the kicked member's message subscription ends, seen through the subscription's onChange",
   )
 })
@@ -256,16 +276,12 @@ t.test('groups.leave: the leaver hears the removal, the others the message', asy
     ddp.heardEvent.roomsChanged(clients[name].user, ['updated', ddp.roomDocument(group)]),
     ddp.heardEvent.roomMessage(group, left),
   ]
-  assertHeard(t, heard, {
-    member: [ddp.heardEvent.subscriptionsChanged(member, ['removed', removed])],
-    owner: members('owner'),
-    other: members('other'),
-  })
-  t.strictSame(await messagesEnded, {
-    msg: 'nosub',
-    id: following.member.id,
-    error: ddp.notAllowed,
-  })
+  await assertTakenOut(
+    t,
+    heard,
+    { member, removed, messagesEnded, id: following.member.id },
+    members,
+  )
 })
 
 const textSettings = [
