@@ -229,7 +229,8 @@ export async function slowReaderScene(t: Test, db: Db, sendBufferBytes: number) 
 
 /** A raw socket to `url`, closed when the test ends. */
 export async function openRaw(t: Test, url: string): Promise<RawDdp> {
-  const client = await openRaw(t, url)
+  const client = await RawDdp.open(url)
+  t.teardown(() => client.close())
   return client
 }
 

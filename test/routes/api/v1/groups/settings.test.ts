@@ -513,8 +513,7 @@ t.test('every setter: an unknown group, or none named', async (t) => {
 
 t.test('every setter: not logged in is 401', async (t) => {
   const app = await fixture.buildApp(t, db)
-  const setup = await ownedGroup(app)
-  const { group, stored } = setup
+  const { group, stored } = await ownedGroup(app)
 
   await assertEachAnswered(t, app, group, settersBy(null), 401, refused.notLoggedIn)
   await assertUnchanged(t, stored)

@@ -27,7 +27,14 @@ t.test('groups.invite by userId: 200 with the new member, an au message', async 
   t.equal(body.group.usernames.at(-1), newcomer.username, 'the newest member comes last')
   t.same(
     body.group,
-    fixture.groupBody({ ...body.group, ...group, creator: owner, msgs: 1, usersCount: 3 }),
+    fixture.groupBody({
+      ...body.group,
+      _id: group._id,
+      name: group.name,
+      creator: owner,
+      msgs: 1,
+      usersCount: 3,
+    }),
   )
 
   const stored = await fixture.storedGroup(db, group._id)

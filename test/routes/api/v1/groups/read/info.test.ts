@@ -11,7 +11,14 @@ t.test('groups.info: a member gets the group by roomId or roomName', async (t) =
   t.same([...body.group.usernames].sort(), [owner.username, member.username].sort())
   t.same(
     body.group,
-    fixture.groupBody({ ...body.group, ...group, creator: owner, msgs: 0, usersCount: 2 }),
+    fixture.groupBody({
+      ...body.group,
+      _id: group._id,
+      name: group.name,
+      creator: owner,
+      msgs: 0,
+      usersCount: 2,
+    }),
   )
 
   const byName = await api(app, owner).get('groups.info', { roomName: group.name })
