@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, migrateToLatest } from '../db/database.js'
 import { type Dataset, seed } from './dataset.js'
+import { profiled } from './flame-graph.js'
 import { type Measurement, measureHttp, measureLoop } from './load.js'
 import { memoryMb, startService } from './processes.js'
 import type { ScenarioResult } from './report.js'
@@ -27,6 +28,7 @@ export async function measureEmbedded(
   settings: BenchSettings,
   framework: Measurement,
   warmUpSeconds: number,
+  log: (line: string) => void,
 ): Promise<EmbeddedRun | undefined> {
   const data = embeddedDataSettings(settings)
   if (!data) return undefined
@@ -54,7 +56,13 @@ export async function measureEmbedded(
     try {
       const { requests, warmUpRequests } = scenario
       await measureHttp(service.url, requests, connections, warmUpSeconds, warmUpRequests)
-      http = await measureHttp(service.url, requests, connections, duration)
+      http = await profiled(
+        service,
+        EMBEDDED_SCENARIO,
+        settings.profile,
+        () => measureHttp(service.url, requests, connections, duration),
+        log,
+      )
       rss = memoryMb(service.pid, 'VmRSS')
     } finally {
       peakRssMb = memoryMb(service.pid, 'VmHWM')

@@ -43,6 +43,10 @@ export interface Service {
   startCapture(): Promise<unknown>
   /** Stops recording and returns what was recorded. */
   takeCapture(): Promise<Capture>
+  /** Starts a CPU profile of the service (bench/cpu-profile.ts). */
+  startProfile(): Promise<unknown>
+  /** Stops it and has the service write it (`.cpuprofile`) to `file`. */
+  stopProfile(file: string): Promise<unknown>
   stop(): Promise<unknown>
 }
 
@@ -96,7 +100,7 @@ export async function startService(
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  const ask = async (message: string) => {
+  const ask = async (message: string | { profileTo: string }) => {
     const reply = once(child, 'message')
     child.send(message)
     const [answer] = await reply
@@ -109,6 +113,8 @@ export async function startService(
       (await ask('statements')) as { statements: number; samples: StatementSample[] },
     startCapture: () => ask('capture:start'),
     takeCapture: async () => (await ask('capture:take')) as Capture,
+    startProfile: () => ask('profile:start'),
+    stopProfile: (file) => ask({ profileTo: file }),
     stop: () => stop(child),
   }
 }

@@ -6,6 +6,7 @@ import { createDatabase, migrateToLatest } from '../db/database.js'
 import { createScratchDatabase, seed } from './dataset.js'
 import { EMBEDDED_SCENARIO, type EmbeddedRun, measureEmbedded } from './embedded.js'
 import { EVENTS_SCENARIO, type EventsResult, eventTargets, measureEvents } from './events.js'
+import { profiled } from './flame-graph.js'
 import { measureLimits } from './limits.js'
 import { measureHttp, measureLoop } from './load.js'
 import { findPgbench } from './pgbench.js'
@@ -89,7 +90,13 @@ try {
       )
       await service.statements()
       await service.startCapture()
-      const http = await measureHttp(service.url, scenario.requests, connections, duration)
+      const http = await profiled(
+        service,
+        scenario.name,
+        settings.profile,
+        () => measureHttp(service.url, scenario.requests, connections, duration),
+        log,
+      )
       const { statements, samples } = await service.statements()
       const capture = await service.takeCapture()
       const plans = await checkPlans(scratch.url, samples)
@@ -124,7 +131,7 @@ try {
 
   let embedded: EmbeddedRun | undefined
   if (wanted(EMBEDDED_SCENARIO)) {
-    embedded = await measureEmbedded(settings, framework, warmUpSeconds)
+    embedded = await measureEmbedded(settings, framework, warmUpSeconds, log)
     if (embedded) {
       results.push(embedded.result)
       log(

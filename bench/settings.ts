@@ -8,8 +8,16 @@ export interface BenchSettings {
   connections: number
   durationSeconds: number
   poolSize: number
-  /** Only the scenarios named here (comma-separated `BENCH_SCENARIOS`); empty runs all. */
+  /**
+   * Only the scenarios named here (`--only <names>` or `BENCH_SCENARIOS`, comma-separated);
+   * empty runs all.
+   */
   only: string[]
+  /**
+   * `--profile[=<label>]`: the label of a CPU profile and flame graph of the service over each
+   * scenario's measured seconds (bench/flame-graph.ts), '' for none; undefined: no profile.
+   */
+  profile: string | undefined
   /** Where the service writes a CPU profile (`--cpu-prof`) when it stops; empty for none. */
   cpuProfileDir: string
   /** The embedded-database scenario's smaller data set; absent with BENCH_EMBEDDED=0. */
@@ -28,7 +36,24 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return Number(raw)
 }
 
-export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+/** The value of `--name value` or `--name=value`; '' for a bare `--name`; undefined if absent. */
+function option(argv: string[], name: string): string | undefined {
+  const index = argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))
+  if (index < 0) return undefined
+  const arg = argv[index] ?? ''
+  if (arg.includes('=')) return arg.slice(arg.indexOf('=') + 1)
+  const next = argv[index + 1]
+  return next && !next.startsWith('--') ? next : ''
+}
+
+export function benchSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = process.argv.slice(2),
+): BenchSettings {
+  const profile = option(argv, 'profile')
+  if (profile !== undefined && !/^[\w-]*$/.test(profile)) {
+    throw new Error('--profile takes a label of letters, digits, - and _')
+  }
   const users = Math.max(20, whole(env, 'BENCH_USERS', 10_000))
   return {
     databaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -41,10 +66,11 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     durationSeconds: Math.max(1, whole(env, 'BENCH_DURATION', 10)),
     // The service's own default pool size, so the database-alone loop gets the same pool.
     poolSize: Math.max(1, whole(env, 'BENCH_POOL_SIZE', 10)),
-    only: (env.BENCH_SCENARIOS ?? '')
+    only: (option(argv, 'only') ?? env.BENCH_SCENARIOS ?? '')
       .split(',')
       .map((name) => name.trim())
       .filter(Boolean),
+    profile,
     cpuProfileDir: env.BENCH_CPU_PROFILE ?? '',
     embedded:
       env.BENCH_EMBEDDED === '0'

@@ -9,6 +9,10 @@ export interface Page {
 /** A list order, as parsed from Rocket.Chat's `sort` parameter; the first entry sorts first. */
 export type ListSort<F extends string> = Array<{ field: F; direction: 'asc' | 'desc' }>
 
+/** A sort order as text, to tell apart the queries it shapes. */
+export const sortKey = (order: ListSort<string>) =>
+  order.map((o) => `${o.field} ${o.direction}`).join()
+
 /** A list filter over named fields, as parsed from Rocket.Chat's `query` parameter. */
 export type ListFilter<F extends string> =
   | { kind: 'and' | 'or'; filters: ListFilter<F>[] }

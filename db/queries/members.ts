@@ -1,9 +1,10 @@
 import { type Expression, sql } from 'kysely'
 import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { Executor } from '../executor.js'
-import type { ListSort, Page } from './listing.js'
+import { compiledOnce, slot } from './compiled.js'
+import { type ListSort, type Page, sortKey } from './listing.js'
 import { memberUsernames, memberUsernamesJson } from './member-usernames.js'
-import type { RoomLookup } from './rooms.js'
+import { lookupKey, type RoomLookup } from './rooms.js'
 
 export async function insertMembers(
   db: Executor,
@@ -68,7 +69,7 @@ const byUsername: ListSort<MemberOrderKey> = [{ field: 'username', direction: 'a
 function memberPage(
   db: Executor,
   roomId: string | Expression<string>,
-  page: Page,
+  page: { offset: Expression<number>; count: Expression<number> },
   order: ListSort<MemberOrderKey>,
 ) {
   // Each member's user through the primary key: the OFFSET keeps PostgreSQL from turning the
@@ -104,20 +105,32 @@ export async function findGroupWithMemberPage(
   page: Page,
   order: ListSort<MemberOrderKey> = byUsername,
 ) {
-  const query = db
-    .selectFrom('rooms')
-    .innerJoin('room_members as caller', (join) =>
-      join.onRef('caller.room_id', '=', 'rooms.id').on('caller.user_id', '=', userId),
-    )
-    .select(['rooms.id', 'rooms.name', 'rooms.archived', 'rooms.users_count'])
-    .select(jsonArrayFrom(memberPage(db, sql.ref('rooms.id'), page, order)).as('members'))
-    .where('rooms.type', '=', 'p')
-  return (
-    lookup.roomId
-      ? query.where('rooms.id', '=', lookup.roomId)
-      : query.where('rooms.name', '=', lookup.roomName ?? '')
-  ).executeTakeFirst()
+  const [by, room] = lookupKey(lookup)
+  const [row] = await groupWithMemberPage(db, { by, order }, [
+    room,
+    userId,
+    page.offset,
+    page.count,
+  ])
+  return row
 }
+
+const groupWithMemberPage = compiledOnce(
+  ({ by, order }: { by: 'id' | 'name'; order: ListSort<MemberOrderKey> }) =>
+    `${by} ${sortKey(order)}`,
+  (db, { by, order }) => {
+    const page = { offset: slot<number>(2), count: slot<number>(3) }
+    return db
+      .selectFrom('rooms')
+      .innerJoin('room_members as caller', (join) =>
+        join.onRef('caller.room_id', '=', 'rooms.id').on('caller.user_id', '=', slot<string>(1)),
+      )
+      .select(['rooms.id', 'rooms.name', 'rooms.archived', 'rooms.users_count'])
+      .select(jsonArrayFrom(memberPage(db, sql.ref('rooms.id'), page, order)).as('members'))
+      .where('rooms.type', '=', 'p')
+      .where(by === 'id' ? 'rooms.id' : 'rooms.name', '=', slot<string>(0))
+  },
+)
 
 /** One user's membership of a room: whether it is shown in their list and when they last read it. */
 export async function findMembership(db: Executor, roomId: string, userId: string) {

@@ -1,7 +1,8 @@
-import { sql } from 'kysely'
+import { type Expression, sql } from 'kysely'
 import type { Executor } from '../executor.js'
 import type { NewMessage } from '../types.js'
-import { filterCondition, type ListFilter, type ListSort, type Page } from './listing.js'
+import { compiledOnce, slot } from './compiled.js'
+import { filterCondition, type ListFilter, type ListSort, type Page, sortKey } from './listing.js'
 import { memberUsernamesJson } from './member-usernames.js'
 import { takeGroupTurns } from './turns.js'
 
@@ -29,7 +30,7 @@ export async function findGroupWithMember(
     if (!roomId) return undefined
     lookup = { roomId }
   }
-  return groupOfMember(db, lookup, userId).executeTakeFirst()
+  return groupOfMember(db, ...lookupKey(lookup), userId).executeTakeFirst()
 }
 
 /**
@@ -60,8 +61,18 @@ export async function lockGroup(db: Executor, lookup: RoomLookup): Promise<strin
   return locked?.id
 }
 
-function groupOfMember(db: Executor, lookup: RoomLookup, userId: string) {
-  const query = db
+/** How a lookup finds its group, and the id or name it finds it by. */
+export function lookupKey(lookup: RoomLookup): ['id' | 'name', string] {
+  return lookup.roomId ? ['id', lookup.roomId] : ['name', lookup.roomName ?? '']
+}
+
+function groupOfMember(
+  db: Executor,
+  by: 'id' | 'name',
+  room: string | Expression<string>,
+  userId: string | Expression<string>,
+) {
+  return db
     .selectFrom('rooms')
     .innerJoin('room_members', (join) =>
       join.onRef('room_members.room_id', '=', 'rooms.id').on('room_members.user_id', '=', userId),
@@ -69,19 +80,25 @@ function groupOfMember(db: Executor, lookup: RoomLookup, userId: string) {
     .selectAll('rooms')
     .select('room_members.roles as member_roles')
     .where('rooms.type', '=', 'p')
-  return lookup.roomId
-    ? query.where('rooms.id', '=', lookup.roomId)
-    : query.where('rooms.name', '=', lookup.roomName ?? '')
+    .where(by === 'id' ? 'rooms.id' : 'rooms.name', '=', room)
 }
+
+const groupWithUsernames = compiledOnce(
+  (by: 'id' | 'name') => by,
+  (db, by) =>
+    groupOfMember(db, by, slot<string>(0), slot<string>(1)).select(
+      memberUsernamesJson(sql.ref('rooms.id')).as('usernames'),
+    ),
+)
 
 /**
  * The group as findGroupWithMember finds it, with every member's username as JSON text, in one
  * statement.
  */
 export async function findGroupWithUsernames(db: Executor, lookup: RoomLookup, userId: string) {
-  return groupOfMember(db, lookup, userId)
-    .select(memberUsernamesJson(sql.ref('rooms.id')).as('usernames'))
-    .executeTakeFirst()
+  const [by, room] = lookupKey(lookup)
+  const [row] = await groupWithUsernames(db, by, [room, userId])
+  return row
 }
 
 /**
@@ -164,12 +181,7 @@ const byName: ListSort<RoomOrderKey> = [{ field: 'name', direction: 'asc' }]
  * A page of the user's open groups. Each row also carries `total`, how many there are in all
  * (a window over the whole set), so a page and its total take one statement.
  */
-export async function listGroupsOfUser(
-  db: Executor,
-  userId: string,
-  page: Page,
-  order: ListSort<RoomOrderKey> = byName,
-) {
+const groupsOfUser = compiledOnce(sortKey, (db, order: ListSort<RoomOrderKey>) => {
   // Each membership's room through the primary key: the OFFSET keeps PostgreSQL from turning
   // the lateral lookup into a hash join over every room, which it prefers while rooms are few.
   let query = db
@@ -187,12 +199,21 @@ export async function listGroupsOfUser(
     )
     .selectAll('rooms')
     .select(sql<number>`count(*) over ()`.as('total'))
-    .where('room_members.user_id', '=', userId)
+    .where('room_members.user_id', '=', slot<string>(0))
     .where('room_members.open', '=', true)
   for (const { field, direction } of order) {
     query = query.orderBy(sql.ref(roomOrderColumns[field]), direction)
   }
-  return query.orderBy('rooms.id').offset(page.offset).limit(page.count).execute()
+  return query.orderBy('rooms.id').offset(slot<number>(1)).limit(slot<number>(2))
+})
+
+export async function listGroupsOfUser(
+  db: Executor,
+  userId: string,
+  page: Page,
+  order: ListSort<RoomOrderKey> = byName,
+) {
+  return groupsOfUser(db, order, [userId, page.offset, page.count])
 }
 
 export async function countGroupsOfUser(db: Executor, userId: string) {
