@@ -4,6 +4,7 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { createDatabase } from '../../db/database.js'
 import { listenerLost, listenToChannel } from '../../db/notifications.js'
+import { DeferredBeginClient } from '../../db/pg-client.js'
 import { checkNamedStatements } from '../../db/pooler-check.js'
 import { postgresUrl, testDatabase, until } from '../helper.js'
 
@@ -57,3 +58,19 @@ t.test('the listener connects to DATABASE_LISTEN_URL, not to the pool', { skip }
   t.ok(listening, 'listening through DATABASE_LISTEN_URL while the pool has nothing to reach')
   t.notOk(listenerLost(direct))
 })
+
+t.test(
+  'a connection lost while checked out fails its query, not the process',
+  { skip },
+  async (t) => {
+    // Checked out of the pool, a connection has no listener but its own: unheard, the loss would
+    // be an 'error' event thrown out of the process.
+    const client = new DeferredBeginClient(urlOf())
+    await client.connect()
+    const { rows } = await client.query('select pg_backend_pid() as pid')
+    const ended = new Promise((resolve) => client.once('end', resolve))
+    await sql`select pg_terminate_backend(${(rows[0] as { pid: number }).pid})`.execute(db)
+    await ended
+    await t.rejects(client.query('select 1'), 'the next query fails')
+  },
+)
