@@ -6,6 +6,8 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATABASE_URL: Type.String({ default: '' }),
+  /** The notification listener's connection, straight to PostgreSQL; empty: DATABASE_URL. */
+  DATABASE_LISTEN_URL: Type.String({ default: '' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   /** Off behind a PgBouncer in transaction mode that cannot keep prepared statements. */
   DATABASE_PREPARED_STATEMENTS: Type.Boolean({ default: true }),
@@ -109,6 +111,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (databaseUrl && !isPostgresUrl(databaseUrl)) {
     throw new ConfigError(
       `Invalid configuration: DATABASE_URL must be empty (the embedded database) or a URL like postgres://user:password@host:5432/database (got ${JSON.stringify(maskDatabaseUrl(databaseUrl))})`,
+    )
+  }
+  const listenUrl = String((config as Config).DATABASE_LISTEN_URL)
+  if (listenUrl && (!databaseUrl || !isPostgresUrl(listenUrl))) {
+    throw new ConfigError(
+      `Invalid configuration: DATABASE_LISTEN_URL must be empty (DATABASE_URL's) or, with DATABASE_URL set, a URL like postgres://user:password@host:5432/database (got ${JSON.stringify(maskDatabaseUrl(listenUrl))})`,
     )
   }
   try {

@@ -3,10 +3,13 @@ import { buildServer } from './build-server.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { describeConnectionFailure } from './db/connection-failure.js'
 import { DataDirInUseError } from './db/data-dir-lock.js'
+import { StatementsLostError } from './db/pooler-check.js'
 
 /** One line for the operator when the start fails for a reason they can fix; else undefined. */
 function startFailure(error: unknown, config: Config): string | undefined {
-  if (error instanceof DataDirInUseError) return error.message
+  if (error instanceof DataDirInUseError || error instanceof StatementsLostError) {
+    return error.message
+  }
   const where = `PORT ${config.PORT} on HOST ${config.HOST}`
   switch ((error as { code?: unknown }).code) {
     case 'EADDRINUSE':

@@ -42,6 +42,7 @@ export async function withDatabase<T>(
   )
   const db = createDatabase({
     url: config.DATABASE_URL,
+    listenUrl: config.DATABASE_LISTEN_URL,
     poolSize: 1,
     dataDir: config.DATA_DIR,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,

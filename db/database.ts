@@ -14,6 +14,8 @@ import type { Database } from './types.js'
 export interface DatabaseOptions {
   /** A PostgreSQL connection string; empty selects the embedded database. */
   url: string
+  /** Where the notification listener connects, when not `url` (a pooler cannot LISTEN). */
+  listenUrl?: string
   poolSize: number
   /** Where the embedded database keeps its files (`memory://` keeps them in memory). */
   dataDir: string
@@ -112,7 +114,8 @@ export function createDatabase(options: DatabaseOptions): Db {
     })
     // Unheard, a lost idle connection (server restart, terminated backend) crashes the process.
     pool.on('error', (error) => options.onIdleConnectionError?.(error))
-    return new Db({ dialect: new PostgresDialect({ pool }) }, { pool }, statementNames)
+    const backend = options.listenUrl ? { pool, listenUrl: options.listenUrl } : { pool }
+    return new Db({ dialect: new PostgresDialect({ pool }) }, backend, statementNames)
   }
   // Two processes on one directory overwrite each other's files: the second is refused.
   const inMemory = !options.dataDir || options.dataDir.startsWith('memory://')

@@ -27,12 +27,13 @@ const RETRY_FIRST_MS = 250
 const RETRY_MAX_MS = 10_000
 
 /**
- * On PostgreSQL, one dedicated connection per pool (the pool's settings, outside the pool) that
+ * On PostgreSQL, one dedicated connection per pool (the pool's settings, outside the pool, to
+ * DATABASE_LISTEN_URL when set: LISTEN needs a session no transaction pooler gives) that
  * LISTENs on every channel asked for, and reconnects after a loss, with a growing pause between
  * attempts. It is opened with the first channel and closed with the last.
  */
 class SharedListener {
-  readonly #pool: pg.Pool
+  readonly #options: pg.ClientConfig
   readonly #channels = new Map<string, Set<ChannelHandlers>>()
   #client: pg.Client | undefined
   #connecting: Promise<void> | undefined
@@ -42,8 +43,18 @@ class SharedListener {
   #retryMs = RETRY_FIRST_MS
   #retry: NodeJS.Timeout | undefined
 
-  constructor(pool: pg.Pool) {
-    this.#pool = pool
+  constructor(pool: pg.Pool, listenUrl: string | undefined) {
+    // The pool's settings, but straight to PostgreSQL when a pooler stands before the pool.
+    this.#options = {
+      ...pool.options,
+      keepAlive: true,
+      ...(listenUrl && { connectionString: listenUrl }),
+    }
+  }
+
+  /** Channels are asked for, and no connection listens on them now. */
+  get lost(): boolean {
+    return this.#channels.size > 0 && !this.#listening
   }
 
   /** Resolves once the first attempt to listen has succeeded or failed (then retried). */
@@ -120,7 +131,7 @@ class SharedListener {
 
   async #connect(): Promise<void> {
     if (this.#channels.size === 0) return
-    const current = new pg.Client({ ...this.#pool.options, keepAlive: true })
+    const current = new pg.Client(this.#options)
     this.#client = current
     current.on('error', (error) => this.#lost(current, error))
     current.on('end', () => this.#lost(current, new Error('the notification connection ended')))
@@ -171,7 +182,7 @@ export async function listenToChannel(
   if ('pool' in backend) {
     let shared = listeners.get(backend.pool)
     if (!shared) {
-      shared = new SharedListener(backend.pool)
+      shared = new SharedListener(backend.pool, backend.listenUrl)
       listeners.set(backend.pool, shared)
     }
     return shared.add(channel, handlers)
@@ -183,4 +194,15 @@ export async function listenToChannel(
   await sql`listen ${sql.id(channel)}`.execute(db)
   handlers.onListening()
   return { close: async () => stop() }
+}
+
+/**
+ * Whether the database's notification listener is down (lost, or not yet listening, and being
+ * retried) while something listens: the process misses wake-ups and login changes meanwhile.
+ * Never on the embedded database.
+ */
+export function listenerLost(db: DatabaseOnBackend): boolean {
+  const backend = db.backend
+  if (!backend || !('pool' in backend)) return false
+  return listeners.get(backend.pool)?.lost ?? false
 }

@@ -18,6 +18,14 @@ const isBare = (text: string, word: string) => text.trim().toLowerCase() === wor
 export class DeferredBeginClient extends pg.Client {
   #beginHeld = false
 
+  constructor(config?: string | pg.ClientConfig) {
+    super(config)
+    // A connection lost while checked out of the pool (its server or a pooler restarting) fails
+    // the query that meets it, and the pool then drops it; pg also emits the loss here, where
+    // unheard it would crash the process.
+    this.on('error', () => {})
+  }
+
   // biome-ignore lint/suspicious/noExplicitAny: pg's overloads of query cannot be restated one by one.
   override query(...args: any[]): any {
     const [text, values, callback] = args

@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { listenerLost } from '../db/notifications.js'
 import { checkReadiness } from '../domain/readiness.js'
 import { LivenessSchema, ReadinessSchema, UnreadinessSchema } from '../schemas/health.js'
 import { RELAY_NOT_STARTED } from './api/v1/events.js'
 
 const READINESS_TIMEOUT_MS = 1000
+
+/** Why a process whose database answers still cannot serve: its realtime is not running. */
+function realtimeDown(app: FastifyInstance): string | undefined {
+  if (!app.realtime.relay.started) return RELAY_NOT_STARTED
+  if (listenerLost(app.db)) return LISTENER_LOST
+  return undefined
+}
+
+const LISTENER_LOST = 'The database notification listener is down'
 
 /** Probes for orchestrators and load balancers: is the process up, can it serve requests. */
 const health: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,9 +43,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Readiness probe',
         description:
           `Answers 200 when the database answers \`select 1\` within ${READINESS_TIMEOUT_MS} ms, ` +
-          'every migration of this version is applied and the event relay runs; otherwise 503 ' +
-          'with `error-not-ready`, naming whether the database is down, its migrations are ' +
-          'pending or the relay has not started. No login needed, ' +
+          'every migration of this version is applied, the event relay runs and its notification ' +
+          'listener is connected; otherwise 503 with `error-not-ready`, naming whether the ' +
+          'database is down, its migrations are pending, the relay has not started or the ' +
+          'listener is down. No login needed, ' +
           'never rate-limited. ' +
           'Send no traffic to the process while this answers 503.',
         response: { 200: ReadinessSchema, 503: UnreadinessSchema },
@@ -42,13 +54,15 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const readiness = await checkReadiness(app.db, READINESS_TIMEOUT_MS)
-      if (readiness.ready && !app.realtime.relay.started) {
+      const realtime = readiness.ready ? realtimeDown(app) : undefined
+      if (realtime) {
+        request.log.warn({ reason: realtime }, 'not ready')
         return reply.code(503).send({
           success: false,
           status: 'unready',
           database: 'up',
           migrations: 'current',
-          error: `${RELAY_NOT_STARTED} [error-not-ready]`,
+          error: `${realtime} [error-not-ready]`,
           errorType: 'error-not-ready',
         })
       }

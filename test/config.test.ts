@@ -9,6 +9,7 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     PORT: 3000,
     HOST: '127.0.0.1',
     DATABASE_URL: '',
+    DATABASE_LISTEN_URL: '',
     DATABASE_POOL_SIZE: 10,
     DATABASE_PREPARED_STATEMENTS: true,
     DATA_DIR: './data',
@@ -100,6 +101,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     PORT: 8080,
     HOST: '0.0.0.0',
     DATABASE_URL: 'postgres://app@db.example:5432/groups',
+    DATABASE_LISTEN_URL: '',
     DATABASE_POOL_SIZE: 25,
     DATABASE_PREPARED_STATEMENTS: false,
     DATA_DIR: '/var/lib/groups',
@@ -312,4 +314,23 @@ t.test("the README's configuration table gives each variable's default", async (
     const value = String(defaults[name as keyof typeof defaults])
     t.equal(table.get(name), value === '' ? '*(empty)*' : `\`${value}\``, name)
   }
+})
+
+t.test('DATABASE_LISTEN_URL: empty, or a postgres:// URL beside DATABASE_URL', async (t) => {
+  const direct = 'postgres://app:s3cret@db:5432/groups'
+  const pooled = 'postgres://app:s3cret@pooler:6432/groups'
+  t.equal(loadConfig({}).DATABASE_LISTEN_URL, '', 'empty: the listener uses DATABASE_URL')
+  t.equal(
+    loadConfig({ DATABASE_URL: pooled, DATABASE_LISTEN_URL: direct }).DATABASE_LISTEN_URL,
+    direct,
+  )
+  const expected = (got: string) =>
+    `Invalid configuration: DATABASE_LISTEN_URL must be empty (DATABASE_URL's) or, with DATABASE_URL set, a URL like postgres://user:password@host:5432/database (got "${got}")`
+  t.throws(() => loadConfig({ DATABASE_URL: pooled, DATABASE_LISTEN_URL: 'db:5432' }), {
+    name: 'ConfigError',
+    message: expected('db:5432'),
+  })
+  t.throws(() => loadConfig({ DATABASE_LISTEN_URL: direct }), {
+    message: expected('postgres://app:***@db:5432/groups'),
+  })
 })

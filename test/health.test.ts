@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { createDatabase, Db, migrateToLatest } from '../db/database.js'
 import { randomId } from '../domain/ids.js'
 import { migrations } from '../migrations/index.js'
-import { brokenDatabaseConfig, buildApp, postgresUrl, testDatabase } from './helper.js'
+import { brokenDatabaseConfig, buildApp, postgresUrl, testDatabase, until } from './helper.js'
 
 const db = await testDatabase(t)
 
@@ -175,6 +175,44 @@ t.test('GET /readyz turns unready when the database is stopped under it', async 
   t.same(response.json(), unready('down', 'unknown', 'The database does not answer'))
   t.equal((await app.inject({ method: 'GET', url: '/livez' })).statusCode, 200, 'still alive')
 })
+
+t.test(
+  'GET /readyz turns unready while the notification listener is down, and ready once back',
+  { skip: !postgresUrl && 'the embedded database has no listening connection to lose' },
+  async (t) => {
+    const name = `groups_test_${randomId().toLowerCase()}`
+    const admin = new pg.Client({ connectionString: postgresUrl })
+    await admin.connect()
+    t.teardown(() => admin.end())
+    await admin.query(`create database ${name}`)
+    t.teardown(() => admin.query(`drop database if exists ${name} with (force)`))
+    const url = new URL(postgresUrl as string)
+    url.pathname = `/${name}`
+    const own = createDatabase({ url: url.toString(), poolSize: 2, dataDir: '' })
+    t.teardown(() => own.destroy())
+    await migrateToLatest(own)
+    const app = await buildApp(t, own)
+    const readyz = async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode
+    t.equal(await readyz(), 200, 'ready first')
+
+    // New connections refused, so the listener stays down until they are allowed again; the
+    // pool keeps the connections it has.
+    await admin.query(`alter database ${name} allow_connections false`)
+    t.teardown(() => admin.query(`alter database ${name} allow_connections true`))
+    const killed = await admin.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and query ilike 'listen %'`,
+      [name],
+    )
+    t.equal(killed.rowCount, 1, 'one listening connection')
+    await until('unready', async () => (await readyz()) === 503)
+    const response = await app.inject({ method: 'GET', url: '/readyz' })
+    t.same(response.json(), unready('up', 'current', 'The database notification listener is down'))
+
+    await admin.query(`alter database ${name} allow_connections true`)
+    await until('ready again', async () => (await readyz()) === 200, { timeoutMs: 15_000 })
+    t.pass('ready once the listener is back')
+  },
+)
 
 t.test('the probes are documented in the OpenAPI document', async (t) => {
   const app = await buildApp(t, db)

@@ -2,7 +2,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { deleteExpiredRateLimits } from '../db/queries/rate-limits.js'
-import { fixture } from './helper.js'
+import { ddp, fixture } from './helper.js'
+import { fetchEvents } from './realtime/event-stream-client.js'
 
 const db = await fixture.testDatabase(t)
 
@@ -273,4 +274,37 @@ t.test('with limits on, the API documents the 429 answer', async (t) => {
   const doc = (await app.inject({ method: 'GET', url: '/api/docs/json' })).json()
   t.ok(doc.paths['/api/v1/groups.leave'].post.responses['429'], 'a limited route lists 429')
   t.notOk(doc.paths['/api/info'].get.responses['429'], 'server info does not')
+})
+
+t.test('event streams are limited per user, and spare exempt roles', async (t) => {
+  // Behind a balancer every stream comes from its address: the count must follow the login.
+  const { base } = await ddp.listeningApp(t, db, {
+    RATE_LIMIT_MAX: '2',
+    RATE_LIMIT_WINDOW_MS: String(WINDOW_MS),
+  })
+  const admin = await fixture.createTestUser(db, { roles: ['admin', 'user'] })
+  const [alice, bob] = [await fixture.createTestUser(db), await fixture.createTestUser(db)]
+  const before = await counters()
+  const open = async (user: fixture.TestUser) => {
+    const controller = new AbortController()
+    const response = await fetchEvents(base, { user, signal: controller.signal })
+    const answer = response.status === 429 ? (await response.json()).errorType : response.status
+    controller.abort()
+    return answer
+  }
+
+  t.same(await Promise.all([1, 2, 3, 4].map(() => open(admin))), [200, 200, 200, 200])
+  t.same(await counters(), before, 'the admin is not counted')
+  t.same(
+    [await open(alice), await open(alice), await open(alice)],
+    [200, 200, 'error-too-many-requests'],
+  )
+  t.equal(await open(bob), 200, 'another user from the same address is not refused')
+  t.same(
+    (await counters()).filter((row) => row.key.startsWith('GET /api/v1/events ')),
+    [
+      { key: `GET /api/v1/events user:${alice.id}`, count: 3 },
+      { key: `GET /api/v1/events user:${bob.id}`, count: 1 },
+    ].sort((a, b) => a.key.localeCompare(b.key)),
+  )
 })

@@ -63,7 +63,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description Answers 200 when the database answers `select 1` within 1000 ms, every migration of this version is applied and the event relay runs; otherwise 503 with `error-not-ready`, naming whether the database is down, its migrations are pending or the relay has not started. No login needed, never rate-limited. Send no traffic to the process while this answers 503.
+         * @description Answers 200 when the database answers `select 1` within 1000 ms, every migration of this version is applied, the event relay runs and its notification listener is connected; otherwise 503 with `error-not-ready`, naming whether the database is down, its migrations are pending, the relay has not started or the listener is down. No login needed, never rate-limited. Send no traffic to the process while this answers 503.
          */
         get: {
             parameters: {

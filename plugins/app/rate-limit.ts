@@ -3,7 +3,7 @@ import {
   type FastifyRateLimitStoreCtor,
   normalizeIP,
 } from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Db } from '../../db/database.js'
 import { deleteExpiredRateLimits, hitRateLimit } from '../../db/queries/rate-limits.js'
@@ -13,6 +13,17 @@ import { hasPermission } from '../../domain/permissions.js'
 import { TooManyRequestsSchema } from '../../schemas/common.js'
 import type { RateLimitPolicy } from '../external/rate-limit.js'
 import { sweepEveryMinute } from './sweep.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Logs its caller in by itself: counted by `countRequest` once it knows who called. */
+    limitAfterLogin?: boolean
+  }
+  interface FastifyInstance {
+    /** Counts a request of a `limitAfterLogin` route, refusing it when over the limit. */
+    countRequest(request: FastifyRequest, reply: FastifyReply): Promise<void>
+  }
+}
 
 /** Only the REST API is limited: server info, probes and the documentation never are. */
 const LIMITED_PREFIX = '/api/v1/'
@@ -60,7 +71,7 @@ export function rateLimitPolicy(db: Db): RateLimitPolicy {
 
 const tooManyRequests = errors.tooManyRequests
 
-async function limitRequests(app: FastifyInstance) {
+function limitRequests(app: FastifyInstance) {
   const limit = app.createRateLimit()
 
   app.addHook('onRoute', (route) => {
@@ -68,9 +79,7 @@ async function limitRequests(app: FastifyInstance) {
     route.schema.response = { 429: TooManyRequestsSchema, ...(route.schema.response as object) }
   })
 
-  // preValidation: after the auth hook has found the user, before the body is checked.
-  app.addHook('preValidation', async (request, reply) => {
-    if (!request.routeOptions.url?.startsWith(LIMITED_PREFIX)) return
+  const count = async (request: FastifyRequest, reply: FastifyReply) => {
     const result = await limit(request)
     if (result.isAllowed) return
     // Rocket.Chat's headers: X-RateLimit-Reset is when the window closes, in epoch milliseconds.
@@ -81,7 +90,15 @@ async function limitRequests(app: FastifyInstance) {
       reply.header('retry-after', result.ttlInSeconds)
       throw tooManyRequests(result.ttlInSeconds)
     }
+  }
+
+  // preValidation: after the auth hook has found the user, before the body is checked.
+  app.addHook('preValidation', async (request, reply) => {
+    const { url, config } = request.routeOptions
+    if (!url?.startsWith(LIMITED_PREFIX) || config.limitAfterLogin) return
+    await count(request, reply)
   })
+  return count
 }
 
 /**
@@ -92,7 +109,8 @@ async function limitRequests(app: FastifyInstance) {
 export default fp(
   async (app) => {
     sweepEveryMinute(app, 'rate-limit counters', () => deleteExpiredRateLimits(app.db))
-    if (app.config.RATE_LIMIT_MAX > 0) await limitRequests(app)
+    const count = app.config.RATE_LIMIT_MAX > 0 ? limitRequests(app) : async () => {}
+    app.decorate('countRequest', count)
   },
   { name: 'api-rate-limit', dependencies: ['config', 'database', 'rate-limit'] },
 )

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
 import { createDatabase, type Db, migrateToLatest } from '../../db/database.js'
+import { checkNamedStatements } from '../../db/pooler-check.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,6 +24,7 @@ export default fp<DatabasePluginOptions>(
     }
     const db = createDatabase({
       url: config.DATABASE_URL,
+      listenUrl: config.DATABASE_LISTEN_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
       dataDir: config.DATA_DIR,
@@ -31,6 +33,10 @@ export default fp<DatabasePluginOptions>(
     app.addHook('onClose', () => db.destroy())
     const applied = await migrateToLatest(db)
     if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated')
+    // Behind a pooler that loses named statements every call would fail: refuse to start.
+    if (config.DATABASE_URL && config.DATABASE_PREPARED_STATEMENTS) {
+      await checkNamedStatements(config.DATABASE_URL)
+    }
     app.decorate('db', db)
   },
   { name: 'database' },

@@ -59,7 +59,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
     '/events',
     {
       // Logged in here, by headers or ticket, rather than by the hook that needs the headers.
-      config: { ...eventsRoute.config, public: true },
+      // Counted once the caller is known: per user, as everywhere else, and never an exempt role.
+      config: { ...eventsRoute.config, public: true, limitAfterLogin: true },
       schema: {
         ...eventsRoute.schema,
         security: [...authenticated.security, {}],
@@ -80,6 +81,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         },
         { resumeMs: app.config.EVENTS_TICKET_RESUME_MS, stream: reply.raw },
       )
+      request.actor = actor
+      await app.countRequest(request, reply)
 
       // A process whose relay is not running (starting, or its database away) cannot promise
       // a stream its events: it is not ready, and says so as /readyz does.
