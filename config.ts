@@ -63,7 +63,7 @@ export const ConfigSchema = Type.Object({
   /** Whether webhooks may be sent to private, loopback and link-local addresses. */
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   /** The unit of the retry schedule (a second); tests shrink it so a day of retries takes seconds. */
-  WEBHOOK_RETRY_UNIT_MS: Type.Integer({ minimum: 1, maximum: 60000, default: 1000 }),
+  WEBHOOK_RETRY_UNIT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000 }),
   /** Whether this process delivers webhooks (others sharing the database may). */
   WEBHOOKS_DELIVER: Type.Boolean({ default: true }),
   /** For development: a refusal missing from its route's documentation answers 500. */

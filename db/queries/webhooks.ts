@@ -170,3 +170,146 @@ export async function rewindWebhook(db: Executor, webhookId: string, to: LogPosi
     .where('id', '=', webhookId)
     .execute()
 }
+
+/** The endpoints that are sent events. */
+export async function listEnabledWebhookIds(db: Executor): Promise<string[]> {
+  const rows = await db.selectFrom('webhooks').select('id').where('enabled', '=', true).execute()
+  return rows.map((row) => row.id)
+}
+
+/**
+ * Takes or renews the lease on an enabled endpoint for `owner`, unless another holds it and it
+ * has not lapsed: the endpoint, or undefined.
+ */
+export function claimWebhook(
+  db: Executor,
+  id: string,
+  owner: string,
+  leaseMs: number,
+): Promise<StoredWebhook | undefined> {
+  return db
+    .updateTable('webhooks')
+    .set({
+      lease_owner: owner,
+      lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'`,
+    })
+    .where('id', '=', id)
+    .where('enabled', '=', true)
+    .where((eb) =>
+      eb.or([
+        eb('lease_until', 'is', null),
+        eb('lease_until', '<', sql<Date>`now()`),
+        eb('lease_owner', '=', owner),
+      ]),
+    )
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Gives the lease up, if `owner` still holds it. */
+export async function releaseWebhook(db: Executor, id: string, owner: string) {
+  await db
+    .updateTable('webhooks')
+    .set({ lease_owner: null, lease_until: null })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute()
+}
+
+/**
+ * Locks the endpoint for a change by the holder of its lease; false when the lease went to
+ * another (the change must then be abandoned).
+ */
+export async function holdsLease(db: Executor, id: string, owner: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhooks')
+    .select('id')
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('lease_until', '>', sql<Date>`now()`)
+    .forUpdate()
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function moveCursor(db: Executor, id: string, to: LogPosition) {
+  await db
+    .updateTable('webhooks')
+    .set({ cursor_xid: to.xid, cursor_id: to.id })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** The endpoint's oldest delivery still to be sent: what goes next, in order. */
+export function firstPendingDelivery(
+  db: Executor,
+  webhookId: string,
+): Promise<StoredDelivery | undefined> {
+  return db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'pending')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+export interface AttemptRecord {
+  deliveryId: string
+  statusCode: number | null
+  error: string | null
+  responseBody: string | null
+  durationMs: number
+  status: 'pending' | 'succeeded' | 'failed'
+  nextAttemptAt: Date | null
+}
+
+export async function recordAttempt(db: Executor, attempt: AttemptRecord) {
+  await db
+    .insertInto('webhook_attempts')
+    .values({
+      delivery_id: attempt.deliveryId,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      response_body: attempt.responseBody,
+      duration_ms: attempt.durationMs,
+    })
+    .execute()
+  await db
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({
+      status: attempt.status,
+      attempts: eb('attempts', '+', 1),
+      ...(attempt.nextAttemptAt && { next_attempt_at: attempt.nextAttemptAt }),
+    }))
+    .where('id', '=', attempt.deliveryId)
+    .execute()
+}
+
+export async function disableWebhook(db: Executor, id: string, reason: string) {
+  await db
+    .updateTable('webhooks')
+    .set({ enabled: false, disabled_reason: reason, lease_owner: null, lease_until: null })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Each endpoint's cursor and deliveries waiting, for the lag it reports. */
+export function webhookBacklogs(db: Executor) {
+  return db
+    .selectFrom('webhooks')
+    .select((eb) => [
+      'id',
+      'enabled',
+      eb.cast<string>('cursor_xid', 'text').as('cursor_xid'),
+      'cursor_id',
+      eb
+        .selectFrom('webhook_deliveries')
+        .select((inner) => inner.fn.countAll<number | string>().as('count'))
+        .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
+        .where('webhook_deliveries.status', '=', 'pending')
+        .as('pending'),
+    ])
+    .execute()
+}

@@ -98,7 +98,9 @@ export function webhookEvents(events: readonly LogEvent[]): WebhookEvent[] {
           ...event.data.added.map((role) => ['member.roleAdded', role] as const),
           ...event.data.removed.map((role) => ['member.roleRemoved', role] as const),
         ]
-        changes.forEach(([type, role], slot) => emit(type, { userId: event.userId, role }, slot))
+        for (const [slot, [type, role]] of changes.entries()) {
+          emit(type, { userId: event.userId, role }, slot)
+        }
         break
       }
     }

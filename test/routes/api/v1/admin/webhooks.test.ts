@@ -6,7 +6,8 @@ import { api, assertReply, fixture, ISO_TIMESTAMP, refused } from '../../../../h
 const db = await fixture.testDatabase(t)
 
 const KEY = 'a test key of at least thirty-two characters'
-const config = fixture.testConfig({ WEBHOOK_ENCRYPTION_KEY: KEY })
+// Nothing is sent: the deliveries these tests queue stay as they were queued.
+const config = fixture.testConfig({ WEBHOOK_ENCRYPTION_KEY: KEY, WEBHOOKS_DELIVER: 'false' })
 const box = new SecretBox(KEY)
 const SECRET = /^whsec_[A-Za-z0-9+/]{43}=$/
 
