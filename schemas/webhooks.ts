@@ -8,6 +8,7 @@ import {
   SuccessSchema,
   TimestampSchema,
   withExamples,
+  withNamedExamples,
 } from './common.js'
 
 /** The payload types a webhook can be sent, as its `events` filter names them. */
@@ -234,25 +235,31 @@ export const WebhookDeliveriesResponseSchema = withExamples(
   },
 )
 
-export const WebhookRedeliverBodySchema = Type.Object(
+export const WebhookRedeliverBodySchema = withNamedExamples(
+  Type.Object(
+    {
+      webhookId: WebhookIdSchema,
+      deliveryId: Type.Optional(DeliveryIdSchema),
+      after: Type.Optional(
+        Type.String({
+          pattern: '^[0-9]{1,20}\\.[0-9]{1,15}$',
+          description:
+            "A `webhook-id` (an event's position): every matching event after it is sent again",
+          examples: ['7521.88'],
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
   {
-    webhookId: WebhookIdSchema,
-    deliveryId: Type.Optional(DeliveryIdSchema),
-    after: Type.Optional(
-      Type.String({
-        pattern: '^[0-9]{1,20}\\.[0-9]{1,15}$',
-        description:
-          "A `webhook-id` (an event's position): every matching event after it is sent again",
-        examples: ['7521.88'],
-      }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    examples: [
-      { webhookId: exampleWebhook._id, deliveryId: '42' },
-      { webhookId: exampleWebhook._id, after: '7521.88' },
-    ],
+    one: {
+      summary: 'One delivery again, with the same webhook-id',
+      value: { webhookId: exampleWebhook._id, deliveryId: '42' },
+    },
+    after: {
+      summary: 'Every matching event after this one',
+      value: { webhookId: exampleWebhook._id, after: '7521.88' },
+    },
   },
 )
 export type WebhookRedeliverBody = Static<typeof WebhookRedeliverBodySchema>

@@ -10,6 +10,9 @@ import { api, fixture, until } from '../../helper.js'
 
 const db = await fixture.testDatabase(t)
 
+/** Deliveries follow a poll of the dispatcher and a machine that may be busy. */
+const WAIT = { timeoutMs: 30_000 }
+
 const KEY = 'a test key of at least thirty-two characters'
 
 interface Received {
@@ -112,6 +115,7 @@ t.test(
     await until(
       () => `ten webhooks, received ${received.map((request) => JSON.parse(request.body).type)}`,
       () => received.length >= 10,
+      WAIT,
     )
 
     const verifier = new Webhook(secret)
@@ -170,11 +174,11 @@ t.test('filters: only the types and groups named', async (t) => {
     .on(watched)
     .post('groups.rename', { name: `${watched.name}-x` })
 
-  await until('one webhook', () => received.length >= 1)
+  await until('one webhook', () => received.length >= 1, WAIT)
   await api(app, owner)
     .on(watched)
     .post('groups.rename', { name: `${watched.name}-y` })
-  await until('two webhooks', () => received.length >= 2)
+  await until('two webhooks', () => received.length >= 2, WAIT)
 
   t.same(
     received.map((request) => JSON.parse(request.body).data.name),
@@ -191,8 +195,8 @@ t.test('a failure is retried with the same webhook-id until it succeeds', async 
   const owner = await fixture.createTestUser(db)
   await fixture.createTestGroup(app, owner)
 
-  await until('three attempts', () => received.length >= 3)
-  await until('recorded', async () => (await attemptsOf(webhook._id)).length >= 3)
+  await until('three attempts', () => received.length >= 3, WAIT)
+  await until('recorded', async () => (await attemptsOf(webhook._id)).length >= 3, WAIT)
 
   t.same(new Set(received.map((request) => request.headers['webhook-id'])).size, 1)
   t.match(await attemptsOf(webhook._id), [
@@ -209,7 +213,7 @@ t.test('410 disables the endpoint at once, with the reason', async (t) => {
   const owner = await fixture.createTestUser(db)
   await fixture.createTestGroup(app, owner)
 
-  await until('disabled', async () => !(await storedWebhook(webhook._id)).enabled)
+  await until('disabled', async () => !(await storedWebhook(webhook._id)).enabled, WAIT)
 
   t.equal(received.length, 1, 'one attempt')
   t.match(await storedWebhook(webhook._id), {
@@ -225,7 +229,7 @@ t.test('past the schedule the endpoint is disabled, and says why', async (t) => 
   const owner = await fixture.createTestUser(db)
   await fixture.createTestGroup(app, owner)
 
-  await until('disabled', async () => !(await storedWebhook(webhook._id)).enabled)
+  await until('disabled', async () => !(await storedWebhook(webhook._id)).enabled, WAIT)
 
   t.equal(received.length, 10, 'ten attempts: the whole schedule')
   const listed = await api(app, admin).get('webhooks.list', { count: '100' })
@@ -250,8 +254,8 @@ t.test('Retry-After is honoured on 429; redirects are not followed', async (t) =
   const owner = await fixture.createTestUser(db)
   await fixture.createTestGroup(app, owner)
 
-  await until('429 recorded', async () => (await attemptsOf(webhook._id)).length >= 1)
-  await until('302 recorded', async () => (await attemptsOf(movedHook._id)).length >= 1)
+  await until('429 recorded', async () => (await attemptsOf(webhook._id)).length >= 1, WAIT)
+  await until('302 recorded', async () => (await attemptsOf(movedHook._id)).length >= 1, WAIT)
 
   const [limited] = await attemptsOf(webhook._id)
   const wait = (limited?.next_attempt_at.getTime() ?? 0) - (limited?.attempted_at.getTime() ?? 0)
@@ -273,10 +277,14 @@ t.test('SSRF guard: private destinations are refused unless allowed', async (t) 
   const owner = await fixture.createTestUser(db)
   await fixture.createTestGroup(app, owner)
 
-  await until('refusals recorded', async () => {
-    const [a, b] = await Promise.all([attemptsOf(literal._id), attemptsOf(named._id)])
-    return a.length >= 1 && b.length >= 1
-  })
+  await until(
+    'refusals recorded',
+    async () => {
+      const [a, b] = await Promise.all([attemptsOf(literal._id), attemptsOf(named._id)])
+      return a.length >= 1 && b.length >= 1
+    },
+    WAIT,
+  )
 
   t.match(await attemptsOf(literal._id), [
     { status_code: null, error: '127.0.0.1 is a non-public address', status: 'pending' },
@@ -299,7 +307,7 @@ t.test('during a rotation both secrets sign; responses are kept truncated', asyn
   const owner = await fixture.createTestUser(db)
   await fixture.createTestGroup(app, owner)
 
-  await until('delivered', async () => (await attemptsOf(webhook._id)).length >= 1)
+  await until('delivered', async () => (await attemptsOf(webhook._id)).length >= 1, WAIT)
 
   const [request] = received
   const headers = request?.headers as Record<string, string>
