@@ -18,6 +18,7 @@ import realtime from './plugins/app/realtime.js'
 import realtimeMetrics from './plugins/app/realtime-metrics.js'
 import requestId from './plugins/app/request-id.js'
 import validation from './plugins/app/validation.js'
+import webhooks from './plugins/app/webhooks.js'
 import database from './plugins/external/database.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import security from './plugins/external/security.js'
@@ -75,6 +76,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, db }) => {
   await fastify.register(realtimeMetrics)
   await fastify.register(realtime)
   await fastify.register(eventPrune)
+  await fastify.register(webhooks)
 
   await fastify.register(metricsRoute)
   await fastify.register(health)

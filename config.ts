@@ -55,6 +55,19 @@ export const ConfigSchema = Type.Object({
   EVENTS_PRUNE_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 86400000, default: 60000 }),
   /** How long a used event-stream ticket still admits its stream's reconnects once it closed. */
   EVENTS_TICKET_RESUME_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 300000 }),
+  /**
+   * Encrypts webhook signing secrets at rest: any text of at least 32 characters, kept outside the
+   * database. Without it webhooks cannot be created.
+   */
+  WEBHOOK_ENCRYPTION_KEY: Type.String({ default: '' }),
+  /** How long a rotated webhook secret keeps signing beside its successor. */
+  WEBHOOK_SECRET_OVERLAP_MS: Type.Integer({ minimum: 0, maximum: 31536000000, default: 86400000 }),
+  /** Whether webhooks may be sent to private, loopback and link-local addresses. */
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
+  /** The unit of the retry schedule (a second); tests shrink it so a day of retries takes seconds. */
+  WEBHOOK_RETRY_UNIT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000 }),
+  /** Whether this process delivers webhooks (others sharing the database may). */
+  WEBHOOKS_DELIVER: Type.Boolean({ default: true }),
   /** For development: a refusal missing from its route's documentation answers 500. */
   STRICT_REFUSALS: Type.Boolean({ default: false }),
 })
@@ -130,6 +143,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (expiry <= heartbeat) {
     throw new ConfigError(
       `Invalid configuration: PRESENCE_EXPIRY_MS must be greater than PRESENCE_HEARTBEAT_MS (got ${expiry} and ${heartbeat})`,
+    )
+  }
+  const { WEBHOOK_ENCRYPTION_KEY: webhookKey } = config as Config
+  if (webhookKey && webhookKey.length < 32) {
+    throw new ConfigError(
+      'Invalid configuration: WEBHOOK_ENCRYPTION_KEY must be empty or at least 32 characters',
     )
   }
   return config as Config

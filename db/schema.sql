@@ -168,6 +168,54 @@ create table users (
   constraint users_pkey PRIMARY KEY (id)
 );
 
+create table webhook_attempts (
+  id bigint not null default nextval('webhook_attempts_id_seq'::regclass),
+  delivery_id bigint not null,
+  attempted_at timestamp with time zone not null default now(),
+  status_code integer,
+  error text,
+  response_body text,
+  duration_ms integer not null,
+  constraint webhook_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  constraint webhook_attempts_pkey PRIMARY KEY (id)
+);
+
+create table webhook_deliveries (
+  id bigint not null default nextval('webhook_deliveries_id_seq'::regclass),
+  webhook_id text not null,
+  message_id text not null,
+  type text not null,
+  payload jsonb not null,
+  status text not null default 'pending'::text,
+  attempts integer not null default 0,
+  next_attempt_at timestamp with time zone not null default now(),
+  created_at timestamp with time zone not null default now(),
+  constraint webhook_deliveries_pkey PRIMARY KEY (id),
+  constraint webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text]))),
+  constraint webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES webhooks(id) ON DELETE CASCADE
+);
+
+create table webhooks (
+  id text not null,
+  url text not null,
+  events text[] not null default '{}'::text[],
+  room_ids text[] not null default '{}'::text[],
+  description text not null default ''::text,
+  enabled boolean not null default true,
+  disabled_reason text,
+  secret text not null,
+  previous_secret text,
+  previous_secret_until timestamp with time zone,
+  cursor_xid xid8 not null,
+  cursor_id bigint not null,
+  lease_owner text,
+  lease_until timestamp with time zone,
+  created_by text,
+  created_at timestamp with time zone not null default now(),
+  updated_at timestamp with time zone not null default now(),
+  constraint webhooks_pkey PRIMARY KEY (id)
+);
+
 -- Indexes
 
 CREATE INDEX audit_log_room_id_id_idx ON public.audit_log USING btree (room_id, id);
@@ -203,6 +251,10 @@ CREATE INDEX user_roles_role_id_idx ON public.user_roles USING btree (role_id);
 CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower(email));
 
 CREATE UNIQUE INDEX users_username_lower_key ON public.users USING btree (lower(username));
+
+CREATE INDEX webhook_attempts_delivery_idx ON public.webhook_attempts USING btree (delivery_id, id);
+
+CREATE INDEX webhook_deliveries_webhook_idx ON public.webhook_deliveries USING btree (webhook_id, id);
 
 -- Functions
 
@@ -254,6 +306,7 @@ AS $function$
         insert into events (kind, room_id, data)
         values ('room.updated', new.id, jsonb_build_object(
           'room', to_jsonb(new),
+          'previous', to_jsonb(old),
           'fields', to_jsonb(old) - 'msgs' - 'updated_at' <> to_jsonb(new) - 'msgs' - 'updated_at',
           'subscription', old.name is distinct from new.name
             or old.fname is distinct from new.fname

@@ -143,6 +143,54 @@ export interface PresenceConnectionsTable {
   seen_at: Generated<Date>
 }
 
+/** An outgoing webhook's endpoint (migrations/2026120710_webhooks.ts). */
+export interface WebhooksTable {
+  id: string
+  url: string
+  events: string[]
+  room_ids: string[]
+  description: string
+  enabled: Generated<boolean>
+  disabled_reason: string | null
+  /** The signing secret, encrypted (domain/webhooks/secrets.ts). */
+  secret: string
+  /** The secret before the last rotation, encrypted, signing beside the new one until `previous_secret_until`. */
+  previous_secret: string | null
+  previous_secret_until: Date | null
+  /** The last log position this endpoint has been given (`xid8`, as text). */
+  cursor_xid: string
+  cursor_id: number | string
+  /** The process delivering to the endpoint, until `lease_until`. */
+  lease_owner: string | null
+  lease_until: Date | null
+  created_by: string | null
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number | string>
+  webhook_id: string
+  /** The `webhook-id` header: the same on every attempt. */
+  message_id: string
+  type: string
+  payload: unknown
+  status: Generated<'pending' | 'succeeded' | 'failed'>
+  attempts: Generated<number>
+  next_attempt_at: Generated<Date>
+  created_at: Generated<Date>
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number | string>
+  delivery_id: number | string
+  attempted_at: Generated<Date>
+  status_code: number | null
+  error: string | null
+  response_body: string | null
+  duration_ms: number
+}
+
 export interface Database {
   roles: RolesTable
   permissions: PermissionsTable
@@ -160,6 +208,9 @@ export interface Database {
   event_log_state: EventLogStateTable
   event_tickets: EventTicketsTable
   presence_connections: PresenceConnectionsTable
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
 }
 
 export type User = Selectable<UsersTable>

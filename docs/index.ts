@@ -5,6 +5,7 @@ import { groupDocs } from './groups.js'
 import { realtimeDocs } from './realtime.js'
 import { serverDocs } from './server.js'
 import { userDocs } from './users.js'
+import { webhookDocs } from './webhooks.js'
 
 export type { EndpointDoc }
 
@@ -16,6 +17,7 @@ export const endpointDocs = {
   ...realtimeDocs,
   ...adminDocs,
   ...serverDocs,
+  ...webhookDocs,
 } satisfies Record<string, EndpointDoc>
 
 export type Endpoint = keyof typeof endpointDocs

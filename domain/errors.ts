@@ -515,6 +515,38 @@ const catalogue = {
     message: () => 'Invalid permission',
     when: 'a permission that does not exist',
   }),
+
+  // Outgoing webhooks.
+  webhooksNotConfigured: define({
+    type: 'error-webhooks-not-configured',
+    message: () => 'Webhooks need WEBHOOK_ENCRYPTION_KEY to be set on the server',
+    when: 'the server has no WEBHOOK_ENCRYPTION_KEY to keep secrets with',
+  }),
+  invalidWebhookUrl: define({
+    type: 'error-invalid-url',
+    message: () => 'The url must be an absolute http or https URL without credentials',
+    when: 'a `url` that is not http or https, or carries a user name or password',
+  }),
+  webhookNotFound: define({
+    type: 'error-webhook-not-found',
+    message: () => 'No webhook has this webhookId',
+    when: 'an unknown `webhookId`',
+  }),
+  webhookDeliveryNotFound: define({
+    type: 'error-delivery-not-found',
+    message: () => 'This webhook has no delivery with this deliveryId',
+    when: 'a `deliveryId` not of this webhook',
+  }),
+  webhookEventNotFound: define({
+    type: 'error-event-not-found',
+    message: () => 'The event log does not hold this event (unknown, or pruned)',
+    when: 'an `after` the event log does not hold',
+  }),
+  redeliverWhat: define({
+    type: 'error-invalid-params',
+    message: () => 'Give either deliveryId or after',
+    when: 'both or neither of `deliveryId` and `after`',
+  }),
 }
 
 type Catalogue = typeof catalogue

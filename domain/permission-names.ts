@@ -1,5 +1,5 @@
 /**
- * Every permission the service knows, as the initial migration seeds them; a check naming
+ * Every permission the service knows, as the migrations seed them; a check naming
  * another fails to compile. permissions.update refuses names outside the table at run time.
  */
 export type Permission =
@@ -24,3 +24,4 @@ export type Permission =
   | 'access-permissions'
   | 'assign-roles'
   | 'api-bypass-rate-limit'
+  | 'manage-outgoing-integrations'

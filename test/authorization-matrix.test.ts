@@ -130,6 +130,14 @@ const MATRIX: Record<string, Row> = {
   'POST /api/v1/users.delete': globalAdmins(UNAUTHORIZED),
   'POST /api/v1/users.register': everyone('allow'),
   'POST /api/v1/users.update': globalAdmins(ACTION_NOT_ALLOWED),
+  'GET /api/v1/webhooks.list': globalAdmins(UNAUTHORIZED),
+  'GET /api/v1/webhooks.deliveries': globalAdmins(UNAUTHORIZED),
+  'POST /api/v1/webhooks.create': globalAdmins(UNAUTHORIZED),
+  'POST /api/v1/webhooks.update': globalAdmins(UNAUTHORIZED),
+  'POST /api/v1/webhooks.delete': globalAdmins(UNAUTHORIZED),
+  'POST /api/v1/webhooks.rotateSecret': globalAdmins(UNAUTHORIZED),
+  'POST /api/v1/webhooks.test': globalAdmins(UNAUTHORIZED),
+  'POST /api/v1/webhooks.redeliver': globalAdmins(UNAUTHORIZED),
 }
 
 interface World {
@@ -274,6 +282,20 @@ function validParams(endpoint: string, w: World, actor: fixture.TestUser | undef
       return { userId: w.target.id }
     case 'users.update':
       return { userId: w.target.id, data: { name: 'Renamed' } }
+    case 'webhooks.list':
+      return {}
+    // The server has no WEBHOOK_ENCRYPTION_KEY, so an admin's create is refused for that.
+    case 'webhooks.create':
+      return { url: 'https://hooks.example.com/' }
+    // No such webhook: an admin is refused for that, anyone else for who they are.
+    case 'webhooks.update':
+    case 'webhooks.delete':
+    case 'webhooks.rotateSecret':
+    case 'webhooks.test':
+    case 'webhooks.deliveries':
+      return { webhookId: 'noSuchWebhook0000' }
+    case 'webhooks.redeliver':
+      return { webhookId: 'noSuchWebhook0000', deliveryId: '1' }
     default:
       // Any other group endpoint: the group, as every group endpoint takes it.
       return room

@@ -48,6 +48,11 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     EVENTS_RETENTION_MS: 604800000,
     EVENTS_PRUNE_INTERVAL_MS: 60000,
     EVENTS_TICKET_RESUME_MS: 300000,
+    WEBHOOK_ENCRYPTION_KEY: '',
+    WEBHOOK_SECRET_OVERLAP_MS: 86400000,
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: false,
+    WEBHOOK_RETRY_UNIT_MS: 1000,
+    WEBHOOKS_DELIVER: true,
     STRICT_REFUSALS: false,
   })
 })
@@ -140,6 +145,11 @@ t.test('values are read from the environment given, numbers converted', async (t
     EVENTS_RETENTION_MS: 86400000,
     EVENTS_PRUNE_INTERVAL_MS: 30000,
     EVENTS_TICKET_RESUME_MS: 300000,
+    WEBHOOK_ENCRYPTION_KEY: '',
+    WEBHOOK_SECRET_OVERLAP_MS: 86400000,
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: false,
+    WEBHOOK_RETRY_UNIT_MS: 1000,
+    WEBHOOKS_DELIVER: true,
     STRICT_REFUSALS: true,
   })
   t.equal(typeof config.PORT, 'number')
@@ -289,6 +299,18 @@ function readmeConfigurationTable(): Map<string, string> {
 
 /** Every variable the service reads: its configuration schema is the only reader of the environment. */
 const readVariables = Object.keys(ConfigSchema.properties).sort()
+
+t.test('WEBHOOK_ENCRYPTION_KEY is empty or at least 32 characters', async (t) => {
+  t.throws(() => loadConfig({ WEBHOOK_ENCRYPTION_KEY: 'short' }), {
+    name: 'ConfigError',
+    message:
+      'Invalid configuration: WEBHOOK_ENCRYPTION_KEY must be empty or at least 32 characters',
+  })
+  t.equal(
+    loadConfig({ WEBHOOK_ENCRYPTION_KEY: 'k'.repeat(32) }).WEBHOOK_ENCRYPTION_KEY,
+    'k'.repeat(32),
+  )
+})
 
 t.test("the README's configuration table has every variable the service reads", async (t) => {
   const documented = [...readmeConfigurationTable().keys()]

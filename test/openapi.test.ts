@@ -79,6 +79,8 @@ const apiRoutes = [
   'GET /api/v1/subscriptions.getOne',
   'GET /api/v1/users.info',
   'GET /api/v1/users.list',
+  'GET /api/v1/webhooks.deliveries',
+  'GET /api/v1/webhooks.list',
   'GET /livez',
   'GET /readyz',
   'POST /api/v1/events.ticket',
@@ -114,6 +116,12 @@ const apiRoutes = [
   'POST /api/v1/users.delete',
   'POST /api/v1/users.register',
   'POST /api/v1/users.update',
+  'POST /api/v1/webhooks.create',
+  'POST /api/v1/webhooks.delete',
+  'POST /api/v1/webhooks.redeliver',
+  'POST /api/v1/webhooks.rotateSecret',
+  'POST /api/v1/webhooks.test',
+  'POST /api/v1/webhooks.update',
 ].sort()
 
 const publicRoutes = [

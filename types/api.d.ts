@@ -8738,6 +8738,1374 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an outgoing webhook
+         * @description Permission required: the global `manage-outgoing-integrations` (admins).
+         *
+         *     The webhook is sent, in commit order, every event committed from now on that its filters match: `events` names the payload types (empty: all), `roomIds` the groups (empty: all). Each request is signed as Standard Webhooks says (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Private, loopback and link-local destinations are refused when sending unless the server allows them.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); a `url` that is not http or https, or carries a user name or password (`error-invalid-url`); the server has no WEBHOOK_ENCRYPTION_KEY to keep secrets with (`error-webhooks-not-configured`).
+         *
+         *     Returns the webhook and its signing secret (`whsec_…`), shown this once: the service keeps it only encrypted.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://hooks.example.com/chat",
+                     *       "events": [
+                     *         "group.renamed",
+                     *         "member.added"
+                     *       ],
+                     *       "description": "Search index"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Where events are POSTed: an http or https URL
+                         * @example https://hooks.example.com/chat
+                         */
+                        url: string;
+                        /** @description The payload types to send; empty sends all */
+                        events?: ("group.created" | "group.renamed" | "group.updated" | "group.archived" | "group.unarchived" | "group.deleted" | "member.added" | "member.removed" | "member.roleAdded" | "member.roleRemoved")[];
+                        /** @description Only events of these groups; empty sends every group's */
+                        roomIds?: string[];
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "webhook": {
+                         *         "_id": "hK3nTqz8WvYc2bR5d",
+                         *         "url": "https://hooks.example.com/chat",
+                         *         "events": [
+                         *           "group.renamed",
+                         *           "member.added"
+                         *         ],
+                         *         "roomIds": [],
+                         *         "description": "Search index",
+                         *         "enabled": true,
+                         *         "disabledReason": null,
+                         *         "createdAt": "2026-12-07T09:30:00.000Z"
+                         *       },
+                         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3c2pHEPKmHg=",
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            webhook: {
+                                /** @example hK3nTqz8WvYc2bR5d */
+                                _id: string;
+                                /**
+                                 * @description Where events are POSTed: an http or https URL
+                                 * @example https://hooks.example.com/chat
+                                 */
+                                url: string;
+                                events: string[];
+                                roomIds: string[];
+                                description: string;
+                                enabled: boolean;
+                                /** @description Why the service disabled it; null when enabled, or disabled by hand */
+                                disabledReason: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                createdAt: string;
+                            };
+                            /**
+                             * @description The signing secret, shown this once: the service keeps it only encrypted
+                             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3c2pHEPKmHg=
+                             */
+                            secret: string;
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every outgoing webhook
+         * @description Permission required: the global `manage-outgoing-integrations` (admins). A page of the webhooks, oldest first; `disabledReason` says why the service disabled one.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
+                    offset?: number;
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
+                    count?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "webhooks": [
+                         *         {
+                         *           "_id": "hK3nTqz8WvYc2bR5d",
+                         *           "url": "https://hooks.example.com/chat",
+                         *           "events": [
+                         *             "group.renamed",
+                         *             "member.added"
+                         *           ],
+                         *           "roomIds": [],
+                         *           "description": "Search index",
+                         *           "enabled": true,
+                         *           "disabledReason": null,
+                         *           "createdAt": "2026-12-07T09:30:00.000Z"
+                         *         }
+                         *       ],
+                         *       "count": 1,
+                         *       "offset": 0,
+                         *       "total": 1,
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            webhooks: {
+                                /** @example hK3nTqz8WvYc2bR5d */
+                                _id: string;
+                                /**
+                                 * @description Where events are POSTed: an http or https URL
+                                 * @example https://hooks.example.com/chat
+                                 */
+                                url: string;
+                                events: string[];
+                                roomIds: string[];
+                                description: string;
+                                enabled: boolean;
+                                /** @description Why the service disabled it; null when enabled, or disabled by hand */
+                                disabledReason: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                createdAt: string;
+                            }[];
+                            /** @description Items in this page */
+                            count: number;
+                            offset: number;
+                            total: number;
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change an outgoing webhook
+         * @description Permission required: the global `manage-outgoing-integrations` (admins). Changes the fields given; `enabled: true` re-enables a webhook the service disabled, which goes on from where it stopped.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); a `url` that is not http or https, or carries a user name or password (`error-invalid-url`); an unknown `webhookId` (`error-webhook-not-found`).
+         *
+         *     Returns the webhook.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "webhookId": "hK3nTqz8WvYc2bR5d",
+                     *       "events": [],
+                     *       "enabled": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @example hK3nTqz8WvYc2bR5d */
+                        webhookId: string;
+                        /**
+                         * @description Where events are POSTed: an http or https URL
+                         * @example https://hooks.example.com/chat
+                         */
+                        url?: string;
+                        /** @description The payload types to send; empty sends all */
+                        events?: ("group.created" | "group.renamed" | "group.updated" | "group.archived" | "group.unarchived" | "group.deleted" | "member.added" | "member.removed" | "member.roleAdded" | "member.roleRemoved")[];
+                        /** @description Only events of these groups; empty sends every group's */
+                        roomIds?: string[];
+                        description?: string;
+                        /** @description `true` enables it again, clearing `disabledReason` */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "webhook": {
+                         *         "_id": "hK3nTqz8WvYc2bR5d",
+                         *         "url": "https://hooks.example.com/chat",
+                         *         "events": [
+                         *           "group.renamed",
+                         *           "member.added"
+                         *         ],
+                         *         "roomIds": [],
+                         *         "description": "Search index",
+                         *         "enabled": true,
+                         *         "disabledReason": null,
+                         *         "createdAt": "2026-12-07T09:30:00.000Z"
+                         *       },
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            webhook: {
+                                /** @example hK3nTqz8WvYc2bR5d */
+                                _id: string;
+                                /**
+                                 * @description Where events are POSTed: an http or https URL
+                                 * @example https://hooks.example.com/chat
+                                 */
+                                url: string;
+                                events: string[];
+                                roomIds: string[];
+                                description: string;
+                                enabled: boolean;
+                                /** @description Why the service disabled it; null when enabled, or disabled by hand */
+                                disabledReason: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                createdAt: string;
+                            };
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete an outgoing webhook
+         * @description Permission required: the global `manage-outgoing-integrations` (admins). Deletes the webhook and its deliveries; nothing more is sent to it.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); an unknown `webhookId` (`error-webhook-not-found`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "webhookId": "hK3nTqz8WvYc2bR5d"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @example hK3nTqz8WvYc2bR5d */
+                        webhookId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success; the body is only `success: true` */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "No webhook has this webhookId [error-webhook-not-found]",
+                         *       "errorType": "error-webhook-not-found"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks.rotateSecret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a webhook's signing secret
+         * @description Permission required: the global `manage-outgoing-integrations` (admins). Returns the new secret, shown this once. The previous one keeps signing beside it (two space-separated signatures) for `WEBHOOK_SECRET_OVERLAP_MS`, 24 hours by default, so receivers can switch without missing a delivery.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); the server has no WEBHOOK_ENCRYPTION_KEY to keep secrets with (`error-webhooks-not-configured`); an unknown `webhookId` (`error-webhook-not-found`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "webhookId": "hK3nTqz8WvYc2bR5d"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @example hK3nTqz8WvYc2bR5d */
+                        webhookId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3c2pHEPKmHg=",
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description The signing secret, shown this once: the service keeps it only encrypted
+                             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3c2pHEPKmHg=
+                             */
+                            secret: string;
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to a webhook
+         * @description Permission required: the global `manage-outgoing-integrations` (admins). Queues a `webhook.test` event (`data: {webhookId}`), sent after what the webhook is already owed. Returns its delivery's id.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); an unknown `webhookId` (`error-webhook-not-found`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "webhookId": "hK3nTqz8WvYc2bR5d"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @example hK3nTqz8WvYc2bR5d */
+                        webhookId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "deliveryId": "42",
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description A delivery of this webhook
+                             * @example 42
+                             */
+                            deliveryId: string;
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "No webhook has this webhookId [error-webhook-not-found]",
+                         *       "errorType": "error-webhook-not-found"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks.deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's deliveries
+         * @description Permission required: the global `manage-outgoing-integrations` (admins). A page of the webhook's deliveries, newest first, each with its payload and every attempt: the receiver's status, or why none came, and the first 1024 characters of its response.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); an unknown `webhookId` (`error-webhook-not-found`).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @example hK3nTqz8WvYc2bR5d */
+                    webhookId: string;
+                    /** @description Items to skip (0 to 2147483647); past the last item the page is empty */
+                    offset?: number;
+                    /** @description Items per page (0 to 2147483647); above 100 is cut to 100 */
+                    count?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "deliveries": [
+                         *         {
+                         *           "_id": "42",
+                         *           "messageId": "7521.88",
+                         *           "type": "group.renamed",
+                         *           "status": "succeeded",
+                         *           "createdAt": "2026-12-07T09:31:00.000Z",
+                         *           "nextAttemptAt": null,
+                         *           "payload": {
+                         *             "type": "group.renamed",
+                         *             "timestamp": "2026-12-07T09:31:00.000Z",
+                         *             "data": {
+                         *               "roomId": "ByehQjC44FwMeiLbX",
+                         *               "name": "new-name",
+                         *               "previousName": "old-name"
+                         *             }
+                         *           },
+                         *           "attempts": [
+                         *             {
+                         *               "ts": "2026-12-07T09:31:00.120Z",
+                         *               "statusCode": 500,
+                         *               "error": null,
+                         *               "response": "upstream unavailable",
+                         *               "durationMs": 31
+                         *             },
+                         *             {
+                         *               "ts": "2026-12-07T09:31:05.300Z",
+                         *               "statusCode": 204,
+                         *               "error": null,
+                         *               "response": "",
+                         *               "durationMs": 12
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "count": 1,
+                         *       "offset": 0,
+                         *       "total": 1,
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            deliveries: {
+                                /**
+                                 * @description A delivery of this webhook
+                                 * @example 42
+                                 */
+                                _id: string;
+                                /** @description The `webhook-id` header: the event's position in the log, the same on every attempt */
+                                messageId: string;
+                                /** @example group.renamed */
+                                type: string;
+                                status: "pending" | "succeeded" | "failed";
+                                /**
+                                 * Format: date-time
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2016-12-09T15:08:58.042Z
+                                 */
+                                nextAttemptAt: string | null;
+                                /** @description The body sent: `{type, timestamp, data}` */
+                                payload: unknown;
+                                /** @description Oldest first */
+                                attempts: {
+                                    /**
+                                     * Format: date-time
+                                     * @example 2016-12-09T15:08:58.042Z
+                                     */
+                                    ts: string;
+                                    /** @description The receiver's HTTP status; null when none came */
+                                    statusCode: number | null;
+                                    /** @description Why no answer came (timeout, refused address…) */
+                                    error: string | null;
+                                    /** @description The response body's first 1024 characters */
+                                    response: string | null;
+                                    durationMs: number;
+                                }[];
+                            }[];
+                            /** @description Items in this page */
+                            count: number;
+                            offset: number;
+                            total: number;
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "No webhook has this webhookId [error-webhook-not-found]",
+                         *       "errorType": "error-webhook-not-found"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks.redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send events to a webhook again
+         * @description Permission required: the global `manage-outgoing-integrations` (admins). With `deliveryId`, sends that delivery's message again with the same `webhook-id`; with `after` (a `webhook-id` of a logged event), sends again every matching event the log holds after it, in order.
+         *
+         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); both or neither of `deliveryId` and `after` (`error-invalid-params`); an unknown `webhookId` (`error-webhook-not-found`); a `deliveryId` not of this webhook (`error-delivery-not-found`); an `after` the event log does not hold (`error-event-not-found`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example hK3nTqz8WvYc2bR5d */
+                        webhookId: string;
+                        /**
+                         * @description A delivery of this webhook
+                         * @example 42
+                         */
+                        deliveryId?: string;
+                        /**
+                         * @description A `webhook-id` (an event's position): every matching event after it is sent again
+                         * @example 7521.88
+                         */
+                        after?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success; the body is only `success: true` */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Not logged in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "status": "error",
+                         *       "message": "You must be logged in to do this.",
+                         *       "error": "You must be logged in to do this."
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            /** @enum {string} */
+                            status: "error";
+                            message: string;
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The caller lacks a permission the route needs (see its description). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "User does not have the permissions required for this action [error-unauthorized]",
+                         *       "errorType": "error-unauthorized"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
+                         *       "errorType": "error-too-many-requests"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -227,7 +227,8 @@ export async function readRemovalRowsOfUser(
  * Deletes the oldest whole transactions of the log: every event up to the last transaction that
  * logged one before `before`, among those that have ended (below the horizon). A transaction
  * still open keeps its events, and so does every transaction after it; none loses only some of
- * its events. Records `pruned_before` as `before`, or as the latest deleted event's time when
+ * its events. Nor does any transaction an enabled webhook's cursor has not passed: its events are
+ * still to be sent. Records `pruned_before` as `before`, or as the latest deleted event's time when
  * later (a transaction can log events on both sides of `before`), rounded up to the millisecond
  * that clients send back; it never moves back. Returns how many events were deleted.
  *
@@ -242,6 +243,7 @@ export async function pruneEvents(db: Kysely<Database>, before: Date): Promise<n
     const { rows } = await sql<{ deleted: number; latest: Date | null }>`
       with old as materialized (
         select xid from events where created_at < ${before}::timestamptz and xid < ${horizon}
+          and not exists (select from webhooks where enabled and cursor_xid <= events.xid)
       ), deleted as (
         delete from events where xid <= (select xid from old order by xid desc limit 1)
         returning created_at)

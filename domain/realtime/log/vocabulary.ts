@@ -78,6 +78,8 @@ const kinds = {
     roomId,
     data: Type.Object({
       room: LoggedRoomSchema,
+      /** The row before the change (absent from events logged before it was recorded). */
+      previous: Type.Optional(LoggedRoomSchema),
       /** Something members see changed (not only the message count). */
       fields: Type.Boolean(),
       /** A field the members' subscriptions repeat changed (names, archiving). */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import permissions from './admin/permissions.js'
 import roles from './admin/roles.js'
+import webhooks from './admin/webhooks.js'
 import authRoutes from './auth.js'
 import events from './events.js'
 import auditLog from './groups/audit-log.js'
@@ -34,6 +35,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(subscriptions)
   await app.register(rooms)
   await app.register(events)
+  await app.register(webhooks)
 }
 
 export default v1
