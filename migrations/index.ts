@@ -13,6 +13,7 @@ import * as eventResume from './2026120205_event_resume.js'
 import * as turns from './2026120301_turns.js'
 import * as watchedMemberColumns from './2026120302_watched_member_columns.js'
 import * as eventTicketResume from './2026120303_event_ticket_resume.js'
+import * as eventRoomIndex from './2026120730_event_room_index.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026120301_turns': turns,
   '2026120302_watched_member_columns': watchedMemberColumns,
   '2026120303_event_ticket_resume': eventTicketResume,
+  '2026120730_event_room_index': eventRoomIndex,
 }
