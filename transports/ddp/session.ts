@@ -132,6 +132,12 @@ export class DdpSession extends DdpChannel implements Connection {
         this.nosub(subscription.id)
       }
       await this.#goOffline()
+      this.#login = undefined
+    }
+    const { connections } = this.services
+    if (!this.#outbox && !connections.take(login.actor.id)) {
+      const reason = `At most ${connections.max} connections per user`
+      return this.result(id, { error: meteorError('too-many-connections', reason) })
     }
     this.#login = login
     this.loggedIn()
@@ -151,6 +157,7 @@ export class DdpSession extends DdpChannel implements Connection {
     const outbox = this.#outbox
     if (!outbox) return
     this.#outbox = undefined
+    this.services.connections.give(this.userId)
     await outbox.close()
     await this.services.offline(this.id)
   }
