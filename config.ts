@@ -42,6 +42,7 @@ export const ConfigSchema = Type.Object({
   REALTIME_PING_AFTER_MS: Type.Integer({ minimum: 100, default: 30000 }),
   REALTIME_PONG_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60000 }),
   REALTIME_MAX_SUBSCRIPTIONS: Type.Integer({ minimum: 1, maximum: 100000, default: 100 }),
+  REALTIME_MAX_CONNECTIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 100000, default: 20 }),
   REALTIME_MESSAGES_PER_SECOND: Type.Integer({ minimum: 1, default: 20 }),
   REALTIME_MESSAGE_BURST: Type.Integer({ minimum: 1, default: 100 }),
   REALTIME_SEND_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1048576 }),

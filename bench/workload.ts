@@ -1,12 +1,12 @@
 import type autocannon from 'autocannon'
 import type { Db } from '../db/database.js'
-import { deleteMember, findGroupWithMemberPage, insertMembers } from '../db/queries/members.js'
-import {
-  applyRoomChange,
-  findGroupWithMember,
-  findGroupWithUsernames,
-  listGroupsOfUser,
-} from '../db/queries/rooms.js'
+import { applyGroupChange, type GroupChange } from '../db/queries/group-change.js'
+import { findGroupWithMemberPage } from '../db/queries/members.js'
+import { findGroupWithUsernames, listGroupsOfUser } from '../db/queries/rooms.js'
+import type { Actor } from '../domain/actor.js'
+import { auditEntry } from '../domain/audit.js'
+import { changeGroup } from '../domain/groups/change.js'
+import { systemMessageRows } from '../domain/groups/system-messages.js'
 import { type Dataset, LARGE_GROUP, memberOf, roomId, SMALL_GROUP, userId } from './dataset.js'
 
 /** One operation of the database-alone loop; each concurrent worker gets its own. */
@@ -247,27 +247,81 @@ export function scenarios(dataset: Dataset, connections: number): Scenario[] {
   ]
 }
 
+/** A bench user as the service's requests would carry it. */
+const actorOf = (n: number): Actor => ({
+  id: userId(n),
+  username: `user${n}`,
+  name: `Bench User ${n}`,
+  roles: ['user'],
+})
+
+/**
+ * One change of a group in the transaction production makes (domain/groups/change.ts): the
+ * turns of the group and of the users it changes, the group read and locked with the actor's
+ * membership, then the one statement that writes the change with its audit entry and system
+ * message (`applyGroupChange`). The permission rules, which read memory, are left out.
+ */
+async function changeInTransaction(
+  db: Db,
+  g: number,
+  actor: Actor,
+  change: Omit<GroupChange, 'roomId' | 'audit' | 'messages'>,
+  message: { type: string; msg: string; action: string },
+  users?: string[],
+) {
+  const room = roomId(g)
+  await changeGroup(
+    db,
+    { roomId: room },
+    actor,
+    (query) => query,
+    (trx) =>
+      applyGroupChange(trx, {
+        roomId: room,
+        ...change,
+        audit: [auditEntry(actor, { action: message.action, roomId: room })],
+        messages: systemMessageRows(room, actor, [message]),
+        usernames: true,
+      }),
+    users ? { ids: users } : undefined,
+  )
+}
+
 async function renameInTransaction(db: Db, g: number, owner: number, name: string) {
-  await db.transaction().execute(async (trx) => {
-    await findGroupWithMember(trx, { roomId: roomId(g) }, userId(owner), { lock: true })
-    await applyRoomChange(trx, roomId(g), { name })
-  })
+  await changeInTransaction(
+    db,
+    g,
+    actorOf(owner),
+    { name },
+    {
+      type: 'r',
+      msg: name,
+      action: 'groups.rename',
+    },
+  )
 }
 
 async function invite(db: Db, cycle: Cycle) {
-  await db.transaction().execute(async (trx) => {
-    const room = roomId(cycle.group)
-    await findGroupWithMember(trx, { roomId: room }, userId(cycle.owner), { lock: true })
-    await insertMembers(trx, room, [{ userId: userId(cycle.outsider), roles: [] }])
-    await applyRoomChange(trx, room, { usersCount: 1 })
-  })
+  const outsider = actorOf(cycle.outsider)
+  const members = { add: [{ userId: outsider.id, username: outsider.username, roles: [] }] }
+  await changeInTransaction(
+    db,
+    cycle.group,
+    actorOf(cycle.owner),
+    { members, usersCount: 1 },
+    { type: 'au', msg: outsider.username, action: 'groups.invite' },
+    [outsider.id],
+  )
 }
 
 async function leave(db: Db, cycle: Cycle) {
-  await db.transaction().execute(async (trx) => {
-    const room = roomId(cycle.group)
-    await findGroupWithMember(trx, { roomId: room }, userId(cycle.outsider), { lock: true })
-    await deleteMember(trx, room, userId(cycle.outsider))
-    await applyRoomChange(trx, room, { usersCount: -1 })
-  })
+  const outsider = actorOf(cycle.outsider)
+  await changeInTransaction(
+    db,
+    cycle.group,
+    outsider,
+    { members: { remove: { userId: outsider.id } }, usersCount: -1 },
+    { type: 'ul', msg: outsider.username, action: 'groups.leave' },
+    [outsider.id],
+  )
 }

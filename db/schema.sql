@@ -226,6 +226,10 @@ CREATE INDEX events_created_at_idx ON public.events USING btree (created_at);
 
 CREATE INDEX events_member_removed_idx ON public.events USING btree (user_id, created_at) WHERE (kind = 'member.removed'::text);
 
+CREATE INDEX events_room_idx ON public.events USING btree (room_id, xid, id) WHERE (room_id IS NOT NULL);
+
+CREATE INDEX events_unroomed_idx ON public.events USING btree (xid, id) WHERE (room_id IS NULL);
+
 CREATE INDEX events_user_idx ON public.events USING btree (user_id, xid, id) WHERE (user_id IS NOT NULL);
 
 CREATE INDEX login_failures_reset_at_idx ON public.login_failures USING btree (reset_at);

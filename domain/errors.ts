@@ -89,6 +89,13 @@ const catalogue = {
     example: [42],
     anyRoute: true,
   }),
+  tooManyConnections: define({
+    type: 'error-too-many-connections',
+    message: (max: number) => `At most ${max} connections per user`,
+    when: 'the user holds `REALTIME_MAX_CONNECTIONS_PER_USER` realtime connections in this process already',
+    status: 429,
+    example: [20],
+  }),
   databaseUnavailable: define({
     type: 'error-database-unavailable',
     message: () => 'The database is unavailable, try again shortly',

@@ -15,6 +15,7 @@ import * as watchedMemberColumns from './2026120302_watched_member_columns.js'
 import * as eventTicketResume from './2026120303_event_ticket_resume.js'
 import * as webhooks from './2026120710_webhooks.js'
 import * as roomEventPrevious from './2026120711_room_event_previous.js'
+import * as eventRoomIndex from './2026120730_event_room_index.js'
 
 /** Every migration, by its sortable name; listed here so the compiled service needs no file scan. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026120303_event_ticket_resume': eventTicketResume,
   '2026120710_webhooks': webhooks,
   '2026120711_room_event_previous': roomEventPrevious,
+  '2026120730_event_room_index': eventRoomIndex,
 }

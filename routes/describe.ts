@@ -5,6 +5,7 @@ import {
   badRequest,
   type ErrorSchema,
   forbidden,
+  tooMany,
   type UnauthorizedSchema,
   unauthorized,
 } from '../schemas/common.js'
@@ -51,6 +52,7 @@ export interface RefusalResponses {
   400?: typeof ErrorSchema
   401?: typeof UnauthorizedSchema
   403?: typeof ErrorSchema
+  429?: typeof ErrorSchema
 }
 
 function responses(listed: readonly Refusal[]): RefusalResponses {
@@ -70,7 +72,8 @@ function responses(listed: readonly Refusal[]): RefusalResponses {
         ...(login && { description: 'The login was refused' }),
       }
     } else if (status === 403) out[403] = forbidden(...examples)
-    else throw new Error(`a route lists a ${status} refusal; only 400, 401 and 403 are listed`)
+    else if (status === 429) out[429] = tooMany(...examples)
+    else throw new Error(`a route lists a ${status} refusal; only 400, 401, 403 and 429 are listed`)
   }
   return out
 }

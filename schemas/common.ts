@@ -91,14 +91,23 @@ export function forbidden(...refusals: ApiError[]) {
   )
 }
 
-/** The answer over the rate limit, which the rate limit adds to every /api/v1 route. */
-export const TooManyRequestsSchema = withRefusalExamples(
-  Type.Object(ErrorSchema.properties, {
-    description:
-      'Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`.',
-  }),
-  [errors.tooManyRequests.example()],
-)
+/**
+ * The answer over a limit: the rate limit, which the rate limit adds to every /api/v1 route,
+ * and the route's own limits given.
+ */
+export function tooMany(...refusals: ApiError[]) {
+  return withRefusalExamples(
+    Type.Object(ErrorSchema.properties, {
+      description:
+        refusals.length === 0
+          ? 'Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`.'
+          : 'Too many calls to this endpoint in the window (retry after the seconds in `Retry-After`), or over a limit of the route (see its description).',
+    }),
+    [errors.tooManyRequests.example(), ...refusals],
+  )
+}
+
+export const TooManyRequestsSchema = tooMany()
 
 /** What the documentation says of every 200 built with `Success`, unless the route says more. */
 const SUCCESS_DESCRIPTION = 'Success'

@@ -446,7 +446,12 @@ t.test('the event stream documents its 200 as text/event-stream, with an example
     parameters?.map((parameter) => `${parameter.in} ${parameter.name}`),
     ['query ticket', 'query lastEventId', 'header Last-Event-ID'],
   )
-  t.same(Object.keys(responses).sort(), ['200', '400', '401'])
+  t.same(Object.keys(responses).sort(), ['200', '400', '401', '429'])
+  t.match(
+    JSON.stringify(responses['429']),
+    'error-too-many-connections',
+    'a stream past the per-user cap',
+  )
 })
 
 /** With metrics and rate limits on, the document also has `/metrics` and every 429. */

@@ -1,3 +1,5 @@
+import { timers } from './timers.js'
+
 /** Where a connection's text goes: a WebSocket or an HTTP response held open. */
 export interface Sink {
   write(text: string): void
@@ -44,7 +46,7 @@ export class Writer {
   /** Resolves once the unsent bytes are under half the limit, or the writer is closed. */
   async whenRoom(): Promise<void> {
     while (!this.#closed && this.sink.buffered > this.limitBytes / 2) {
-      await new Promise((resolve) => setTimeout(resolve, ROOM_POLL_MS))
+      await timers.sleep(ROOM_POLL_MS)
     }
   }
 

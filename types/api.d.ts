@@ -8619,7 +8619,7 @@ export interface paths {
          *
          *     A ticket works once: a reconnecting `EventSource` needs a new one, so close it on error, fetch a ticket and open a new one with `lastEventId`.
          *
-         *     Refusals, in the order they are checked: a `ticket` over 128 characters or a `lastEventId` over 1024 (`invalid-params`); no valid `X-User-Id` and `X-Auth-Token` and no `ticket`; or a `ticket` unknown, expired, not of the login sent with it, or whose login is gone; or used already and sent without `Last-Event-ID` or past `EVENTS_TICKET_RESUME_MS` after its stream was last open (`You must be logged in to do this.`).
+         *     Refusals, in the order they are checked: a `ticket` over 128 characters or a `lastEventId` over 1024 (`invalid-params`); no valid `X-User-Id` and `X-Auth-Token` and no `ticket`; or a `ticket` unknown, expired, not of the login sent with it, or whose login is gone; or used already and sent without `Last-Event-ID` or past `EVENTS_TICKET_RESUME_MS` after its stream was last open (`You must be logged in to do this.`); the user holds `REALTIME_MAX_CONNECTIONS_PER_USER` realtime connections in this process already (`error-too-many-connections`).
          */
         get: {
             parameters: {
@@ -8707,19 +8707,12 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Too many calls to this endpoint in the window; retry after the seconds in `Retry-After`. */
+                /** @description Too many calls to this endpoint in the window (retry after the seconds in `Retry-After`), or over a limit of the route (see its description). */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]",
-                         *       "errorType": "error-too-many-requests"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;

@@ -61,21 +61,52 @@ export async function readRowsAfter(
 }
 
 /**
- * The events after one position up to another, in log order. `upTo` must be a place the relay
- * has read to (the end of a transaction below the horizon), so no transaction is cut.
+ * The whole transactions after one position up to another (a place the relay has read to)
+ * that concern one user: those with an event of the user, of a group the user was in at
+ * `after` (`rooms`) or joined before `upTo`, or of no group (global role changes, which go to
+ * everyone); and the transaction `include` when given, whatever it holds. At most `limit`
+ * transactions, the first ones in log order, each with all its events.
+ *
+ * Each source is read from its own index, at most `limit` transactions from each, so the
+ * cost grows with what concerns the user, not with the log: the user's own events
+ * (`events_user_idx`), each group's (`events_room_idx`), the global ones
+ * (`events_unroomed_idx`). The first `limit` transactions of their union are exactly the
+ * first `limit` that concern the user, as none of the sources was cut before them.
  */
-export async function readRowsBetween(
+export async function readUserRowsBetween(
   db: Executor,
+  userId: string,
+  rooms: readonly string[],
   after: LogPosition,
   upTo: LogPosition,
   limit: number,
+  include?: string,
 ): Promise<EventRow[]> {
+  const range = sql`(xid, id) > (${after.xid}::xid8, ${after.id}::bigint)
+    and (xid, id) <= (${upTo.xid}::xid8, ${upTo.id}::bigint)`
   const { rows } = await sql<EventRow>`
+    with followed as (
+      select room_id from unnest(${[...rooms]}::text[]) as given (room_id)
+      union
+      select room_id from events
+      where user_id = ${userId} and kind = 'member.added' and ${range}
+    ), wanted as (
+      (select distinct xid from events where user_id = ${userId} and ${range}
+        order by xid limit ${limit})
+      union
+      (select of_room.xid from followed, lateral (
+        select distinct xid from events where room_id = followed.room_id and ${range}
+        order by xid limit ${limit}) of_room)
+      union
+      (select distinct xid from events where room_id is null and ${range}
+        order by xid limit ${limit})
+      union
+      select xid from (values (${include ?? null}::xid8)) as given (xid) where xid is not null
+    )
     select ${ROW} from events
-    where (xid, id) > (${after.xid}::xid8, ${after.id}::bigint)
-      and (xid, id) <= (${upTo.xid}::xid8, ${upTo.id}::bigint)
-    order by events.xid, events.id limit ${limit}`.execute(db)
-  return completeLastTransaction(db, rows, limit)
+    where xid in (select xid from wanted order by xid limit ${limit})
+    order by events.xid, events.id`.execute(db)
+  return rows
 }
 
 /**

@@ -6,28 +6,6 @@ import { type ListSort, type Page, sortKey } from './listing.js'
 import { memberUsernames, memberUsernamesJson } from './member-usernames.js'
 import { lookupKey, type RoomLookup } from './rooms.js'
 
-export async function insertMembers(
-  db: Executor,
-  roomId: string,
-  members: Array<{ userId: string; roles: string[] }>,
-) {
-  if (members.length === 0) return []
-  return db
-    .insertInto('room_members')
-    .values(members.map((m) => ({ room_id: roomId, user_id: m.userId, roles: m.roles })))
-    .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
-    .returning('user_id')
-    .execute()
-}
-
-export async function deleteMember(db: Executor, roomId: string, userId: string) {
-  await db
-    .deleteFrom('room_members')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute()
-}
-
 /** Members holding the given room role, or any room role without one, by username. */
 export async function listRoleHolders(db: Executor, roomId: string, role?: string) {
   return db

@@ -1,6 +1,5 @@
 import { type Expression, sql } from 'kysely'
 import type { Executor } from '../executor.js'
-import type { NewMessage } from '../types.js'
 import { compiledOnce, slot } from './compiled.js'
 import { filterCondition, type ListFilter, type ListSort, type Page, sortKey } from './listing.js'
 import { memberUsernamesJson } from './member-usernames.js'
@@ -120,46 +119,6 @@ export async function findGroupByRef(
     ? query.where('id', '=', lookup.roomId)
     : query.where('name', '=', lookup.roomName ?? '')
   return query.executeTakeFirst()
-}
-
-export interface RoomChange {
-  msgs?: number
-  usersCount?: number
-  name?: string
-}
-
-/**
- * Applies a change to a room in one statement: a new name (`name` and `fname`), counters moved
- * by `msgs` and `usersCount`, `updated_at` set to now, and `messages` inserted; returns the room
- * as it now is.
- */
-export async function applyRoomChange(
-  db: Executor,
-  roomId: string,
-  change: RoomChange = {},
-  messages: NewMessage[] = [],
-) {
-  const values = {
-    msgs: sql<number>`msgs + ${change.msgs ?? 0}`,
-    users_count: sql<number>`users_count + ${change.usersCount ?? 0}`,
-    updated_at: sql<Date>`now()`,
-    ...(change.name !== undefined ? { name: change.name, fname: change.name } : {}),
-  }
-  if (messages.length === 0) {
-    return db
-      .updateTable('rooms')
-      .set(values)
-      .where('id', '=', roomId)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-  }
-  return db
-    .with('written_messages', (qb) => qb.insertInto('messages').values(messages))
-    .updateTable('rooms')
-    .set(values)
-    .where('id', '=', roomId)
-    .returningAll()
-    .executeTakeFirstOrThrow()
 }
 
 const roomOrderColumns = {

@@ -1,11 +1,12 @@
+import type { Room } from '../../db/types.js'
 import { readFacts } from './facts.js'
 import { type EventLog, isBefore, type LogPosition } from './log/event-log.js'
 import { END_OF_TRANSACTION, type EventKey, type Payload } from './payload.js'
 import { type Recipient, Registry } from './registry.js'
 import { translate } from './translate.js'
 
-/** Events read per statement while replaying. */
-const REPLAY_BATCH = 500
+/** Transactions read per statement while replaying. */
+const REPLAY_BATCH = 200
 
 /** Collects what one user is sent, transaction by transaction. */
 class Recorder implements Recipient {
@@ -23,12 +24,16 @@ class Recorder implements Recipient {
  * One user's past, told again: the payloads the user was sent live after an event id, computed
  * by the same translation from the same log, transaction by transaction. It starts at the id's
  * transaction with the user's groups as they were then, and knows the user's groups wherever
- * it has read to.
+ * it has read to. It reads only the transactions that concern the user (their own events,
+ * their groups', the global ones), found by index: a replay costs what the user missed, not
+ * the length of the log since.
  */
 export class UserHistory {
   readonly #log: EventLog
   readonly #registry = new Registry()
   readonly #recorder: Recorder
+  /** The groups read so far, as they were when first read. */
+  readonly #rooms = new Map<string, Room>()
   readonly #key: EventKey
   readonly #after: string
   #cursor: LogPosition
@@ -66,12 +71,23 @@ export class UserHistory {
    */
   async *readTo(upTo: LogPosition): AsyncGenerator<Payload[] | 'unknown'> {
     while (isBefore(this.#cursor, upTo)) {
-      const transactions = await this.#log.between(this.#cursor, upTo, REPLAY_BATCH)
-      if (transactions.length === 0) return
+      // The id's own transaction alone first: an id the user was never sent is refused at once.
+      const limit = this.#found ? REPLAY_BATCH : 1
+      const transactions = await this.#log.ofUserBetween(
+        this.#recorder.userId,
+        this.rooms,
+        this.#cursor,
+        upTo,
+        limit,
+        this.#found ? undefined : this.#key.xid,
+      )
       for (const transaction of transactions) {
         this.#recorder.payloads = []
         this.#registry.apply(
-          translate(transaction.events, await readFacts(this.#log, this.#registry, transaction)),
+          translate(
+            transaction.events,
+            await readFacts(this.#log, this.#registry, transaction, this.#rooms),
+          ),
         )
         let payloads = this.#recorder.payloads
         if (!this.#found) {
@@ -89,6 +105,9 @@ export class UserHistory {
         this.#cursor = transaction.end
         yield payloads
       }
+      // Fewer than asked for: nothing else up to `upTo` concerns the user.
+      if (transactions.length < limit && this.#found) this.#cursor = upTo
+      if (transactions.length === 0) return
     }
   }
 }

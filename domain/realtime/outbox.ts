@@ -12,13 +12,16 @@ export interface Connection extends Recipient {
 
 /**
  * How a resume ended: `live` (caught up and receiving); `reset` (the id is unknown or older
- * than the log keeps: the client must reload its state); `gone` (the connection closed).
+ * than the log keeps: the client must reload its state); `gone` (the connection closed, or the
+ * client unsubscribed).
  */
 export type ReplayOutcome = 'live' | 'reset' | 'gone'
 
 export interface Resume {
   /** The last event id the client received. */
   after: string
+  /** Whether the client no longer wants it (unsubscribed): the replay ends as `gone`. */
+  stopped?(): boolean
   /** Which of the user's payloads the resuming client follows. */
   wants(payload: Payload): boolean
   /** Writes a replayed payload; resolves when the connection can take more. */
@@ -82,8 +85,9 @@ export class Outbox {
     if (!key || !(await this.log.has(key))) return 'reset'
     // An id another process gave out may be ahead of this one's relay for a moment.
     const deadline = Date.now() + CATCH_UP_WAIT_MS
+    const gone = () => this.connection.gone || resume.stopped?.() === true
     while (isBefore(this.relay.position, key)) {
-      if (this.connection.gone) return 'gone'
+      if (gone()) return 'gone'
       if (Date.now() > deadline) return 'reset'
       await this.relay.wake()
       if (isBefore(this.relay.position, key)) {
@@ -95,7 +99,7 @@ export class Outbox {
       for await (const payloads of history.readTo(upTo)) {
         if (payloads === 'unknown') return 'reset'
         for (const payload of payloads) {
-          if (this.connection.gone) return 'gone'
+          if (gone()) return 'gone'
           if (resume.wants(payload)) await resume.write(payload)
         }
       }
@@ -107,7 +111,7 @@ export class Outbox {
       const late = await replayTo(this.relay.position)
       if (late) return late
       if (!history.found) return 'reset'
-      if (this.connection.gone) return 'gone'
+      if (gone()) return 'gone'
       if (!this.#open) this.#join(history.rooms)
       resume.live(history.rooms)
       return 'live'

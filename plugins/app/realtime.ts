@@ -12,6 +12,7 @@ import { CLOSE } from '../../transports/ddp/protocol.js'
 import type { DdpLimits, DdpServices } from '../../transports/ddp/services.js'
 import type { DdpSession } from '../../transports/ddp/session.js'
 import type { EventStream } from '../../transports/sse/stream.js'
+import { UserConnections } from '../../transports/user-connections.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -106,6 +107,7 @@ export default fp(
         await db.logins.settled()
       },
       isMember: (roomId, userId) => isMember(db, roomId, userId),
+      connections: new UserConnections(config.REALTIME_MAX_CONNECTIONS_PER_USER),
       outbox,
       online: (sessionId, userId) => presence.connected(sessionId, userId),
       offline: (sessionId) => presence.disconnected(sessionId),

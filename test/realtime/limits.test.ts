@@ -5,6 +5,7 @@ import t, { type Test } from 'tap'
 import { CLOSE } from '../../transports/ddp/protocol.js'
 import type { DdpLimits, DdpServices, DdpSocket } from '../../transports/ddp/services.js'
 import { DdpSession } from '../../transports/ddp/session.js'
+import { UserConnections } from '../../transports/user-connections.js'
 import { createTestUser, ddp, testDatabase } from '../helper.js'
 
 const db = await testDatabase(t)
@@ -505,6 +506,7 @@ function sessionOnRecorder(limits: Partial<DdpLimits>, now: () => number = Date.
     async isMember() {
       return false
     },
+    connections: new UserConnections(10),
     async online() {},
     async offline() {},
     replayed() {},

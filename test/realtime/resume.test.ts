@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import t from 'tap'
 import {
   api,
@@ -179,6 +180,52 @@ t.test(
       )
       client.close()
     }
+  },
+)
+
+t.test(
+  'the subscriptions of one connection resume side by side; an unsub ends a replay',
+  async (t) => {
+    const { app, url } = shared
+    const { owner, member, group } = await fixture.groupFixture(t, db)
+    const rooms: Stream = ['rooms', 'stream-notify-user', `${member.id}/rooms-changed`]
+    const subs: Stream = ['subs', 'stream-notify-user', `${member.id}/subscriptions-changed`]
+    const witness = await ddp.loggedInSocket(t, url, member)
+    await subscribeAll(witness, [rooms])
+    const owned = api(app, owner).on(group)
+    await owned.post('groups.setTopic', { topic: 'seen' })
+    await waitFor(witness, topicIs(member, 'seen'))
+    const seen = heard(witness, rooms).at(-1)?.id as string
+    await owned.post('groups.setTopic', { topic: 'missed' })
+    await waitFor(witness, topicIs(member, 'missed'))
+
+    // An event ahead of where every relay has read: a replay after it waits for the relay.
+    const ahead = await sql<{ id: string }>`
+      insert into events (xid, kind, data) values ('999999999999'::xid8, 'test.ahead', '{}'::jsonb)
+      returning id`.execute(db)
+    t.teardown(() => sql`delete from events where kind = 'test.ahead'`.execute(db))
+    const client = await ddp.loggedInSocket(t, url, member)
+    client.send(
+      ddp.subFrame('waiting', subs[1], subs[2], [], `999999999999.${ahead.rows[0]?.id}.0`),
+    )
+    const answer = await client.subscribe('rooms', rooms[1], rooms[2], seen)
+    t.same(answer, { msg: 'ready', subs: ['rooms'] }, 'resumed while the other still waits')
+    t.same(heard(client, rooms), after(witness, rooms, seen))
+
+    client.send({ msg: 'unsub', id: 'waiting' })
+    t.same(await client.next(answered('waiting')), { msg: 'nosub', id: 'waiting' })
+    const renamed = groupName('renamed')
+    await owned.post('groups.rename', { name: renamed })
+    // The rename reaches the live stream; the ended one would have had it first.
+    await waitFor(
+      client,
+      (frame) =>
+        frame.msg === 'changed' &&
+        (frame.fields as { eventName: string }).eventName === rooms[2] &&
+        (frame.fields as { args: Array<{ name?: string }> }).args[1]?.name === renamed,
+    )
+    t.same(client.eventFrames(subs[1], subs[2]), [], 'the ended replay is not live')
+    t.notOk(client.received.some(answered('waiting')), 'and answers nothing more')
   },
 )
 

@@ -19,7 +19,7 @@ const WAIT_MS = 5000
 export const CONNECT = { msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] }
 
 /** A `sub` to a stream's event name, as Rocket.Chat's client sends it (resuming after an id). */
-function subFrame(
+export function subFrame(
   id: string,
   name: string,
   eventName: string,

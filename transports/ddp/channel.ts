@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { timers } from '../timers.js'
 import { Writer } from '../writer.js'
 import { Pacing } from './pacing.js'
 import {
@@ -32,7 +33,8 @@ export abstract class DdpChannel {
   #closed = false
   #inbox: Promise<void> = Promise.resolve()
   #pending = 0
-  #deadline: NodeJS.Timeout | undefined
+  /** Cancels the connect or login deadline. */
+  #deadline: () => void = () => {}
 
   /** `now` is the clock the rate limit and the heartbeat read. */
   constructor(socket: DdpSocket, services: DdpServices, limits: DdpLimits, now = Date.now) {
@@ -52,7 +54,7 @@ export abstract class DdpChannel {
       () => this.close(CLOSE.heartbeat),
       now,
     )
-    this.#deadline = setTimeout(() => this.close(CLOSE.connectTimeout), limits.connectTimeoutMs)
+    this.#deadline = timers.after(limits.connectTimeoutMs, () => this.close(CLOSE.connectTimeout))
   }
 
   /** A connected client's frame, parsed (undefined when it is not a JSON object). */
@@ -124,14 +126,14 @@ export abstract class DdpChannel {
 
   /** The login is settled: the login deadline no longer applies. */
   protected loggedIn() {
-    clearTimeout(this.#deadline)
+    this.#deadline()
   }
 
   #stop() {
     this.#closed = true
     this.writer.close()
     this.#pacing.stop()
-    clearTimeout(this.#deadline)
+    this.#deadline()
   }
 
   /** Past the rate: a method or sub is told to slow down; a client that keeps on is closed. */
@@ -155,8 +157,8 @@ export abstract class DdpChannel {
       return this.close(CLOSE.protocol)
     }
     this.#connected = true
-    clearTimeout(this.#deadline)
-    this.#deadline = setTimeout(() => this.close(CLOSE.loginTimeout), this.limits.loginTimeoutMs)
+    this.#deadline()
+    this.#deadline = timers.after(this.limits.loginTimeoutMs, () => this.close(CLOSE.loginTimeout))
     this.sendFrame({ msg: 'connected', session: this.id })
   }
 }

@@ -1,3 +1,5 @@
+import { timers } from '../timers.js'
+
 /** How often a client may send frames, and how long it may stay silent. */
 export interface PacingLimits {
   pingAfterMs: number
@@ -7,7 +9,7 @@ export interface PacingLimits {
 }
 
 /**
- * A session's heartbeat and flood bucket. The heartbeat pings a client silent for
+ * A session's heartbeat and flood bucket, on the process's shared timers. The heartbeat pings a client silent for
  * `pingAfterMs` and calls `onTimeout` when no frame follows within `pongTimeoutMs`; the bucket
  * lets `messagesPerSecond` frames through, with bursts of `messageBurst`.
  */
@@ -16,7 +18,7 @@ export class Pacing {
   #refilledAt: number
   #lastHeard: number
   #pingSentAt: number | undefined
-  #timer: NodeJS.Timeout | undefined
+  #cancel: (() => void) | undefined
   #stopped = false
 
   constructor(
@@ -56,12 +58,11 @@ export class Pacing {
 
   stop() {
     this.#stopped = true
-    clearTimeout(this.#timer)
+    this.#cancel?.()
   }
 
   #schedule(delayMs: number) {
-    this.#timer = setTimeout(() => this.#check(), delayMs)
-    this.#timer.unref?.()
+    this.#cancel = timers.after(delayMs, () => this.#check())
   }
 
   #check() {

@@ -1,5 +1,6 @@
 import type { Actor } from '../../domain/actor.js'
 import type { Connection, Outbox, ReplayOutcome } from '../../domain/realtime/outbox.js'
+import type { UserConnections } from '../user-connections.js'
 import type { PacingLimits } from './pacing.js'
 
 export interface DdpLimits extends PacingLimits {
@@ -29,6 +30,8 @@ export interface DdpServices {
   login(token: string): Promise<ResumedLogin | undefined>
   logout(login: ResumedLogin): Promise<void>
   isMember(roomId: string, userId: string): Promise<boolean>
+  /** Each user's connections in this process, capped: a login takes a place. */
+  connections: UserConnections
   /** The connection's way to its events (domain/realtime/outbox.ts). */
   outbox(connection: Connection): Outbox
   /** The session went live for its user, or stopped being so (presence). */

@@ -23,6 +23,11 @@ import { authorize, STREAMS, type StreamSubscription, Subscriptions } from './su
  */
 export class DdpSession extends DdpChannel implements Connection {
   readonly #subscriptions = new Subscriptions()
+  /**
+   * Subscriptions replaying from a client's last id, by id. They run beside each other and
+   * beside the session's other frames; each is `cancelled` by an `unsub` of its id.
+   */
+  readonly #resuming = new Map<string, { cancelled: boolean; done: Promise<void> }>()
   #login: ResumedLogin | undefined
   #outbox: Outbox | undefined
 
@@ -36,7 +41,15 @@ export class DdpSession extends DdpChannel implements Connection {
 
   override async ended(): Promise<void> {
     await super.ended()
+    await this.#resumed()
     await this.#goOffline()
+  }
+
+  /** Resolves once no subscription is replaying (a closed connection's stop at once). */
+  async #resumed() {
+    while (this.#resuming.size > 0) {
+      await Promise.all([...this.#resuming.values()].map((resume) => resume.done))
+    }
   }
 
   // Connection: what the registry tells it.
@@ -75,6 +88,8 @@ export class DdpSession extends DdpChannel implements Connection {
     if (msg === 'unsub') {
       const subscription = this.#subscriptions.get(id)
       if (subscription) this.#subscriptions.delete(subscription)
+      const resuming = this.#resuming.get(id)
+      if (resuming) resuming.cancelled = true
       return this.nosub(id)
     }
     return this.badRequest(text)
@@ -88,6 +103,7 @@ export class DdpSession extends DdpChannel implements Connection {
     }
     const login = this.#login
     if (login) {
+      await this.#resumed()
       // Out of the registry first: hearing of its own token's deletion, it would close unanswered.
       await this.#goOffline()
       await this.services.logout(login)
@@ -109,11 +125,19 @@ export class DdpSession extends DdpChannel implements Connection {
     if (!login) return this.result(id, { error: meteorError(403, LOGGED_OUT) })
     if (this.#login && this.#login.actor.id !== login.actor.id) {
       // Logged in again as someone else: what the first user subscribed to ends.
+      for (const resuming of this.#resuming.values()) resuming.cancelled = true
+      await this.#resumed()
       for (const subscription of this.#subscriptions.all()) {
         this.#subscriptions.delete(subscription)
         this.nosub(subscription.id)
       }
       await this.#goOffline()
+      this.#login = undefined
+    }
+    const { connections } = this.services
+    if (!this.#outbox && !connections.take(login.actor.id)) {
+      const reason = `At most ${connections.max} connections per user`
+      return this.result(id, { error: meteorError('too-many-connections', reason) })
     }
     this.#login = login
     this.loggedIn()
@@ -133,6 +157,7 @@ export class DdpSession extends DdpChannel implements Connection {
     const outbox = this.#outbox
     if (!outbox) return
     this.#outbox = undefined
+    this.services.connections.give(this.userId)
     await outbox.close()
     await this.services.offline(this.id)
   }
@@ -140,6 +165,8 @@ export class DdpSession extends DdpChannel implements Connection {
   async #subscribe(id: string, name: string, params: unknown[]) {
     const refuse = (error: MeteorError) => this.nosub(id, error)
     if (this.#subscriptions.has(id)) return this.sendFrame({ msg: 'ready', subs: [id] })
+    // Its replay answers it when done.
+    if (this.#resuming.has(id)) return
     if (!STREAMS.has(name)) {
       return refuse(meteorError(404, `Subscription '${name.slice(0, 100)}' not found`))
     }
@@ -149,7 +176,7 @@ export class DdpSession extends DdpChannel implements Connection {
       return refuse(meteorError('not-allowed'))
     }
     const { maxSubscriptions } = this.limits
-    if (this.#subscriptions.size >= maxSubscriptions) {
+    if (this.#subscriptions.size + this.#resuming.size >= maxSubscriptions) {
       const reason = `At most ${maxSubscriptions} subscriptions per connection`
       return refuse(meteorError('too-many-subscriptions', reason))
     }
@@ -166,17 +193,46 @@ export class DdpSession extends DdpChannel implements Connection {
     const subscription: StreamSubscription = { id, stream: name, eventName }
     if (scope) subscription.roomId = scope
     if (after === undefined) return this.#ready(subscription)
-    const outcome = await outbox.resume({
-      after,
-      wants: (payload) => payload.stream === name && payload.eventName === eventName,
-      write: (payload) => this.writer.writePaced(ddpFrame(payload)),
-      live: (rooms) => {
-        if (scope && !rooms.has(scope)) refuse(meteorError('not-allowed'))
-        else this.#ready(subscription)
-      },
-    })
-    this.services.replayed(outcome)
-    if (outcome === 'reset') refuse(meteorError('error-events-reset', EVENTS_RESET))
+    const resuming = { cancelled: false, done: Promise.resolve() }
+    resuming.done = this.#resume(outbox, subscription, after, resuming)
+    this.#resuming.set(id, resuming)
+  }
+
+  /**
+   * Replays one subscription from the client's last id, then makes it live; runs beside the
+   * session's other frames, so the resumes of several subscriptions go together.
+   */
+  async #resume(
+    outbox: Outbox,
+    subscription: StreamSubscription,
+    after: string,
+    resuming: { cancelled: boolean },
+  ) {
+    const { id, stream, eventName, roomId } = subscription
+    const refuse = (error: MeteorError) => {
+      if (!resuming.cancelled) this.nosub(id, error)
+    }
+    try {
+      const outcome = await outbox.resume({
+        after,
+        stopped: () => resuming.cancelled,
+        wants: (payload) => payload.stream === stream && payload.eventName === eventName,
+        write: (payload) => this.writer.writePaced(ddpFrame(payload)),
+        live: (rooms) => {
+          if (resuming.cancelled) return
+          if (roomId && !rooms.has(roomId)) refuse(meteorError('not-allowed'))
+          else this.#ready(subscription)
+        },
+      })
+      this.services.replayed(outcome)
+      if (outcome === 'reset') refuse(meteorError('error-events-reset', EVENTS_RESET))
+    } catch (err) {
+      // As a frame that failed is answered (channel.ts).
+      this.services.log.warn({ err }, 'a realtime frame failed')
+      this.sendFrame({ msg: 'error', reason: 'The frame could not be handled' })
+    } finally {
+      this.#resuming.delete(id)
+    }
   }
 
   #ready(subscription: StreamSubscription) {

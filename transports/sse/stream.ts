@@ -6,6 +6,7 @@ import {
   inUserFeed,
   type Payload,
 } from '../../domain/realtime/payload.js'
+import { timers } from '../timers.js'
 import { type Sink, Writer } from '../writer.js'
 
 /** Where an event stream writes: an HTTP response held open. */
@@ -54,7 +55,8 @@ export class EventStream implements Connection {
   readonly #target: StreamTarget
   readonly #limits: EventStreamLimits
   readonly #writer: Writer
-  #keepAlive: NodeJS.Timeout | undefined
+  /** Cancels the next keep-alive. */
+  #keepAlive: () => void = () => {}
   #closed = false
   /** Closed because the client read too slowly. */
   cutOff = false
@@ -99,11 +101,16 @@ export class EventStream implements Connection {
   begin(headers: Record<string, string | number | string[]>, id?: string) {
     this.#target.writeHead(200, { ...(headers as Record<string, string>), ...HEADERS })
     this.#writer.write(`retry: ${this.#limits.retryMs}\n${id ? `id: ${id}\n` : ''}\n`)
-    this.#keepAlive = setInterval(
-      () => this.#writer.write(': keep-alive\n\n'),
-      this.#limits.keepAliveMs,
-    )
-    this.#keepAlive.unref()
+    this.#keepOn()
+  }
+
+  /** A comment line every `keepAliveMs`, on the process's shared timers. */
+  #keepOn() {
+    this.#keepAlive = timers.after(this.#limits.keepAliveMs, () => {
+      if (this.#closed) return
+      this.#writer.write(': keep-alive\n\n')
+      this.#keepOn()
+    })
   }
 
   send(payload: Payload): void {
@@ -133,7 +140,7 @@ export class EventStream implements Connection {
     if (this.#closed) return
     this.#closed = true
     this.#writer.close()
-    clearInterval(this.#keepAlive)
+    this.#keepAlive()
     this.onEnd()
   }
 

@@ -8,7 +8,7 @@ import {
   membershipsAt,
   readRemovalRowsOfUser,
   readRowsAfter,
-  readRowsBetween,
+  readUserRowsBetween,
 } from '../../../db/queries/events.js'
 import {
   type LogEvent,
@@ -71,9 +71,21 @@ export class EventLog {
     return this.#transactions(await readRowsAfter(this.db, position, limit))
   }
 
-  /** Whole transactions after one position up to another that a relay has read to. */
-  async between(after: LogPosition, upTo: LogPosition, limit: number): Promise<Transaction[]> {
-    return this.#transactions(await readRowsBetween(this.db, after, upTo, limit))
+  /**
+   * The first `limit` whole transactions after one position up to another that a relay has
+   * read to, of those that concern a user in `rooms` at `after` (db/queries/events.ts,
+   * `readUserRowsBetween`); and the transaction `include`, whatever it holds.
+   */
+  async ofUserBetween(
+    userId: string,
+    rooms: Iterable<string>,
+    after: LogPosition,
+    upTo: LogPosition,
+    limit: number,
+    include?: string,
+  ): Promise<Transaction[]> {
+    const rows = await readUserRowsBetween(this.db, userId, [...rooms], after, upTo, limit, include)
+    return this.#transactions(rows)
   }
 
   /** A user's groups exactly at a position: their groups now, with every later change undone. */

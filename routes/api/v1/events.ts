@@ -20,6 +20,7 @@ const eventsRoute = describeRoute('events', [
     errors.notLoggedIn,
     'no valid `X-User-Id` and `X-Auth-Token` and no `ticket`; or a `ticket` unknown, expired, not of the login sent with it, or whose login is gone; or used already and sent without `Last-Event-ID` or past `EVENTS_TICKET_RESUME_MS` after its stream was last open',
   ],
+  errors.tooManyConnections,
 ])
 
 const ticketRoute = describeRoute('events.ticket', [errors.notLoggedIn, notJsonBody])
@@ -88,6 +89,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       // a stream its events: it is not ready, and says so as /readyz does.
       if (!realtime.relay.started) throw errors.notReady(RELAY_NOT_STARTED)
 
+      const { connections } = realtime.services
+      if (!connections.take(actor.id)) throw errors.tooManyConnections(connections.max)
       reply.hijack()
       const stream = new EventStream(actor, hashedToken, reply.raw, {
         sendBufferBytes: realtime.limits.sendBufferBytes,
@@ -97,6 +100,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       realtime.streams.add(stream)
       const outbox = realtime.outbox(stream)
       stream.onEnd = () => {
+        connections.give(actor.id)
         if (stream.cutOff) app.realtimeMetrics.slowClosed('sse')
         realtime.streams.delete(stream)
         void outbox.close()
