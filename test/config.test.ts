@@ -4,6 +4,15 @@ import t, { type Test } from 'tap'
 import { ConfigError, ConfigSchema, loadConfig } from '../config.js'
 import { projectFile } from './support/paths.js'
 
+/** The webhook settings when none is given (no test here sets them). */
+const WEBHOOK_DEFAULTS = {
+  WEBHOOK_ENCRYPTION_KEY: '',
+  WEBHOOK_SECRET_OVERLAP_MS: 86400000,
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: false,
+  WEBHOOK_RETRY_UNIT_MS: 1000,
+  WEBHOOKS_DELIVER: true,
+}
+
 t.test('defaults: an empty environment gives a working configuration', async (t) => {
   t.same(loadConfig({}), {
     PORT: 3000,
@@ -49,11 +58,7 @@ t.test('defaults: an empty environment gives a working configuration', async (t)
     EVENTS_RETENTION_MS: 604800000,
     EVENTS_PRUNE_INTERVAL_MS: 60000,
     EVENTS_TICKET_RESUME_MS: 300000,
-    WEBHOOK_ENCRYPTION_KEY: '',
-    WEBHOOK_SECRET_OVERLAP_MS: 86400000,
-    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: false,
-    WEBHOOK_RETRY_UNIT_MS: 1000,
-    WEBHOOKS_DELIVER: true,
+    ...WEBHOOK_DEFAULTS,
     STRICT_REFUSALS: false,
   })
 })
@@ -148,11 +153,7 @@ t.test('values are read from the environment given, numbers converted', async (t
     EVENTS_RETENTION_MS: 86400000,
     EVENTS_PRUNE_INTERVAL_MS: 30000,
     EVENTS_TICKET_RESUME_MS: 300000,
-    WEBHOOK_ENCRYPTION_KEY: '',
-    WEBHOOK_SECRET_OVERLAP_MS: 86400000,
-    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: false,
-    WEBHOOK_RETRY_UNIT_MS: 1000,
-    WEBHOOKS_DELIVER: true,
+    ...WEBHOOK_DEFAULTS,
     STRICT_REFUSALS: true,
   })
   t.equal(typeof config.PORT, 'number')

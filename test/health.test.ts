@@ -137,6 +137,25 @@ t.test('GET /readyz answers 200 again once the database is back', async (t) => {
   t.equal(response.statusCode, 200)
 })
 
+/**
+ * A migrated PostgreSQL database of the test's own (not a copy of the template, so no other
+ * test's connections touch it), with an admin connection to the server beside it.
+ */
+async function ownPostgresDatabase(t: Test, serverUrl: string) {
+  const name = `groups_test_${randomId().toLowerCase()}`
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  t.teardown(() => admin.end())
+  await admin.query(`create database ${name}`)
+  t.teardown(() => admin.query(`drop database if exists ${name} with (force)`))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  const db = createDatabase({ url: url.toString(), poolSize: 2, dataDir: '' })
+  t.teardown(() => db.destroy())
+  await migrateToLatest(db)
+  return { db, admin, name }
+}
+
 /** A second migrated database, and a way to stop it under a running app. */
 async function stoppableDatabase(t: Test): Promise<{ db: Db; stop: () => Promise<void> }> {
   if (!postgresUrl) {
@@ -144,17 +163,7 @@ async function stoppableDatabase(t: Test): Promise<{ db: Db; stop: () => Promise
     await migrateToLatest(own)
     return { db: own, stop: () => own.destroy() }
   }
-  const name = `groups_test_${randomId().toLowerCase()}`
-  const admin = new pg.Client({ connectionString: postgresUrl })
-  await admin.connect()
-  t.teardown(() => admin.end())
-  await admin.query(`create database ${name}`)
-  t.teardown(() => admin.query(`drop database if exists ${name} with (force)`))
-  const url = new URL(postgresUrl)
-  url.pathname = `/${name}`
-  const own = createDatabase({ url: url.toString(), poolSize: 2, dataDir: '' })
-  t.teardown(() => own.destroy())
-  await migrateToLatest(own)
+  const { db: own, admin, name } = await ownPostgresDatabase(t, postgresUrl)
   return {
     db: own,
     stop: async () => {
@@ -180,17 +189,7 @@ t.test(
   'GET /readyz turns unready while the notification listener is down, and ready once back',
   { skip: !postgresUrl && 'the embedded database has no listening connection to lose' },
   async (t) => {
-    const name = `groups_test_${randomId().toLowerCase()}`
-    const admin = new pg.Client({ connectionString: postgresUrl })
-    await admin.connect()
-    t.teardown(() => admin.end())
-    await admin.query(`create database ${name}`)
-    t.teardown(() => admin.query(`drop database if exists ${name} with (force)`))
-    const url = new URL(postgresUrl as string)
-    url.pathname = `/${name}`
-    const own = createDatabase({ url: url.toString(), poolSize: 2, dataDir: '' })
-    t.teardown(() => own.destroy())
-    await migrateToLatest(own)
+    const { db: own, admin, name } = await ownPostgresDatabase(t, postgresUrl)
     const app = await buildApp(t, own)
     const readyz = async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode
     t.equal(await readyz(), 200, 'ready first')

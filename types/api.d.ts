@@ -8939,7 +8939,7 @@ export interface paths {
          * Every outgoing webhook
          * @description Permission required: the global `manage-outgoing-integrations` (admins). A page of the webhooks, oldest first; `disabledReason` says why the service disabled one.
          *
-         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`).
+         *     Refusals, in the order they are checked: `count` or `offset` that is not a whole number, or out of range (`invalid-params`); no `manage-outgoing-integrations` (`error-unauthorized`).
          */
         get: {
             parameters: {
@@ -9011,6 +9011,27 @@ export interface paths {
                             total: number;
                             /** @enum {boolean} */
                             success: true;
+                        };
+                    };
+                };
+                /** @description The request was refused; `errorType` names the rule that refused it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": false,
+                         *       "error": "count must be a whole number written in decimal digits [invalid-params]",
+                         *       "errorType": "invalid-params"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: false;
+                            error: string;
+                            errorType?: string;
                         };
                     };
                 };
@@ -9740,7 +9761,7 @@ export interface paths {
          * A webhook's deliveries
          * @description Permission required: the global `manage-outgoing-integrations` (admins). A page of the webhook's deliveries, newest first, each with its payload and every attempt: the receiver's status, or why none came, and the first 1024 characters of its response.
          *
-         *     Refusals, in the order they are checked: no `manage-outgoing-integrations` (`error-unauthorized`); an unknown `webhookId` (`error-webhook-not-found`).
+         *     Refusals, in the order they are checked: `count` or `offset` that is not a whole number, or out of range (`invalid-params`); no `manage-outgoing-integrations` (`error-unauthorized`); an unknown `webhookId` (`error-webhook-not-found`).
          */
         get: {
             parameters: {
@@ -9862,13 +9883,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "success": false,
-                         *       "error": "No webhook has this webhookId [error-webhook-not-found]",
-                         *       "errorType": "error-webhook-not-found"
-                         *     }
-                         */
                         "application/json": {
                             /** @enum {boolean} */
                             success: false;

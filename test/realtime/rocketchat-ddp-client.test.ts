@@ -128,6 +128,20 @@ function ended(subscription: { onChange(cb: (payload: unknown) => void): void })
 }
 
 /**
+ * The scene's member as it is about to be taken out of the group: its subscription as it will be
+ * removed, and the end of its message subscription to come.
+ */
+async function aboutToGo(set: Awaited<ReturnType<typeof scene>>) {
+  const { member } = set.users
+  return {
+    member,
+    removed: await ddp.removedSubscription(db, set.group, member),
+    messagesEnded: ended(set.following.member),
+    id: set.following.member.id,
+  }
+}
+
+/**
  * What a member taken out of the group and the two who stay hear: the member its subscription
  * removed, each other what `stay` lists; and the member's message subscription ends.
  */
@@ -232,10 +246,10 @@ t.test(
 )
 
 t.test('groups.kick: the kicked member hears the removal, and nothing more', async (t) => {
-  const { users, clients, following, group, settle, change } = await scene(t)
+  const set = await scene(t)
+  const { users, clients, group, settle, change } = set
   const { owner, member } = users
-  const messagesEnded = ended(following.member)
-  const removed = await ddp.removedSubscription(db, group, member)
+  const taken = await aboutToGo(set)
   await change(owner, 'groups.kick', { userId: member.id })
   Object.assign(group, { usersCount: 2, msgs: 1 })
   const afterKick = ddp.roomDocument(group)
@@ -256,17 +270,17 @@ t.test('groups.kick: the kicked member hears the removal, and nothing more', asy
   await assertTakenOut(
     t,
     heard,
-    { member, removed, messagesEnded, id: following.member.id },
+    taken,
     members,
     "the kicked member's message subscription ends, seen through the subscription's onChange",
   )
 })
 
 t.test('groups.leave: the leaver hears the removal, the others the message', async (t) => {
-  const { users, clients, following, group, settle } = await scene(t)
+  const set = await scene(t)
+  const { users, clients, group, settle } = set
   const { member } = users
-  const messagesEnded = ended(following.member)
-  const removed = await ddp.removedSubscription(db, group, member)
+  const taken = await aboutToGo(set)
   const reply = await api(app, member).post('groups.leave', { roomId: group._id })
   t.equal(reply.statusCode, 200)
   Object.assign(group, { usersCount: 2, msgs: 1 })
@@ -276,12 +290,7 @@ t.test('groups.leave: the leaver hears the removal, the others the message', asy
     ddp.heardEvent.roomsChanged(clients[name].user, ['updated', ddp.roomDocument(group)]),
     ddp.heardEvent.roomMessage(group, left),
   ]
-  await assertTakenOut(
-    t,
-    heard,
-    { member, removed, messagesEnded, id: following.member.id },
-    members,
-  )
+  await assertTakenOut(t, heard, taken, members)
 })
 
 const textSettings = [

@@ -49,21 +49,31 @@ const usersBy = (db: Kysely<Database>, by: 'id' | 'username', value: unknown, li
     .where(by, '=', value as string)
     .limit(limit as number)
 
-t.test('a query is built once, and each call sends its own values in its text', async (t) => {
-  const { db, sent } = recordingDatabase()
-  let builds = 0
+/** `compiledOnce` over `build`, keyed by the column looked up, counting the builds. */
+function countingBuilds(
+  build: (db: Kysely<Database>, by: 'id' | 'username') => ReturnType<typeof usersBy>,
+) {
+  const builds = { count: 0 }
   const find = compiledOnce(
     (by: 'id' | 'username') => by,
     (db, by) => {
-      builds++
-      return usersBy(db, by, slot<string>(1), slot<number>(0))
+      builds.count++
+      return build(db, by)
     },
+  )
+  return { find, builds }
+}
+
+t.test('a query is built once, and each call sends its own values in its text', async (t) => {
+  const { db, sent } = recordingDatabase()
+  const { find, builds } = countingBuilds((db, by) =>
+    usersBy(db, by, slot<string>(1), slot<number>(0)),
   )
 
   await find(db, 'username', [5, 'ada'])
   await find(db, 'username', [7, 'bob'])
 
-  t.equal(builds, 1)
+  t.equal(builds.count, 1)
   const plain = usersBy(db, 'username', 'bob', 7).compile()
   t.same(
     sent.map((q) => [q.sql, q.parameters]),
@@ -76,20 +86,15 @@ t.test('a query is built once, and each call sends its own values in its text', 
 
 t.test('another shape is compiled into its own text', async (t) => {
   const { db, sent } = recordingDatabase()
-  let builds = 0
-  const find = compiledOnce(
-    (by: 'id' | 'username') => by,
-    (db, by) => {
-      builds++
-      return usersBy(db, by, slot<string>(0), sql<number>`${1}`)
-    },
+  const { find, builds } = countingBuilds((db, by) =>
+    usersBy(db, by, slot<string>(0), sql<number>`${1}`),
   )
 
   await find(db, 'username', ['ada'])
   await find(db, 'id', ['u1'])
   await find(db, 'id', ['u2'])
 
-  t.equal(builds, 2)
+  t.equal(builds.count, 2)
   t.same(
     sent.map((q) => q.parameters),
     [

@@ -24,7 +24,7 @@ import {
   WebhookTestResponseSchema,
   WebhookUpdateBodySchema,
 } from '../../../../schemas/webhooks.js'
-import { describeRoute } from '../../../describe.js'
+import { describeRoute, withExample } from '../../../describe.js'
 import { authenticated } from '../security.js'
 
 const manager = [errors.forbidden, 'no `manage-outgoing-integrations`'] as const
@@ -34,7 +34,11 @@ const create = describeRoute('webhooks.create', [
   errors.invalidWebhookUrl,
   errors.webhooksNotConfigured,
 ])
-const list = describeRoute('webhooks.list', [manager])
+const badPage = [
+  withExample(errors.invalidParams, 'count must be a whole number written in decimal digits'),
+  '`count` or `offset` that is not a whole number, or out of range',
+] as const
+const list = describeRoute('webhooks.list', [badPage, manager])
 const update = describeRoute('webhooks.update', [
   manager,
   errors.invalidWebhookUrl,
@@ -47,7 +51,7 @@ const rotate = describeRoute('webhooks.rotateSecret', [
   errors.webhookNotFound,
 ])
 const test = describeRoute('webhooks.test', [manager, errors.webhookNotFound])
-const deliveries = describeRoute('webhooks.deliveries', [manager, errors.webhookNotFound])
+const deliveries = describeRoute('webhooks.deliveries', [badPage, manager, errors.webhookNotFound])
 const again = describeRoute('webhooks.redeliver', [
   manager,
   errors.redeliverWhat,
