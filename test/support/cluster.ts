@@ -25,11 +25,19 @@ export async function ownConnection(t: Test, db: Db, postgresUrl: string): Promi
   return client
 }
 
-/** Service processes on one database, stopped (SIGKILL if need be) when the test ends. */
-export async function startCluster(t: Test, databaseUrl: string, size: number) {
+/**
+ * Service processes on one database, with `env` besides, stopped (SIGKILL if need be) when the
+ * test ends.
+ */
+export async function startCluster(
+  t: Test,
+  databaseUrl: string,
+  size: number,
+  env: Record<string, string> = {},
+) {
   const servers: ServerProcess[] = []
   const start = async () => {
-    const server = await startServer({ DATABASE_URL: databaseUrl })
+    const server = await startServer({ ...env, DATABASE_URL: databaseUrl })
     servers.push(server)
     return server
   }
