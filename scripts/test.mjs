@@ -3,27 +3,31 @@
 //   database-free  the test files whose header says `// database-free`, once;
 //   embedded       every other test file, each on its own in-memory PGlite;
 //   PostgreSQL     those same files again on the server of TEST_DATABASE_URL, when it is set.
-// Coverage is measured in the first two passes and reported once for both. At the end it prints
-// each phase's time, each pass's counts and its slowest files (all files' times are written to
-// .tap/test-times.json); the exit code is non-zero if anything failed.
+// The three run at once, the embedded pass in this project and the other two each in a tap project
+// of its own under .tap/passes/ (with its output shown when it ends): on two cores the files of
+// one pass wait on a server or a child process much of the time, and the CPU they leave idle
+// goes to the others. Coverage is measured in the database-free and embedded passes and reported
+// once for both. At the end it prints each phase's time, each pass's counts and its slowest files
+// (all files' times are written to .tap/test-times.json); the exit code is non-zero if anything
+// failed.
 //
 //   npm test                                    everything
 //   npm test -- test/config.test.ts …          only these files, in the passes they belong to
 //   TEST_PASSES=embedded,postgres npm test      only these passes (database-free, embedded, postgres)
-//   TEST_JOBS=3 npm test                        test files run at once (default: see `jobs`)
+//   TEST_JOBS=3 npm test                        test files run at once in each pass (default: see `jobs`)
 import { spawn } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -31,6 +35,9 @@ const postgresUrl = process.env.TEST_DATABASE_URL ?? ''
 // One more file than cores: a test file spends part of its time waiting on a server process,
 // PostgreSQL or a browser, and the CPU it leaves idle is taken by the next one.
 const jobs = Number(process.env.TEST_JOBS) || availableParallelism() + 1
+// The PostgreSQL pass, beside the embedded one, takes what it leaves idle: one job fewer; the
+// short database-free pass takes one.
+const jobsBeside = Math.max(1, jobs - 1)
 const wanted = new Set(
   (process.env.TEST_PASSES ?? 'database-free,embedded,postgres').split(',').filter(Boolean),
 )
@@ -42,22 +49,25 @@ const FILE_LINE = /^(?:not )?ok \d+ - dist\/(test\/\S+)\.js\b.*# time=([\d.]+)ms
 const COUNT_LINE = /^# \{ total: /
 
 /**
- * Runs a command with its output shown. Resolves with its exit code, the last count line it
- * printed, and the time of each test file it reported.
+ * Runs a command with its output shown as it comes, or, with `held`, all at once when it ends (a
+ * pass that runs beside another). Resolves with its exit code, the last count line it printed,
+ * and the time of each test file it reported.
  */
-function run(command, args, env = {}) {
+function run(command, args, env = {}, { cwd = root, held = false } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: root,
+      cwd,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', held ? 'pipe' : 'inherit'],
     })
     const times = {}
+    const kept = []
     let countLine = ''
     let partial = ''
     child.stdout.setEncoding('utf8')
     child.stdout.on('data', (chunk) => {
-      process.stdout.write(chunk)
+      if (held) kept.push(chunk)
+      else process.stdout.write(chunk)
       const lines = (partial + chunk).split('\n')
       partial = lines.pop() ?? ''
       for (const line of lines) {
@@ -66,9 +76,11 @@ function run(command, args, env = {}) {
         if (COUNT_LINE.test(line)) countLine = line
       }
     })
+    child.stderr?.setEncoding('utf8').on('data', (chunk) => kept.push(chunk))
     child.on('error', reject)
     child.on('close', (code, signal) => {
-      resolve({ code: code ?? (signal ? 1 : 0), ...counts(countLine), times })
+      const output = kept.join('')
+      resolve({ code: code ?? (signal ? 1 : 0), ...counts(countLine), times, output })
     })
   })
 }
@@ -79,10 +91,11 @@ function counts(line) {
   return found
 }
 
-async function phase(name, work) {
-  process.stdout.write(`\n== ${name}\n`)
+async function phase(name, work, { held = false } = {}) {
+  if (!held) process.stdout.write(`\n== ${name}\n`)
   const startedAt = performance.now()
   const outcome = await work()
+  if (held) process.stdout.write(`\n== ${name}\n${outcome.output}`)
   phases.push({ name, seconds: (performance.now() - startedAt) / 1000, ...outcome })
   return outcome
 }
@@ -110,26 +123,62 @@ function isDatabaseFree(file) {
   return header.some((line) => /^\/\/ database-free\b/.test(line))
 }
 
-async function tapPass(name, files, env, { cover }) {
-  return phase(`${name} pass: ${files.length} files, ${jobs} at a time`, async () => {
-    const coverage = cover ? ['--coverage-report=none'] : ['--disable-coverage']
-    const outcome = await run(bin('tap'), [`--jobs=${jobs}`, ...coverage, ...files.map(compiled)], {
-      ...env,
-      TEST_PASS: name,
-    })
-    return { ...outcome, files: files.length, tap: true }
-  })
+/**
+ * A folder of its own for a pass that runs beside the others: tap keeps its state (coverage,
+ * process info, results) in `.tap/` of the project it runs in and empties it as it starts, so a
+ * second tap at once runs in a project of its own, which reaches the build through a link and
+ * reads the same settings.
+ */
+function sideProject(name) {
+  const dir = join(root, '.tap', 'passes', name)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'package.json'), '{ "private": true }\n')
+  rmSync(join(dir, 'dist'), { force: true })
+  symlinkSync(join(root, 'dist'), join(dir, 'dist'))
+  return dir
+}
+
+async function tapPass(name, files, env, { cover, beside = false, count = jobs }) {
+  const title = `${name} pass: ${files.length} files, ${count} at a time${beside ? ', beside the others' : ''}`
+  return phase(
+    title,
+    async () => {
+      // The runner reports coverage itself, once for both covered passes (tap's own report of a
+      // pass beside would look for it in this project's .tap/).
+      const coverage = cover
+        ? ['--coverage-report=none', ...(beside ? ['--allow-empty-coverage'] : [])]
+        : ['--disable-coverage']
+      const outcome = await run(
+        bin('tap'),
+        [`--jobs=${count}`, ...coverage, ...files.map(compiled)],
+        { ...env, TEST_PASS: name, ...(beside && { TAP_RCFILE: join(root, '.taprc') }) },
+        beside ? { cwd: sideProject(name), held: true } : {},
+      )
+      return { ...outcome, files: files.length, tap: true }
+    },
+    { held: beside },
+  )
 }
 
 const coverage = join(root, '.tap', 'coverage')
-const keptCoverage = join(root, '.tap', 'coverage-kept')
 
-/** Moves tap's raw coverage files from one folder into another (made if need be). */
-function moveCoverage(from, to) {
+/**
+ * Adds what a pass run in its own project measured to this project's coverage, kept to the files
+ * this project's own runs keep: the build's, not the tests' nor the dependencies'.
+ */
+function addCoverage(project) {
+  const from = join(project, '.tap', 'coverage')
   if (!existsSync(from)) return
-  mkdirSync(to, { recursive: true })
-  for (const file of readdirSync(from)) renameSync(join(from, file), join(to, file))
-  rmSync(from, { recursive: true, force: true })
+  const build = `${pathToFileURL(join(root, 'dist')).href}/`
+  const ours = (url) => url.startsWith(build) && !url.startsWith(`${build}test/`)
+  mkdirSync(coverage, { recursive: true })
+  for (const file of readdirSync(from)) {
+    const measured = JSON.parse(readFileSync(join(from, file), 'utf8'))
+    measured.result = measured.result.filter((script) => ours(script.url))
+    const maps = measured['source-map-cache'] ?? {}
+    for (const url of Object.keys(maps)) if (!ours(url)) delete maps[url]
+    writeFileSync(join(coverage, file), JSON.stringify(measured))
+  }
 }
 
 process.stdout.write(`node ${process.version} on ${availableParallelism()} CPUs\n`)
@@ -157,36 +206,57 @@ const build = await phase('type-check and compile (dist/, tests included)', () =
 )
 if (lint.code !== 0 || build.code !== 0) process.exit(1)
 
-// Compiled module code is cached across test processes (Node 22 and later).
-const cache = { NODE_COMPILE_CACHE: join(root, 'node_modules', '.cache', 'private-groups', 'v8') }
+// Compiled module code is cached across test processes (Node 22 and later). glibc's malloc asks
+// for transparent huge pages: V8 allocates several hundred MB while it optimizes PGlite's
+// largest WebAssembly functions, in every test process, and in 4 KB pages the page faults alone
+// cost about a second of CPU per process (a third of an embedded file's fixed cost).
+const cache = {
+  NODE_COMPILE_CACHE: join(root, 'node_modules', '.cache', 'private-groups', 'v8'),
+  GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1',
+}
 const embedded = { ...cache, TEST_DATABASE_URL: '' }
-// tap empties .tap/coverage as each run starts: what a pass measured is kept aside meanwhile.
-rmSync(keptCoverage, { recursive: true, force: true })
-if (wanted.has('database-free') && free.length) {
-  await tapPass('database-free', free, embedded, { cover: true })
-  moveCoverage(coverage, keptCoverage)
-}
-if (wanted.has('embedded') && withDatabase.length) {
-  await tapPass('embedded', withDatabase, embedded, { cover: true })
-}
-moveCoverage(keptCoverage, coverage)
-if (existsSync(coverage)) {
-  const report = () => run(bin('tap'), ['report', 'text-summary'])
-  await phase('coverage report of the two passes above', report)
-  moveCoverage(coverage, keptCoverage)
-}
+
+const runsPostgres = wanted.has('postgres') && withDatabase.length > 0 && postgresUrl !== ''
+const templates = () =>
+  run(process.execPath, [join(root, 'scripts', 'test-templates.mjs')], {
+    TEST_DATABASE_URL: runsPostgres ? postgresUrl : '',
+  })
+if ((await phase('the migrated templates the tests copy', templates)).code !== 0) process.exit(1)
+
+// The PostgreSQL and database-free passes run beside the embedded one.
+const beside = []
 if (wanted.has('postgres') && withDatabase.length) {
   if (postgresUrl) {
-    await tapPass('postgres', withDatabase, cache, { cover: false })
+    beside.push(
+      tapPass('postgres', withDatabase, cache, { cover: false, beside: true, count: jobsBeside }),
+    )
   } else {
     process.stdout.write('\n== postgres pass skipped: set TEST_DATABASE_URL to run it\n')
   }
 }
-// Left in .tap/coverage for `npx tap report html` and the like.
-moveCoverage(keptCoverage, coverage)
+const runsFree = wanted.has('database-free') && free.length > 0
+if (runsFree) {
+  beside.push(tapPass('database-free', free, embedded, { cover: true, beside: true, count: 1 }))
+}
+if (wanted.has('embedded') && withDatabase.length) {
+  await tapPass('embedded', withDatabase, embedded, { cover: true })
+} else {
+  rmSync(coverage, { recursive: true, force: true })
+}
+await Promise.all(beside)
+if (runsFree) addCoverage(join(root, '.tap', 'passes', 'database-free'))
+if (existsSync(coverage)) {
+  const report = () => run(bin('tap'), ['report', 'text-summary'])
+  await phase('coverage report of the database-free and embedded passes', report)
+}
 
 const column = (value, width) => String(value ?? 0).padStart(width)
 process.stdout.write('\n== summary\n')
+phases.push({
+  name: 'whole run',
+  seconds: performance.now() / 1000,
+  code: phases.some((each) => each.code !== 0) ? 1 : 0,
+})
 for (const { name, seconds, code, tap, files, total, pass, fail, skip } of phases) {
   const figures = tap
     ? `${column(files, 3)} files ${column(total, 6)} assertions: ${column(pass, 6)} pass ${column(fail, 3)} fail ${column(skip, 3)} skip`

@@ -1,13 +1,16 @@
+// database-free
+// The documentation page in a real browser: its look, and one Authorize then "Try it out".
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import t from 'tap'
-import { buildApp, createTestUser, projectFile, testDatabase } from './helper.js'
+import { buildApp, createTestUser, embeddedDatabase, projectFile } from './helper.js'
 import { browserPage } from './support/browser.js'
 
 const artifact = (name: string) => projectFile('test', 'artifacts', name)
 const screenshot = artifact('api-docs.png')
 
-const db = await testDatabase(t)
+// The page is the subject: the one call it makes goes to an embedded database of its own.
+const db = await embeddedDatabase(t)
 
 t.test('the documentation page renders groups.leave and groups.rename in a browser', async (t) => {
   const app = await buildApp(t, db)

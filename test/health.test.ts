@@ -5,6 +5,7 @@ import { createDatabase, Db, migrateToLatest } from '../db/database.js'
 import { randomId } from '../domain/ids.js'
 import { migrations } from '../migrations/index.js'
 import { brokenDatabaseConfig, buildApp, postgresUrl, testDatabase, until } from './helper.js'
+import { embeddedTemplate } from './support/template.js'
 
 const db = await testDatabase(t)
 
@@ -159,8 +160,12 @@ async function ownPostgresDatabase(t: Test, serverUrl: string) {
 /** A second migrated database, and a way to stop it under a running app. */
 async function stoppableDatabase(t: Test): Promise<{ db: Db; stop: () => Promise<void> }> {
   if (!postgresUrl) {
-    const own = createDatabase({ url: '', poolSize: 1, dataDir: 'memory://' })
-    await migrateToLatest(own)
+    const own = createDatabase({
+      url: '',
+      poolSize: 1,
+      dataDir: 'memory://',
+      initialDataDir: await embeddedTemplate(),
+    })
     return { db: own, stop: () => own.destroy() }
   }
   const { db: own, admin, name } = await ownPostgresDatabase(t, postgresUrl)

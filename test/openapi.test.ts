@@ -1,3 +1,4 @@
+// database-free
 import { isDeepStrictEqual } from 'node:util'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import Ajv, { type ErrorObject } from 'ajv'
@@ -5,9 +6,10 @@ import addFormats from 'ajv-formats'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import type { Config } from '../config.js'
-import { buildApp, testConfig, testDatabase } from './helper.js'
+import { buildApp, embeddedDatabase, testConfig } from './helper.js'
 
-const db = await testDatabase(t)
+// The document is the subject: the app it is read from runs on an embedded database of its own.
+const db = await embeddedDatabase(t)
 
 /** The OpenAPI 3.0 schema object, as far as these checks walk it. */
 interface SchemaObject {

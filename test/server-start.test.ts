@@ -10,6 +10,7 @@ import { maskDatabaseUrl } from '../db/connection-failure.js'
 import { randomId } from '../domain/ids.js'
 import { postgresUrl } from './helper.js'
 import { runServerToExit, startServer } from './support/server-process.js'
+import { migratedDataDir } from './support/template.js'
 
 /** The PostgreSQL server to look for a missing database or role on: the suite's, else the local one. */
 const postgres = new URL(postgresUrl || 'postgres://postgres@127.0.0.1:5432/postgres')
@@ -114,7 +115,11 @@ t.test('first start without ADMIN_PASS warns how to create an admin; a taken por
 
   const { port: taken } = new URL(first.url)
   t.same(
-    await runServerToExit({ DATA_DIR: 'memory://', PORT: taken, LOG_LEVEL: 'error' }),
+    await runServerToExit({
+      DATA_DIR: await migratedDataDir(t),
+      PORT: taken,
+      LOG_LEVEL: 'error',
+    }),
     failure(
       `PORT ${taken} on HOST 127.0.0.1 is taken: another process listens there; stop it, or set PORT to a free port`,
     ),

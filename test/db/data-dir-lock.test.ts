@@ -10,6 +10,7 @@ import t, { type Test } from 'tap'
 import { LOCK_FILE, lockDataDir } from '../../db/data-dir-lock.js'
 import { createDatabase } from '../../db/database.js'
 import { runCli, runServerToExit, startServer } from '../support/server-process.js'
+import { embeddedTemplate, migratedDataDir } from '../support/template.js'
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'groups-lock-'))
@@ -78,7 +79,7 @@ t.test('a lock left by a dead process, or unreadable, is taken over', async (t) 
 })
 
 t.test('the embedded database holds the lock until destroyed; memory:// takes none', async (t) => {
-  const dir = tempDir(t)
+  const dir = await migratedDataDir(t, 'groups-lock-')
   const db = createDatabase({ url: '', poolSize: 1, dataDir: dir })
 
   t.throws(() => createDatabase({ url: '', poolSize: 1, dataDir: dir }), {
@@ -86,12 +87,15 @@ t.test('the embedded database holds the lock until destroyed; memory:// takes no
   })
   await db.destroy()
   t.notOk(existsSync(join(dir, LOCK_FILE)), 'released by destroy')
-  const memory = [1, 2].map(() => createDatabase({ url: '', poolSize: 1, dataDir: 'memory://' }))
+  const initialDataDir = await embeddedTemplate()
+  const memory = [1, 2].map(() =>
+    createDatabase({ url: '', poolSize: 1, dataDir: 'memory://', initialDataDir }),
+  )
   await Promise.all(memory.map((each) => each.destroy()))
 })
 
 t.test('a second server on one DATA_DIR exits 1; the first serves on, data intact', async (t) => {
-  const dir = tempDir(t)
+  const dir = await migratedDataDir(t, 'groups-lock-')
   const first = await startServer({ DATA_DIR: dir, ADMIN_PASS: 'first admin phrase' })
   t.teardown(() => {
     first.child.kill('SIGKILL')
@@ -129,7 +133,7 @@ t.test('a second server on one DATA_DIR exits 1; the first serves on, data intac
 })
 
 t.test('a server killed with SIGKILL leaves a lock the next server takes over', async (t) => {
-  const dir = tempDir(t)
+  const dir = await migratedDataDir(t, 'groups-lock-')
   const killed = await startServer({ DATA_DIR: dir })
   killed.child.kill('SIGKILL')
   await killed.exited

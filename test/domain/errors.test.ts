@@ -1,30 +1,28 @@
 // database-free
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { type ErrorCode, errors } from '../../domain/errors.js'
+import { projectFile, sourceFiles } from '../support/paths.js'
 
 const PRODUCTION_DIRS = ['domain', 'db', 'routes', 'plugins', 'schemas', 'docs', 'cli', 'scripts']
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) return sources(path)
-    return entry.name.endsWith('.ts') ? [path] : []
-  })
-}
-
-const production = [...PRODUCTION_DIRS.flatMap(sources), 'app.ts', 'server.ts'].filter(
-  (file) => file !== join('domain', 'errors.ts'),
-)
+// Paths from the checkout's root, wherever the test runs from.
+const production = [
+  ...PRODUCTION_DIRS.flatMap((dir) => sourceFiles(dir)),
+  'app.ts',
+  'server.ts',
+].filter((file) => file !== join('domain', 'errors.ts'))
 
 t.test('refusals are made by the catalogue alone', async (t) => {
-  const offenders = production.filter((file) => /new ApiError\(/.test(readFileSync(file, 'utf8')))
+  const offenders = production.filter((file) =>
+    /new ApiError\(/.test(readFileSync(projectFile(file), 'utf8')),
+  )
   t.same(offenders, [])
 })
 
 t.test('no refusal message is written again outside the catalogue', async (t) => {
-  const texts = production.map((file) => [file, readFileSync(file, 'utf8')] as const)
+  const texts = production.map((file) => [file, readFileSync(projectFile(file), 'utf8')] as const)
   const repeated: string[] = []
   // These pass on the reason they are given: their example is an argument, not their words.
   const passThrough: ErrorCode[] = ['invalidParams', 'notReady']

@@ -1,16 +1,15 @@
 // The example page (examples/live-events.html) in a real Chromium: it streams its user's events
 // with a ticket; the server process restarts; the browser's own EventSource reconnects with the
 // same URL and Last-Event-ID, and the page shows what happened meanwhile exactly once.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { postgresUrl, projectFile, testDatabase, until, within } from '../helper.js'
 import { browserPage } from '../support/browser.js'
 import { databaseUrlOf } from '../support/cluster.js'
 import { type ServerProcess, startServer } from '../support/server-process.js'
+import { migratedDataDir } from '../support/template.js'
 import { EventStreamClient } from './event-stream-client.js'
 
 /** Long enough for a server restart and the browser's retry (3 s) after it. */
@@ -36,9 +35,7 @@ async function freePort(): Promise<number> {
  */
 async function storage(t: Test): Promise<Record<string, string>> {
   if (postgresUrl) return { DATABASE_URL: await databaseUrlOf(await testDatabase(t), postgresUrl) }
-  const dir = mkdtempSync(join(tmpdir(), 'browser-resume-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return { DATA_DIR: dir }
+  return { DATA_DIR: await migratedDataDir(t, 'browser-resume-') }
 }
 
 async function call(base: string, path: string, body: unknown, headers = {}) {

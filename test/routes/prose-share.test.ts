@@ -1,17 +1,8 @@
 // database-free
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import ts from 'typescript'
-
-/** Every TypeScript file under `dir`. */
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) return sources(path)
-    return entry.name.endsWith('.ts') ? [path] : []
-  })
-}
+import { projectFile, sourceFiles } from '../support/paths.js'
 
 /**
  * Prose: string and template literals of 40 characters or more that hold a space. Route files
@@ -39,11 +30,11 @@ function proseCharacters(file: string, text: string): number {
 }
 
 t.test('route files are under 10 % prose', async (t) => {
-  const files = sources('routes')
+  const files = sourceFiles('routes')
   let total = 0
   let prose = 0
   for (const file of files) {
-    const text = readFileSync(file, 'utf8')
+    const text = readFileSync(projectFile(file), 'utf8')
     total += text.length
     prose += proseCharacters(file, text)
   }

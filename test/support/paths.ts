@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -19,3 +19,12 @@ export const projectRoot = (() => {
 
 /** A path in the checkout, from its root: `projectFile('dist', 'server.js')`. */
 export const projectFile = (...parts: string[]) => join(projectRoot, ...parts)
+
+/** Every TypeScript file under a folder of the checkout, as paths from its root (`routes/a.ts`). */
+export function sourceFiles(dir: string): string[] {
+  return readdirSync(projectFile(dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return sourceFiles(path)
+    return entry.name.endsWith('.ts') ? [path] : []
+  })
+}

@@ -4,6 +4,20 @@ import { projectFile } from './paths.js'
 
 const serverEntry = projectFile('dist', 'server.js')
 
+/**
+ * What a child process takes from the test's environment: PATH, and what the test runner
+ * (scripts/test.mjs) sets to make processes cheaper to start: Node's compile cache, so that it
+ * does not compile the service's modules anew, and glibc's tunables.
+ */
+function inherited(): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' }
+  for (const name of ['NODE_COMPILE_CACHE', 'GLIBC_TUNABLES']) {
+    const value = process.env[name]
+    if (value) env[name] = value
+  }
+  return env
+}
+
 export interface ServerProcess {
   url: string
   child: ChildProcess
@@ -22,7 +36,7 @@ export async function startServer(
   const child = spawn(process.execPath, [serverEntry], {
     // Load tests fire far more than a client's share of requests: no rate limit.
     env: {
-      PATH: process.env.PATH ?? '',
+      ...inherited(),
       PORT: '0',
       LOG_LEVEL: 'info',
       RATE_LIMIT_MAX: '0',
@@ -72,7 +86,7 @@ export interface Finished {
 /** Runs a compiled entry point to its end: for starts that must fail, and the command-line tool. */
 async function runToExit(entry: string, args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [entry, ...args], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...inherited(), PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''

@@ -2,17 +2,22 @@
 // each test: on PostgreSQL a template database (`CREATE DATABASE … TEMPLATE`), on the embedded
 // database a dump of PGlite's data directory loaded into each new instance. A test still gets a
 // database of its own; what it no longer pays is running every migration again.
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type pg from 'pg'
+import type { Test } from 'tap'
 import { createDatabase, migrateToLatest } from '../../db/database.js'
 import { projectRoot } from './paths.js'
 
@@ -32,6 +37,15 @@ export const migrationsDigest = (() => {
 
 let embedded: Promise<Blob> | undefined
 
+/** Where the embedded template's tarball is kept between runs. */
+const embeddedTemplateFile = join(
+  projectRoot,
+  'node_modules',
+  '.cache',
+  'private-groups',
+  `pglite-${migrationsDigest}.tar`,
+)
+
 /**
  * The embedded database's migrated data directory, as a tarball: read from the cache under
  * node_modules/.cache, or made there (migrated in memory, then dumped) by the first test that
@@ -39,13 +53,7 @@ let embedded: Promise<Blob> | undefined
  */
 export function embeddedTemplate(): Promise<Blob> {
   embedded ??= (async () => {
-    const file = join(
-      projectRoot,
-      'node_modules',
-      '.cache',
-      'private-groups',
-      `pglite-${migrationsDigest}.tar`,
-    )
+    const file = embeddedTemplateFile
     if (existsSync(file)) return new Blob([readFileSync(file)])
     const db = createDatabase({ url: '', poolSize: 1, dataDir: 'memory://' })
     try {
@@ -64,6 +72,23 @@ export function embeddedTemplate(): Promise<Blob> {
     }
   })()
   return embedded
+}
+
+/**
+ * A new embedded data directory on disk holding the migrated template, for a server or tool
+ * started as its own process: it starts as on a directory it had migrated itself, without
+ * initializing and migrating one (several seconds of CPU). Removed after the test. Starts whose
+ * subject is the first start use an empty directory instead.
+ */
+export async function migratedDataDir(t: Test, prefix = 'groups-data-'): Promise<string> {
+  await embeddedTemplate()
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // The tarball's entries are the data directory's own paths (`/PG_VERSION`, `/base/…`).
+  execFileSync('tar', ['--extract', '--file', embeddedTemplateFile, '--directory', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  return dir
 }
 
 /** Any key of our own for the advisory lock that lets one process at a time build a template. */
