@@ -16,6 +16,7 @@
 //   TEST_PASSES=embedded,postgres npm test      only these passes (database-free, embedded, postgres)
 //   TEST_JOBS=3 npm test                        test files run at once in each pass (default: see `jobs`)
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import {
   existsSync,
   mkdirSync,
@@ -26,7 +27,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -217,6 +218,29 @@ const cache = {
 const embedded = { ...cache, TEST_DATABASE_URL: '' }
 
 const runsPostgres = wanted.has('postgres') && withDatabase.length > 0 && postgresUrl !== ''
+// tap rebuilds its test class for the configured plugins when they are not the ones it was built
+// with (after every `npm ci`); three taps starting at once would each rebuild it over the others'.
+// So it is built here first, once per install and set of settings.
+const tapBuilt = join(
+  root,
+  'node_modules',
+  '.cache',
+  'private-groups',
+  `tap-built-${createHash('sha256')
+    .update(readFileSync(join(root, '.taprc')))
+    .update(readFileSync(join(root, 'node_modules', 'tap', 'package.json')))
+    .digest('hex')
+    .slice(0, 16)}`,
+)
+if (!existsSync(tapBuilt)) {
+  const built = await phase('tap built for the configured plugins', () =>
+    run(bin('tap'), ['build']),
+  )
+  if (built.code !== 0) process.exit(1)
+  mkdirSync(dirname(tapBuilt), { recursive: true })
+  writeFileSync(tapBuilt, '')
+}
+
 const templates = () =>
   run(process.execPath, [join(root, 'scripts', 'test-templates.mjs')], {
     TEST_DATABASE_URL: runsPostgres ? postgresUrl : '',
