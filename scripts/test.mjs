@@ -3,10 +3,9 @@
 //   database-free  the test files whose header says `// database-free`, once;
 //   embedded       every other test file, each on its own in-memory PGlite;
 //   PostgreSQL     those same files again on the server of TEST_DATABASE_URL, when it is set.
-// The three run at once, the embedded pass in this project and the other two each in a tap project
-// of its own under .tap/passes/ (with its output shown when it ends): on two cores the files of
-// one pass wait on a server or a child process much of the time, and the CPU they leave idle
-// goes to the others. Coverage is measured in the database-free and embedded passes and reported
+// The PostgreSQL pass runs beside the other two (which run one after the other), in a tap project
+// of its own under .tap/passes/, with its output shown when it ends: on two cores its files wait
+// on the server much of the time, and the CPU they leave idle goes to the embedded files. Coverage is measured in the database-free and embedded passes and reported
 // once for both. At the end it prints each phase's time, each pass's counts and its slowest files
 // (all files' times are written to .tap/test-times.json); the exit code is non-zero if anything
 // failed.
@@ -36,8 +35,7 @@ const postgresUrl = process.env.TEST_DATABASE_URL ?? ''
 // One more file than cores: a test file spends part of its time waiting on a server process,
 // PostgreSQL or a browser, and the CPU it leaves idle is taken by the next one.
 const jobs = Number(process.env.TEST_JOBS) || availableParallelism() + 1
-// The PostgreSQL pass, beside the embedded one, takes what it leaves idle: one job fewer; the
-// short database-free pass takes one.
+// The PostgreSQL pass, beside the others, takes what they leave idle: one job fewer.
 const jobsBeside = Math.max(1, jobs - 1)
 const wanted = new Set(
   (process.env.TEST_PASSES ?? 'database-free,embedded,postgres').split(',').filter(Boolean),
@@ -125,7 +123,7 @@ function isDatabaseFree(file) {
 }
 
 /**
- * A folder of its own for a pass that runs beside the others: tap keeps its state (coverage,
+ * A folder of its own for a pass run apart from this project: tap keeps its state (coverage,
  * process info, results) in `.tap/` of the project it runs in and empties it as it starts, so a
  * second tap at once runs in a project of its own, which reaches the build through a link and
  * reads the same settings.
@@ -139,21 +137,21 @@ function sideProject(name) {
   return dir
 }
 
-async function tapPass(name, files, env, { cover, beside = false, count = jobs }) {
+async function tapPass(name, files, env, { cover, beside = false, apart = beside, count = jobs }) {
   const title = `${name} pass: ${files.length} files, ${count} at a time${beside ? ', beside the others' : ''}`
   return phase(
     title,
     async () => {
       // The runner reports coverage itself, once for both covered passes (tap's own report of a
-      // pass beside would look for it in this project's .tap/).
+      // pass in a project of its own would look for it in that project's .tap/).
       const coverage = cover
-        ? ['--coverage-report=none', ...(beside ? ['--allow-empty-coverage'] : [])]
+        ? ['--coverage-report=none', ...(apart ? ['--allow-empty-coverage'] : [])]
         : ['--disable-coverage']
       const outcome = await run(
         bin('tap'),
         [`--jobs=${count}`, ...coverage, ...files.map(compiled)],
-        { ...env, TEST_PASS: name, ...(beside && { TAP_RCFILE: join(root, '.taprc') }) },
-        beside ? { cwd: sideProject(name), held: true } : {},
+        { ...env, TEST_PASS: name, ...(apart && { TAP_RCFILE: join(root, '.taprc') }) },
+        apart ? { cwd: sideProject(name), held: beside } : {},
       )
       return { ...outcome, files: files.length, tap: true }
     },
@@ -247,7 +245,7 @@ const templates = () =>
   })
 if ((await phase('the migrated templates the tests copy', templates)).code !== 0) process.exit(1)
 
-// The PostgreSQL and database-free passes run beside the embedded one.
+// The PostgreSQL pass runs beside the others.
 const beside = []
 if (wanted.has('postgres') && withDatabase.length) {
   if (postgresUrl) {
@@ -258,10 +256,11 @@ if (wanted.has('postgres') && withDatabase.length) {
     process.stdout.write('\n== postgres pass skipped: set TEST_DATABASE_URL to run it\n')
   }
 }
+// The database-free pass runs first, in a project of its own (the embedded pass empties this
+// one's coverage as it starts): its files start servers, a browser and the compiler, and beside
+// the embedded pass as well they slowed the whole run.
 const runsFree = wanted.has('database-free') && free.length > 0
-if (runsFree) {
-  beside.push(tapPass('database-free', free, embedded, { cover: true, beside: true, count: 1 }))
-}
+if (runsFree) await tapPass('database-free', free, embedded, { cover: true, apart: true })
 if (wanted.has('embedded') && withDatabase.length) {
   await tapPass('embedded', withDatabase, embedded, { cover: true })
 } else {
